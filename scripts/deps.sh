@@ -1,0 +1,91 @@
+#!/bin/sh
+# Install exactly what lkvm's build, tests and demo need on a Debian 12 host,
+# and fetch the arm64 guest kernel and busybox into the cache directory.
+# Idempotent: a second run with everything present does nothing.
+#
+# usage: scripts/deps.sh [--check] [CACHE_DIR]
+#   --check   exit 0 if everything is present, 1 otherwise (installs nothing)
+set -eu
+
+check_only=0
+if [ "${1:-}" = "--check" ]; then
+	check_only=1
+	shift
+fi
+cache=${1:-$(dirname "$0")/../.cache}
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+
+host_arch=$(dpkg --print-architecture)
+
+# Packages the build host needs. On an arm64 host the native gcc builds
+# lkvm; the cross compiler and qemu are only needed on other hosts.
+pkgs="make device-tree-compiler cpio gzip"
+if [ "$host_arch" = arm64 ]; then
+	pkgs="$pkgs gcc libc6-dev libfdt-dev"
+	fdt_pkg=libfdt-dev
+else
+	pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu"
+	pkgs="$pkgs qemu-system-arm qemu-user-static"
+	fdt_pkg=libfdt-dev:arm64
+fi
+pkgs="$pkgs $fdt_pkg"
+
+missing=""
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+# Guest payloads: the newest Debian 12 arm64 kernel and static busybox,
+# unpacked (never installed) into the cache.
+have_guest() {
+	[ -s "$cache/kernel/Image" ] && [ -x "$cache/busybox/busybox" ] &&
+		[ -d "$cache/kernel/modules" ]
+}
+
+if [ "$check_only" = 1 ]; then
+	[ -z "$missing" ] && have_guest && exit 0
+	exit 1
+fi
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	if [ "$host_arch" != arm64 ] &&
+		! dpkg --print-foreign-architectures | grep -qx arm64; then
+		$sudo dpkg --add-architecture arm64
+	fi
+	$sudo apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+		--no-install-recommends $missing
+fi
+
+if ! have_guest; then
+	dl="$cache/download"
+	rm -rf "$dl" && mkdir -p "$dl"
+	if ! apt-cache show linux-image-arm64:arm64 >/dev/null 2>&1; then
+		$sudo dpkg --add-architecture arm64
+		$sudo apt-get update -q
+	fi
+	kpkg=$(apt-cache depends linux-image-arm64:arm64 |
+		sed -n 's/.*Depends: \(linux-image-[0-9][^ :]*\).*/\1/p' | head -n 1)
+	[ -n "$kpkg" ] || { echo "deps: cannot resolve linux-image-arm64" >&2; exit 1; }
+	echo "deps: fetching $kpkg:arm64 and busybox-static:arm64 into $cache"
+	(cd "$dl" && apt-get download -q "$kpkg:arm64" busybox-static:arm64 2>&1 |
+		grep -v 'unsandboxed' || true)
+	rm -rf "$cache/kernel" "$cache/busybox"
+	mkdir -p "$cache/kernel" "$cache/busybox"
+	dpkg -x "$dl"/linux-image-*.deb "$dl/k"
+	dpkg -x "$dl"/busybox-static*.deb "$dl/b"
+	mv "$dl"/k/boot/vmlinuz-* "$cache/kernel/Image"
+	mv "$dl"/k/boot/config-* "$cache/kernel/config"
+	mv "$dl"/k/lib/modules/* "$cache/kernel/modules"
+	mv "$dl"/b/bin/busybox "$cache/busybox/busybox"
+	echo "$kpkg" >"$cache/kernel/package"
+	rm -rf "$dl"
+fi
+echo "deps: ok (cache: $cache)"
