@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_LOG_H
+#define LKVM_LOG_H
+
+#include <lkvm/compiler.h>
+
+enum log_level {
+	LOG_ERROR,
+	LOG_WARNING,
+	LOG_INFO,
+	LOG_DEBUG,
+};
+
+/*
+ * The threshold is set once by the builtin before any thread starts;
+ * every later call only reads it.
+ */
+void log_set_level(enum log_level level);
+enum log_level log_get_level(void);
+int log_parse_level(const char *name, enum log_level *level);
+
+/* Writes "lkvm: <level>: <message>\n" to stderr as one write(). */
+void log_msg(enum log_level level, const char *fmt, ...) __printf(2, 3);
+
+#define pr_err(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define pr_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
+#define pr_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * Logs a message at debug level at most @burst times per second per
+ * call site: used for guest-triggered events that a guest could repeat
+ * at will.
+ */
+struct log_ratelimit {
+	long long window;
+	unsigned int count;
+};
+bool log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst);
+
+#endif
