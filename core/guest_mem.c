@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <lkvm/guest_mem.h>
+
+#include <lkvm/log.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+int guest_mem_alloc(struct guest_mem *mem, uint64_t gpa_base, uint64_t size)
+{
+	size_t len;
+	uint8_t *map, *aligned;
+
+	memset(mem, 0, sizeof(*mem));
+	if (size > SIZE_MAX - SZ_2M)
+		return -ENOMEM;
+	len = (size_t)size + SZ_2M;
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED) {
+		int err = errno;
+
+		pr_err("cannot allocate %llu MiB of guest RAM: %s",
+		       (unsigned long long)(size >> 20), strerror(err));
+		return -err;
+	}
+	/* 2 MiB alignment lets the host back RAM with huge pages. */
+	aligned = (uint8_t *)ALIGN_UP((uintptr_t)map, SZ_2M);
+	if (aligned > map)
+		munmap(map, (size_t)(aligned - map));
+	if ((size_t)(aligned - map) < SZ_2M)
+		munmap(aligned + size, SZ_2M - (size_t)(aligned - map));
+	madvise(aligned, (size_t)size, MADV_HUGEPAGE);
+
+	mem->gpa_base = gpa_base;
+	mem->size = size;
+	mem->host = aligned;
+	mem->map_base = aligned;
+	mem->map_len = (size_t)size;
+	return 0;
+}
+
+void guest_mem_free(struct guest_mem *mem)
+{
+	if (mem->map_base)
+		munmap(mem->map_base, mem->map_len);
+	memset(mem, 0, sizeof(*mem));
+}
+
+void guest_mem_wrap(struct guest_mem *mem, uint64_t gpa_base, void *buf,
+		    uint64_t size)
+{
+	memset(mem, 0, sizeof(*mem));
+	mem->gpa_base = gpa_base;
+	mem->size = size;
+	mem->host = buf;
+}
+
+void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	uint64_t offset, end;
+
+	if (gpa < mem->gpa_base)
+		return NULL;
+	offset = gpa - mem->gpa_base;
+	if (add_overflows_u64(offset, len, &end) || end > mem->size)
+		return NULL;
+	return mem->host + offset;
+}

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM lifetime: build the machine from a vm_config, run it, tear it down.
+ * The order of vm_create() is the order KVM needs; see
+ * Documentation/architecture.md.
+ */
+#include <lkvm/vm.h>
+
+#include <lkvm/kvm.h>
+#include <lkvm/log.h>
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static const struct kvm_required_cap core_caps[] = {
+	{ KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY", "guest RAM" },
+	{ KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG", "setting vcpu registers" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT",
+	  "stopping vcpus cleanly" },
+	{ KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL",
+	  "the in-kernel interrupt controller" },
+	{ KVM_CAP_SYSTEM_EVENT_DATA, "KVM_CAP_SYSTEM_EVENT_DATA",
+	  "guest power-off and reset" },
+};
+
+int kvm_check_extension(struct vm *vm, long cap)
+{
+	return kvm_ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, (void *)cap);
+}
+
+int kvm_vm_check_extension(struct vm *vm, long cap)
+{
+	return kvm_ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, (void *)cap);
+}
+
+void vm_add_device(struct vm *vm, struct device *dev)
+{
+	struct device **p = &vm->devices;
+
+	/* Keep creation order: the device tree lists devices in it. */
+	while (*p)
+		p = &(*p)->next;
+	dev->vm = vm;
+	dev->next = NULL;
+	*p = dev;
+}
+
+static unsigned int host_online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned int)n : 1;
+}
+
+/* Decides the vcpu count: requested (or one per host CPU), clamped. */
+static int choose_nr_vcpus(struct vm *vm)
+{
+	unsigned int want = vm->cfg->nr_cpus ? vm->cfg->nr_cpus :
+					       host_online_cpus();
+	int max = kvm_check_extension(vm, KVM_CAP_MAX_VCPUS);
+
+	if (max <= 0)
+		max = kvm_check_extension(vm, KVM_CAP_NR_VCPUS);
+	if (max <= 0)
+		max = 4;	/* what KVM guarantees without the capability */
+	if (want > (unsigned int)max) {
+		pr_warn("%u vcpus requested, but KVM allows at most %d: using %d",
+			want, max, max);
+		want = (unsigned int)max;
+	}
+	vm->nr_vcpus = want;
+	return 0;
+}
+
+static int create_vm_fd(struct vm *vm)
+{
+	unsigned long type = 0;
+	int ret = arch_vm_type(vm, &type);
+
+	if (ret)
+		return ret;
+	ret = kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, (void *)type);
+	if (ret < 0) {
+		pr_err("KVM_CREATE_VM (type 0x%lx) failed: %s", type,
+		       strerror(-ret));
+		return ret;
+	}
+	vm->vm_fd = ret;
+	return 0;
+}
+
+/* --mem, or kvmtool's default of 64 MiB per vcpu plus 192 MiB. */
+static int choose_ram_size(struct vm *vm)
+{
+	uint64_t size = vm->cfg->ram_size;
+
+	if (!size)
+		size = (uint64_t)(vm->nr_vcpus + 3) * 64 * SZ_1M;
+	if (!IS_ALIGNED(size, SZ_2M)) {
+		pr_err("--mem %llu KiB: guest RAM must be a multiple of 2 MiB",
+		       (unsigned long long)(size >> 10));
+		return -EINVAL;
+	}
+	vm->ram_size = size;
+	return 0;
+}
+
+static int create_ram(struct vm *vm, uint64_t gpa_base)
+{
+	uint64_t size = vm->ram_size;
+	struct kvm_userspace_memory_region region;
+	int ret;
+
+	ret = guest_mem_alloc(&vm->ram, gpa_base, size);
+	if (ret)
+		return ret;
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = gpa_base,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)vm->ram.host,
+	};
+	ret = kvm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+	if (ret < 0) {
+		pr_err("KVM_SET_USER_MEMORY_REGION (%llu MiB at 0x%llx) failed: %s",
+		       (unsigned long long)(size >> 20),
+		       (unsigned long long)gpa_base, strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int create_vcpu(struct vm *vm, struct vcpu *vcpu, unsigned int id,
+		       int run_size)
+{
+	int ret;
+
+	vcpu->vm = vm;
+	vcpu->id = id;
+	ret = kvm_ioctl(vm->vm_fd, KVM_CREATE_VCPU, (void *)(long)id);
+	if (ret < 0) {
+		pr_err("vcpu %u: KVM_CREATE_VCPU failed: %s", id,
+		       strerror(-ret));
+		return ret;
+	}
+	vcpu->fd = ret;
+	vcpu->run_size = (size_t)run_size;
+	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		ret = -errno;
+		vcpu->run = NULL;
+		pr_err("vcpu %u: cannot map kvm_run: %s", id, strerror(-ret));
+		return ret;
+	}
+	return arch_vcpu_init(vcpu);
+}
+
+static int create_vcpus(struct vm *vm)
+{
+	int run_size = kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, NULL);
+
+	if (run_size < (int)sizeof(struct kvm_run)) {
+		pr_err("KVM_GET_VCPU_MMAP_SIZE failed: %s",
+		       run_size < 0 ? strerror(-run_size) : "too small");
+		return run_size < 0 ? run_size : -EINVAL;
+	}
+	vm->vcpus = calloc(vm->nr_vcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vm->vcpus[i].fd = -1;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		int ret = create_vcpu(vm, &vm->vcpus[i], i, run_size);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int create_devices(struct vm *vm)
+{
+	for (const struct device_model *const *m = device_models; *m; m++) {
+		int ret = (*m)->instantiate(vm);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int open_kvm(struct vm *vm)
+{
+	int ret = kvm_open(&vm->kvm_fd);
+
+	return ret ?: kvm_require_caps(vm->kvm_fd, core_caps,
+				       ARRAY_SIZE(core_caps));
+}
+
+static int create_ram_at_base(struct vm *vm)
+{
+	return create_ram(vm, arch_ram_base());
+}
+
+/* The order KVM needs; each step logs its own failure. */
+static const struct {
+	const char *name;
+	int (*fn)(struct vm *vm);
+} build_steps[] = {
+	{ "open /dev/kvm", open_kvm },
+	{ "choose vcpus", choose_nr_vcpus },
+	{ "choose RAM size", choose_ram_size },
+	{ "KVM_CREATE_VM", create_vm_fd },
+	{ "guest RAM", create_ram_at_base },
+	{ "interrupt controller and vcpu features", arch_vm_init },
+	{ "vcpus", create_vcpus },
+	{ "devices", create_devices },
+	{ "finalize", arch_vm_finalize },
+	{ "load guest", arch_load_guest },
+};
+
+int vm_create(struct vm **vmp, const struct vm_config *cfg)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int ret;
+
+	if (!vm)
+		return -ENOMEM;
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->arch.gic_fd = -1;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	atomic_init(&vm->stopping, false);
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	console_init_fds(&vm->console, STDIN_FILENO, STDOUT_FILENO);
+	*vmp = vm;
+	if (vm->stop_efd < 0)
+		return -errno;
+	ret = 0;
+
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(build_steps); i++) {
+		pr_debug("build: %s", build_steps[i].name);
+		ret = build_steps[i].fn(vm);
+	}
+	pr_debug("build: %s", ret ? "failed" : "done");
+	return ret;
+}
+
+void vm_request_stop(struct vm *vm, int exit_status)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (!atomic_load(&vm->stopping)) {
+		vm->exit_status = exit_status;
+		atomic_store(&vm->stopping, true);
+	}
+	pthread_mutex_unlock(&vm->stop_lock);
+	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
+		return;	/* the counter is already non-zero */
+}
+
+int vm_write_dtb(const struct vm *vm, int fd, const char *path)
+{
+	const uint8_t *p = vm->arch.fdt;
+	size_t left = vm->arch.fdt_size;
+
+	while (left) {
+		ssize_t n = write(fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+
+			pr_err("--dump-dtb %s: write failed: %s", path,
+			       strerror(err));
+			return -err;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	struct device *dev, *next;
+
+	if (!vm)
+		return;
+	for (dev = vm->devices; dev; dev = next) {
+		next = dev->next;
+		if (dev->ops->destroy)
+			dev->ops->destroy(dev);
+	}
+	arch_vm_destroy(vm);
+	for (unsigned int i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (vcpu->run)
+			munmap(vcpu->run, vcpu->run_size);
+		if (vcpu->fd >= 0)
+			close(vcpu->fd);
+	}
+	free(vm->vcpus);
+	mmio_bus_free(&vm->mmio);
+	guest_mem_free(&vm->ram);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
+	console_restore(&vm->console);
+	pthread_mutex_destroy(&vm->stop_lock);
+	free(vm);
+}

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Running a built VM: one thread per vcpu in KVM_RUN, the main thread in
+ * the event loop, and an orderly stop that every exit path goes through.
+ */
+#include <lkvm/vm.h>
+
+#include <lkvm/event_loop.h>
+#include <lkvm/log.h>
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+/* Interrupts a vcpu thread's KVM_RUN; its handler does nothing. */
+#define SIG_VCPU_KICK SIGUSR1
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static const char *system_event_name(uint32_t type)
+{
+	switch (type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		return "power-off";
+	case KVM_SYSTEM_EVENT_RESET:
+		return "reset";
+	case KVM_SYSTEM_EVENT_CRASH:
+		return "crash";
+	default:
+		return "unknown";
+	}
+}
+
+static void vcpu_fail(struct vcpu *vcpu, const char *what)
+{
+	pr_err("vcpu %u: %s", vcpu->id, what);
+	arch_vcpu_dump(vcpu, STDERR_FILENO);
+	vm_request_stop(vcpu->vm, VM_EXIT_ERROR);
+}
+
+/* Returns false when this vcpu must stop running. */
+static bool handle_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	char why[96];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		/* KVM bounds len to 8; check it anyway before using it. */
+		if (run->mmio.len > sizeof(run->mmio.data))
+			return true;
+		mmio_bus_access(&vcpu->vm->mmio, run->mmio.phys_addr,
+				run->mmio.data, run->mmio.len,
+				run->mmio.is_write);
+		return true;
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SYSTEM_EVENT:
+		switch (run->system_event.type) {
+		case KVM_SYSTEM_EVENT_SHUTDOWN:
+		case KVM_SYSTEM_EVENT_RESET:
+			pr_info("guest requested %s on vcpu %u: stopping",
+				system_event_name(run->system_event.type),
+				vcpu->id);
+			vm_request_stop(vcpu->vm, VM_EXIT_OK);
+			return false;
+		case KVM_SYSTEM_EVENT_CRASH:
+			pr_err("guest reported a crash on vcpu %u", vcpu->id);
+			vm_request_stop(vcpu->vm, VM_EXIT_GUEST_CRASH);
+			return false;
+		default:
+			snprintf(why, sizeof(why),
+				 "unexpected system event %u",
+				 run->system_event.type);
+			vcpu_fail(vcpu, why);
+			return false;
+		}
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(why, sizeof(why),
+			 "KVM could not enter the guest (hardware reason 0x%llx)",
+			 (unsigned long long)
+				 run->fail_entry.hardware_entry_failure_reason);
+		vcpu_fail(vcpu, why);
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(why, sizeof(why), "KVM internal error (suberror %u)",
+			 run->internal.suberror);
+		vcpu_fail(vcpu, why);
+		return false;
+	default:
+		snprintf(why, sizeof(why), "unexpected exit reason %u",
+			 run->exit_reason);
+		vcpu_fail(vcpu, why);
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->vm;
+	sigset_t kick;
+	char name[16], why[160];
+
+	snprintf(name, sizeof(name), "lkvm-vcpu%u", vcpu->id);
+	pthread_setname_np(pthread_self(), name);
+	sigemptyset(&kick);
+	sigaddset(&kick, SIG_VCPU_KICK);
+	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+
+	while (!atomic_load(&vm->stopping)) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			int err = errno;
+
+			if (err == EINTR || err == EAGAIN)
+				continue;
+			/*
+			 * arm64 KVM answers ENOSYS when the guest touched
+			 * MMIO with an instruction it cannot decode.
+			 */
+			snprintf(why, sizeof(why), "KVM_RUN failed: %s%s",
+				 strerror(err),
+				 err == ENOSYS ?
+					 " (the guest accessed MMIO with an instruction KVM cannot emulate, such as a load pair)" :
+					 "");
+			vcpu_fail(vcpu, why);
+			break;
+		}
+		if (!handle_exit(vcpu))
+			break;
+	}
+	return NULL;
+}
+
+/* Makes every vcpu leave KVM_RUN and waits for its thread. */
+static void stop_vcpus(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (!vcpu->thread_started)
+			continue;
+		/*
+		 * immediate_exit closes the race between the thread's check
+		 * of vm->stopping and its next KVM_RUN; the signal interrupts
+		 * a KVM_RUN already in progress.
+		 */
+		vcpu->run->immediate_exit = 1;
+		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		if (vm->vcpus[i].thread_started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+		vm->vcpus[i].thread_started = false;
+	}
+}
+
+struct main_loop {
+	struct vm *vm;
+	struct event_loop loop;
+	struct event_handler stop_ev;
+	struct event_handler signal_ev;
+	struct event_handler stdin_ev;
+};
+
+static void on_stop(struct event_handler *h, uint32_t events)
+{
+	struct main_loop *ml = container_of(h, struct main_loop, stop_ev);
+	uint64_t v;
+
+	(void)events;
+	if (read(ml->vm->stop_efd, &v, sizeof(v)) < 0)
+		return;
+}
+
+static void on_signal(struct event_handler *h, uint32_t events)
+{
+	struct main_loop *ml = container_of(h, struct main_loop, signal_ev);
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(h->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	pr_info("received signal %u (%s): stopping the guest", si.ssi_signo,
+		strsignal((int)si.ssi_signo));
+	vm_request_stop(ml->vm, 128 + (int)si.ssi_signo);
+}
+
+static void on_stdin(struct event_handler *h, uint32_t events)
+{
+	struct main_loop *ml = container_of(h, struct main_loop, stdin_ev);
+	struct console *con = &ml->vm->console;
+	uint8_t buf[512];
+	ssize_t n;
+
+	(void)events;
+	n = read(h->fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* End of input: the guest simply gets no more keys. */
+		event_loop_del(&ml->loop, h);
+		con->in_eof = true;
+		return;
+	}
+	if (console_feed(con, buf, (size_t)n) == CONSOLE_QUIT) {
+		pr_info("Ctrl-A x typed: stopping the guest");
+		vm_request_stop(ml->vm, VM_EXIT_OK);
+	}
+}
+
+static int setup_main_loop(struct main_loop *ml, struct vm *vm,
+			   const sigset_t *handled)
+{
+	int ret;
+
+	ml->vm = vm;
+	ret = event_loop_init(&ml->loop);
+	if (ret)
+		return ret;
+	ml->stop_ev = (struct event_handler){ .fn = on_stop, .fd = vm->stop_efd };
+	ret = event_loop_add(&ml->loop, &ml->stop_ev, EPOLLIN);
+	if (ret)
+		return ret;
+	ml->signal_ev.fn = on_signal;
+	ml->signal_ev.fd = signalfd(-1, handled, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (ml->signal_ev.fd < 0)
+		return -errno;
+	ret = event_loop_add(&ml->loop, &ml->signal_ev, EPOLLIN);
+	if (ret)
+		return ret;
+	ml->stdin_ev = (struct event_handler){ .fn = on_stdin,
+					       .fd = vm->console.in_fd };
+	/* epoll refuses regular files; such input is simply not read. */
+	if (event_loop_add(&ml->loop, &ml->stdin_ev, EPOLLIN))
+		pr_debug("console input is not pollable: ignoring it");
+	return 0;
+}
+
+static int start_devices(struct vm *vm)
+{
+	for (struct device *dev = vm->devices; dev; dev = dev->next) {
+		int ret = dev->ops->start ? dev->ops->start(dev) : 0;
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void stop_devices(struct vm *vm)
+{
+	for (struct device *dev = vm->devices; dev; dev = dev->next)
+		if (dev->ops->stop)
+			dev->ops->stop(dev);
+}
+
+int vm_run(struct vm *vm)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	struct main_loop ml = { 0 };
+	sigset_t handled, blocked, old;
+	int ret;
+
+	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
+	sigaction(SIG_VCPU_KICK, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&handled);
+	sigaddset(&handled, SIGINT);
+	sigaddset(&handled, SIGTERM);
+	sigaddset(&handled, SIGHUP);
+	blocked = handled;
+	sigaddset(&blocked, SIG_VCPU_KICK);
+	/* Threads inherit this mask; vcpu threads unblock only the kick. */
+	pthread_sigmask(SIG_BLOCK, &blocked, &old);
+
+	ret = setup_main_loop(&ml, vm, &handled);
+	if (!ret)
+		ret = start_devices(vm);
+	if (!ret)
+		ret = console_enter_raw(&vm->console);
+	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		ret = -pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+		if (ret)
+			pr_err("cannot start vcpu %u thread: %s", i,
+			       strerror(-ret));
+		else
+			vcpu->thread_started = true;
+	}
+	if (ret)
+		vm_request_stop(vm, VM_EXIT_ERROR);
+	pr_debug("run: %u vcpu threads started", vm->nr_vcpus);
+
+	while (!atomic_load(&vm->stopping)) {
+		ret = event_loop_run_once(&ml.loop, -1);
+		if (ret < 0) {
+			pr_err("event loop: %s", strerror(-ret));
+			vm_request_stop(vm, VM_EXIT_ERROR);
+		}
+	}
+
+	pr_debug("run: stopping");
+	stop_vcpus(vm);
+	pr_debug("run: vcpus stopped");
+	stop_devices(vm);
+	console_restore(&vm->console);
+	if (ml.signal_ev.fd > 0)
+		close(ml.signal_ev.fd);
+	event_loop_fini(&ml.loop);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return vm->exit_status;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_ARCH_H
+#define LKVM_ARCH_H
+
+#include <lkvm/compiler.h>
+#include <lkvm/log.h>
+
+/*
+ * The hooks through which the arch-neutral core builds and runs a
+ * machine. Only arm/ implements them; only arm/ sees <asm/kvm.h>.
+ */
+
+struct vm;
+struct vcpu;
+
+enum gic_kind {
+	GIC_NONE,
+	GIC_V2,
+	GIC_V3,
+};
+
+struct arch_vm {
+	unsigned int ipa_bits;
+	enum gic_kind gic;
+	int gic_fd;
+	uint32_t target;		/* KVM_ARM_PREFERRED_TARGET */
+	uint32_t features[7];		/* KVM_ARM_VCPU_INIT feature words */
+	uint64_t redist_base;		/* GICv3 redistributors or v2 CPU IF */
+	uint64_t redist_size;
+	/* Where the guest was loaded (arm/boot.c). */
+	uint64_t kernel_base;
+	uint64_t kernel_size;
+	uint64_t entry;
+	uint64_t initrd_base;
+	uint64_t initrd_size;
+	uint64_t fdt_base;
+	void *fdt;			/* the DTB as built */
+	size_t fdt_size;
+	char *cmdline;			/* the kernel command line as built */
+	struct log_ratelimit irq_log_rl;
+};
+
+struct arch_vcpu {
+	uint64_t mpidr;
+};
+
+/* Guest physical address of the start of RAM. */
+uint64_t arch_ram_base(void);
+/* Chooses the VM type (IPA size) for KVM_CREATE_VM. */
+int arch_vm_type(struct vm *vm, unsigned long *type);
+/* After KVM_CREATE_VM and RAM: interrupt controller, vcpu feature probe. */
+int arch_vm_init(struct vm *vm);
+/* The vcpu builder: everything from KVM_ARM_VCPU_INIT to finalize. */
+int arch_vcpu_init(struct vcpu *vcpu);
+/* After all vcpus and devices exist: interrupt controller init, PMU. */
+int arch_vm_finalize(struct vm *vm);
+/* Loads kernel, initrd and DTB, then sets the boot vcpu's registers. */
+int arch_load_guest(struct vm *vm);
+/* Prints the vcpu's registers (after an unexpected exit). */
+void arch_vcpu_dump(struct vcpu *vcpu, int fd);
+void arch_vm_destroy(struct vm *vm);
+
+#endif

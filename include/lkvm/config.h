@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_CONFIG_H
+#define LKVM_CONFIG_H
+
+#include <lkvm/compiler.h>
+#include <lkvm/log.h>
+
+/*
+ * Everything `lkvm run` was asked for, filled in by the option handlers
+ * before any side effect. vm_create() reads it and never writes it.
+ */
+
+enum irqchip_kind {
+	IRQCHIP_AUTO,
+	IRQCHIP_GICV3,
+	IRQCHIP_GICV2,
+};
+
+enum console_kind {
+	CONSOLE_SERIAL,
+	CONSOLE_VIRTIO,
+};
+
+enum feature_choice {
+	FEATURE_DEFAULT,	/* on when the host supports it */
+	FEATURE_ON,		/* required: an error when unsupported */
+	FEATURE_OFF,
+};
+
+#define VM_NAME_MAX 64
+
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *params;
+	const char *name;
+	char default_name[VM_NAME_MAX];
+
+	unsigned int nr_cpus;		/* 0: one per online host CPU */
+	uint64_t ram_size;		/* 0: 64 MiB x (cpus + 3) */
+
+	bool nodefaults;
+	bool debug;
+	enum log_level loglevel;
+	const char *dump_dtb;
+
+	enum console_kind console;
+	enum irqchip_kind irqchip;
+	bool pmu;
+	enum feature_choice ptrauth;
+	bool network_none;		/* -n mode=none was given */
+};
+
+void vm_config_init(struct vm_config *cfg);
+
+#endif

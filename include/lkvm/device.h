@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_DEVICE_H
+#define LKVM_DEVICE_H
+
+#include <lkvm/compiler.h>
+#include <lkvm/options.h>
+
+struct vm;
+struct vm_config;
+struct device;
+
+/* What one created device instance can do; one const table per model. */
+struct device_ops {
+	/* Adds the device's node under the FDT root (libfdt sequential). */
+	int (*fdt_node)(const struct device *dev, void *fdt);
+	/* Starts device threads; called before the first vcpu runs. */
+	int (*start)(struct device *dev);
+	/* Stops device threads; called after every vcpu has stopped. */
+	void (*stop)(struct device *dev);
+	void (*destroy)(struct device *dev);
+};
+
+struct device {
+	const struct device_ops *ops;
+	const char *name;
+	struct vm *vm;
+	uint64_t mmio_base;
+	uint64_t mmio_size;
+	unsigned int spi;	/* shared peripheral interrupt number (0-based) */
+	bool irq_edge;
+	void *priv;
+	struct device *next;
+};
+
+/*
+ * A device model as `lkvm run` sees it: its options (parsed into
+ * struct vm_config) and a constructor that creates however many
+ * instances the configuration asks for.
+ */
+struct device_model {
+	const char *name;
+	const struct opt *options;	/* may be NULL */
+	int (*instantiate)(struct vm *vm);
+};
+
+/* The explicit, ordered list of models (core/devices.c). */
+extern const struct device_model *const device_models[];
+
+/* Adds @dev to the VM's list; the VM owns it from then on. */
+void vm_add_device(struct vm *vm, struct device *dev);
+
+#endif

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_DEVICES_H
+#define LKVM_DEVICES_H
+
+#include <lkvm/device.h>
+
+/* The models listed in core/devices.c. */
+extern const struct device_model uart8250_model;
+
+#endif

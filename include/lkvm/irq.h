@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_IRQ_H
+#define LKVM_IRQ_H
+
+#include <lkvm/compiler.h>
+
+struct vm;
+
+/*
+ * Interrupt lines from devices to the in-kernel interrupt controller.
+ * Devices only know their shared-peripheral interrupt number; the
+ * architecture code turns it into what KVM and the device tree want.
+ */
+int vm_alloc_spi(struct vm *vm, unsigned int *spi);
+int vm_irq_line(struct vm *vm, unsigned int spi, int level);
+
+/* Appends an "interrupts" property for @spi to the open FDT node. */
+int fdt_prop_spi(void *fdt, unsigned int spi, bool edge);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_KVM_H
+#define LKVM_KVM_H
+
+#include <lkvm/compiler.h>
+
+/*
+ * Thin wrappers over /dev/kvm that turn failures into sentences a user
+ * understands. All return 0 or -errno after logging one line.
+ */
+
+/* Opens /dev/kvm and checks the API version. */
+int kvm_open(int *kvm_fd);
+
+/* A capability the VM cannot work without, with what it is needed for. */
+struct kvm_required_cap {
+	long cap;
+	const char *name;
+	const char *needed_for;
+};
+
+int kvm_require_caps(int fd, const struct kvm_required_cap *caps,
+		     unsigned int nr);
+
+/* ioctl() retried on EINTR; returns the ioctl's value or -errno. */
+int kvm_ioctl(int fd, unsigned long request, void *arg);
+
+#endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_VM_H
+#define LKVM_VM_H
+
+#include <lkvm/arch.h>
+#include <lkvm/config.h>
+#include <lkvm/console.h>
+#include <lkvm/device.h>
+#include <lkvm/guest_mem.h>
+#include <lkvm/mmio.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+struct kvm_run;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+	struct arch_vcpu arch;
+};
+
+/*
+ * One virtual machine and everything it owns. All mutable state of a
+ * running lkvm lives here or in structures hanging off it.
+ */
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+
+	unsigned int nr_vcpus;
+	struct vcpu *vcpus;
+	uint64_t ram_size;		/* chosen before KVM_CREATE_VM */
+
+	struct guest_mem ram;
+	struct mmio_bus mmio;
+	struct device *devices;
+	unsigned int nr_spis;
+
+	struct console console;
+	struct arch_vm arch;
+
+	/* Lifecycle: the first stop request wins and sets the exit status. */
+	pthread_mutex_t stop_lock;
+	atomic_bool stopping;
+	int exit_status;
+	int stop_efd;		/* eventfd: wakes the main loop */
+};
+
+/* Exit statuses of `lkvm run`. */
+enum {
+	VM_EXIT_OK = 0,		/* guest powered off or rebooted, or stopped */
+	VM_EXIT_ERROR = 1,	/* set-up failed, or an unexpected vcpu exit */
+	VM_EXIT_GUEST_CRASH = 3,
+};
+
+int vm_create(struct vm **vmp, const struct vm_config *cfg);
+
+/* Starts devices and vcpus and runs the event loop until the VM stops. */
+int vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
+
+/* Asks every vcpu to stop; safe from any thread. */
+void vm_request_stop(struct vm *vm, int exit_status);
+
+/* Writes the DTB this VM boots with to @fd (@path names it in errors). */
+int vm_write_dtb(const struct vm *vm, int fd, const char *path);
+
+/* Generic KVM helpers; return -errno. */
+int kvm_check_extension(struct vm *vm, long cap);
+int kvm_vm_check_extension(struct vm *vm, long cap);
+
+#endif
