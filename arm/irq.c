@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <lkvm/irq.h>
+
+#include <lkvm/arm/arm.h>
+#include <lkvm/kvm.h>
+#include <lkvm/log.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <string.h>
+
+/* GIC interrupt IDs 0-31 are SGIs and PPIs; SPIs start at 32. */
+#define GIC_SPI_BASE 32
+/* Plenty for the devices lkvm can create; keeps NR_IRQS small. */
+#define MAX_SPIS 256
+
+int vm_alloc_spi(struct vm *vm, unsigned int *spi)
+{
+	if (vm->nr_spis >= MAX_SPIS) {
+		pr_err("out of interrupt lines: at most %d devices with interrupts",
+		       MAX_SPIS);
+		return -ENOSPC;
+	}
+	*spi = vm->nr_spis++;
+	return 0;
+}
+
+int vm_irq_line(struct vm *vm, unsigned int spi, int level)
+{
+	struct kvm_irq_level irq = {
+		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
+		       (GIC_SPI_BASE + spi),
+		.level = (uint32_t)level,
+	};
+	int ret = kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
+
+	if (ret < 0) {
+		if (log_ratelimit_ok(&vm->arch.irq_log_rl, 5))
+			pr_warn("KVM_IRQ_LINE (SPI %u, level %d) failed: %s",
+				spi, level, strerror(-ret));
+	}
+	return ret < 0 ? ret : 0;
+}
+
+unsigned int arm_gic_nr_irqs(const struct vm *vm)
+{
+	unsigned int n = ALIGN_UP(GIC_SPI_BASE + vm->nr_spis, 32U);
+
+	return MAX(n, 64U);
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The arm64 side of building a VM: IPA size, GIC, vcpu features. */
+#include <lkvm/arch.h>
+
+#include <lkvm/arm/arm.h>
+#include <lkvm/arm/memmap.h>
+
+#include <lkvm/kvm.h>
+#include <lkvm/log.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* What KVM gives a VM created with type 0. */
+#define DEFAULT_IPA_BITS 40
+
+uint64_t arch_ram_base(void)
+{
+	return memmap[MM_RAM].base;
+}
+
+int arch_vm_type(struct vm *vm, unsigned long *type)
+{
+	unsigned int bits = memmap_ipa_bits(vm->ram_size);
+	int max = kvm_check_extension(vm, KVM_CAP_ARM_VM_IPA_SIZE);
+
+	if (max <= 0) {
+		/* Old KVM: only the default 40-bit space exists. */
+		if (bits > DEFAULT_IPA_BITS) {
+			pr_err("--mem %llu MiB needs %u-bit guest physical addresses, but this KVM offers only %d bits",
+			       (unsigned long long)(vm->ram_size >> 20), bits,
+			       DEFAULT_IPA_BITS);
+			return -E2BIG;
+		}
+		*type = 0;
+		vm->arch.ipa_bits = DEFAULT_IPA_BITS;
+		return 0;
+	}
+	if (bits > (unsigned int)max) {
+		pr_err("--mem %llu MiB needs %u-bit guest physical addresses, but KVM on this host supports at most %d bits",
+		       (unsigned long long)(vm->ram_size >> 20), bits, max);
+		return -E2BIG;
+	}
+	*type = KVM_VM_TYPE_ARM_IPA_SIZE(bits);
+	vm->arch.ipa_bits = bits;
+	return 0;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+	int ret;
+
+	if (vm->nr_vcpus > MEMMAP_GICV3_MAX_VCPUS) {
+		pr_warn("the memory map has room for %u vcpus: using %u instead of %u",
+			MEMMAP_GICV3_MAX_VCPUS, MEMMAP_GICV3_MAX_VCPUS,
+			vm->nr_vcpus);
+		vm->nr_vcpus = MEMMAP_GICV3_MAX_VCPUS;
+	}
+	ret = gic_create(vm);
+	return ret ?: vcpu_features_resolve(vm);
+}
+
+int arch_vm_finalize(struct vm *vm)
+{
+	int ret = gic_finalize(vm);
+
+	return ret ?: vcpu_features_finalize(vm);
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	if (vm->arch.gic_fd >= 0)
+		close(vm->arch.gic_fd);
+	vm->arch.gic_fd = -1;
+	free(vm->arch.fdt);
+	vm->arch.fdt = NULL;
+	free(vm->arch.cmdline);
+	vm->arch.cmdline = NULL;
+}
