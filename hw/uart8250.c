@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 8250/16550A UART at 0x1000000: ttyS0, the kernel's earlycon and the
+ * console kvm-unit-tests writes to.
+ */
+#include <lkvm/uart8250.h>
+
+#include <lkvm/arm/memmap.h>
+#include <lkvm/irq.h>
+#include <lkvm/log.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	REG_RBR_THR_DLL = 0,
+	REG_IER_DLM = 1,
+	REG_IIR_FCR = 2,
+	REG_LCR = 3,
+	REG_MCR = 4,
+	REG_LSR = 5,
+	REG_MSR = 6,
+	REG_SCR = 7,
+};
+
+#define IER_RDI 0x01
+#define IER_THRI 0x02
+#define IER_RLSI 0x04
+#define IER_MASK 0x0f
+#define IIR_NO_INT 0x01
+#define IIR_THRI 0x02
+#define IIR_RDI 0x04
+#define IIR_FIFO_ENABLED 0xc0
+#define FCR_ENABLE 0x01
+#define FCR_CLEAR_RCVR 0x02
+#define LCR_DLAB 0x80
+#define MCR_LOOP 0x10
+#define LSR_DR 0x01
+#define LSR_THRE 0x20
+#define LSR_TEMT 0x40
+#define MSR_DCD_DSR_CTS 0xb0
+
+#define UART_CLOCK_HZ 1843200
+
+void uart8250_init(struct uart8250 *u,
+		   void (*output)(void *opaque, uint8_t byte),
+		   void (*set_irq)(void *opaque, int level), void *opaque)
+{
+	memset(u, 0, sizeof(*u));
+	pthread_mutex_init(&u->lock, NULL);
+	u->lsr = LSR_THRE | LSR_TEMT;
+	u->msr = MSR_DCD_DSR_CTS;
+	u->mcr = 0x08;	/* OUT2: lets the interrupt through on PCs */
+	u->output = output;
+	u->set_irq = set_irq;
+	u->opaque = opaque;
+}
+
+void uart8250_destroy(struct uart8250 *u)
+{
+	pthread_mutex_destroy(&u->lock);
+}
+
+/* The highest-priority pending source, as IIR reports it. */
+static uint8_t pending_iir(const struct uart8250 *u)
+{
+	if ((u->ier & IER_RDI) && u->rx_count)
+		return IIR_RDI;
+	if ((u->ier & IER_THRI) && u->thr_empty_pending)
+		return IIR_THRI;
+	return IIR_NO_INT;
+}
+
+static void update_irq(struct uart8250 *u)
+{
+	int level = pending_iir(u) != IIR_NO_INT;
+
+	if (level != u->irq_level) {
+		u->irq_level = level;
+		if (u->set_irq)
+			u->set_irq(u->opaque, level);
+	}
+}
+
+static void rx_push(struct uart8250 *u, uint8_t byte)
+{
+	if (u->rx_count == UART8250_RX_FIFO)
+		return;
+	u->rx[(u->rx_head + u->rx_count) % UART8250_RX_FIFO] = byte;
+	u->rx_count++;
+	u->lsr |= LSR_DR;
+}
+
+static uint8_t rx_pop(struct uart8250 *u)
+{
+	uint8_t byte;
+
+	if (!u->rx_count)
+		return 0;
+	byte = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % UART8250_RX_FIFO;
+	if (!--u->rx_count)
+		u->lsr &= (uint8_t)~LSR_DR;
+	return byte;
+}
+
+static void write_reg(struct uart8250 *u, unsigned int reg, uint8_t v)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (reg) {
+	case REG_RBR_THR_DLL:
+		if (dlab) {
+			u->dll = v;
+			break;
+		}
+		if (u->mcr & MCR_LOOP)
+			rx_push(u, v);
+		else if (u->output)
+			u->output(u->opaque, v);
+		/* Transmission is instant: the holding register is empty again. */
+		u->thr_empty_pending = true;
+		break;
+	case REG_IER_DLM:
+		if (dlab) {
+			u->dlm = v;
+			break;
+		}
+		/* Enabling THRI while the transmitter is idle raises it. */
+		if ((v & IER_THRI) && !(u->ier & IER_THRI))
+			u->thr_empty_pending = true;
+		u->ier = v & IER_MASK;
+		break;
+	case REG_IIR_FCR:
+		if (v & FCR_CLEAR_RCVR) {
+			u->rx_count = 0;
+			u->lsr &= (uint8_t)~LSR_DR;
+		}
+		u->iir_fifo = (v & FCR_ENABLE) ? IIR_FIFO_ENABLED : 0;
+		break;
+	case REG_LCR:
+		u->lcr = v;
+		break;
+	case REG_MCR:
+		u->mcr = v & 0x1f;
+		break;
+	case REG_SCR:
+		u->scr = v;
+		break;
+	default:	/* LSR and MSR are read-only */
+		break;
+	}
+}
+
+static uint8_t read_reg(struct uart8250 *u, unsigned int reg)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+	uint8_t iir;
+
+	switch (reg) {
+	case REG_RBR_THR_DLL:
+		return dlab ? u->dll : rx_pop(u);
+	case REG_IER_DLM:
+		return dlab ? u->dlm : u->ier;
+	case REG_IIR_FCR:
+		iir = pending_iir(u);
+		/* Reading IIR acknowledges a THRE interrupt it reports. */
+		if (iir == IIR_THRI)
+			u->thr_empty_pending = false;
+		return iir | u->iir_fifo;
+	case REG_LCR:
+		return u->lcr;
+	case REG_MCR:
+		return u->mcr;
+	case REG_LSR:
+		return u->lsr;
+	case REG_MSR:
+		if (u->mcr & MCR_LOOP)	/* modem outputs feed the inputs */
+			return (uint8_t)(((u->mcr & 0x0c) << 4) |
+					 ((u->mcr & 0x01) << 5) |
+					 ((u->mcr & 0x02) << 3));
+		return u->msr;
+	case REG_SCR:
+		return u->scr;
+	default:
+		return 0;
+	}
+}
+
+void uart8250_mmio(struct uart8250 *u, uint64_t offset, uint8_t *data,
+		   unsigned int len, bool is_write)
+{
+	if (len != 1 || offset > REG_SCR) {
+		if (!is_write)
+			memset(data, 0, len);
+		return;
+	}
+	pthread_mutex_lock(&u->lock);
+	if (is_write)
+		write_reg(u, (unsigned int)offset, data[0]);
+	else
+		data[0] = read_reg(u, (unsigned int)offset);
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
+size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len)
+{
+	size_t n;
+
+	pthread_mutex_lock(&u->lock);
+	for (n = 0; n < len && u->rx_count < UART8250_RX_FIFO; n++)
+		rx_push(u, buf[n]);
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return n;
+}
+
+/* The device glue: MMIO window, SPI, console, device tree. */
+
+struct uart_dev {
+	struct device dev;
+	struct uart8250 uart;
+};
+
+static void uart_out(void *opaque, uint8_t byte)
+{
+	struct uart_dev *ud = opaque;
+
+	console_write(&ud->dev.vm->console, &byte, 1);
+}
+
+static void uart_irq(void *opaque, int level)
+{
+	struct uart_dev *ud = opaque;
+
+	vm_irq_line(ud->dev.vm, ud->dev.spi, level);
+}
+
+static void uart_mmio(void *opaque, uint64_t offset, uint8_t *data,
+		      unsigned int len, bool is_write)
+{
+	struct uart_dev *ud = opaque;
+
+	uart8250_mmio(&ud->uart, offset, data, len, is_write);
+}
+
+static void uart_input(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct uart_dev *ud = opaque;
+
+	/* A full FIFO drops input, as a real UART overruns. */
+	uart8250_receive(&ud->uart, buf, len);
+}
+
+static int uart_fdt_node(const struct device *dev, void *fdt)
+{
+	char name[32];
+	uint64_t reg[2] = { cpu_to_fdt64(dev->mmio_base),
+			    cpu_to_fdt64(MEMMAP_UART_SIZE) };
+	int ret;
+
+	snprintf(name, sizeof(name), "uart@%llx",
+		 (unsigned long long)dev->mmio_base);
+	ret = fdt_begin_node(fdt, name);
+	ret = ret ?: fdt_property_string(fdt, "compatible", "ns16550a");
+	ret = ret ?: fdt_property(fdt, "reg", reg, sizeof(reg));
+	ret = ret ?: fdt_property_u32(fdt, "clock-frequency", UART_CLOCK_HZ);
+	ret = ret ?: fdt_prop_spi(fdt, dev->spi, false);
+	ret = ret ?: fdt_end_node(fdt);
+	return ret;
+}
+
+static void uart_destroy(struct device *dev)
+{
+	struct uart_dev *ud = container_of(dev, struct uart_dev, dev);
+
+	uart8250_destroy(&ud->uart);
+	free(ud);
+}
+
+static const struct device_ops uart_ops = {
+	.fdt_node = uart_fdt_node,
+	.destroy = uart_destroy,
+};
+
+static int uart_instantiate(struct vm *vm)
+{
+	struct uart_dev *ud = calloc(1, sizeof(*ud));
+	int ret;
+
+	if (!ud)
+		return -ENOMEM;
+	ud->dev.ops = &uart_ops;
+	ud->dev.name = "ttyS0";
+	ud->dev.mmio_base = memmap[MM_UART].base;
+	ud->dev.mmio_size = MEMMAP_UART_SIZE;
+	uart8250_init(&ud->uart, uart_out, uart_irq, ud);
+	vm_add_device(vm, &ud->dev);
+
+	ret = vm_alloc_spi(vm, &ud->dev.spi);
+	if (ret)
+		return ret;
+	ret = mmio_bus_register(&vm->mmio, ud->dev.mmio_base,
+				ud->dev.mmio_size, uart_mmio, ud, "uart8250");
+	if (ret)
+		return ret;
+	if (vm->cfg->console == CONSOLE_SERIAL) {
+		vm->console.input = uart_input;
+		vm->console.input_opaque = ud;
+	}
+	return 0;
+}
+
+const struct device_model uart8250_model = {
+	.name = "uart8250",
+	.instantiate = uart_instantiate,
+};

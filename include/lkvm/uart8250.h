@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_UART8250_H
+#define LKVM_UART8250_H
+
+#include <lkvm/compiler.h>
+
+#include <pthread.h>
+
+/*
+ * A 16550A-compatible UART: the register model, free of KVM so that unit
+ * tests drive it directly. Transmitted bytes go to @output; the
+ * interrupt line level goes to @set_irq whenever it changes.
+ */
+#define UART8250_RX_FIFO 1024
+
+struct uart8250 {
+	pthread_mutex_t lock;
+	uint8_t ier, iir_fifo, lcr, mcr, lsr, msr, scr, dll, dlm;
+	bool thr_empty_pending;	/* THRE interrupt not yet acknowledged */
+	int irq_level;
+	uint8_t rx[UART8250_RX_FIFO];
+	unsigned int rx_head, rx_count;
+
+	void (*output)(void *opaque, uint8_t byte);
+	void (*set_irq)(void *opaque, int level);
+	void *opaque;
+};
+
+void uart8250_init(struct uart8250 *u,
+		   void (*output)(void *opaque, uint8_t byte),
+		   void (*set_irq)(void *opaque, int level), void *opaque);
+void uart8250_destroy(struct uart8250 *u);
+
+/*
+ * One guest access. Only single-byte accesses to offsets 0-7 do anything;
+ * others read as zero and are ignored (the guest controls both).
+ */
+void uart8250_mmio(struct uart8250 *u, uint64_t offset, uint8_t *data,
+		   unsigned int len, bool is_write);
+
+/* Host input; returns how many bytes fit in the receive FIFO. */
+size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
+
+#endif
