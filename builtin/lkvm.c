@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `lkvm COMMAND [ARGS]`: the one table of subcommands and the dispatcher. */
+#include <lkvm/builtin.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct builtin_cmd builtin_cmds[] = {
+	{ "help", "Display help information about lkvm", cmd_help, help_usage },
+	{ "run", "Start the virtual machine", cmd_run, run_usage },
+	{ "version", "Print the version of the kernel tree lkvm was built from",
+	  cmd_version, version_usage },
+	{ NULL, NULL, NULL, NULL },
+};
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : "help";
+
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		name = "help";
+	else if (!strcmp(name, "--version"))
+		name = "version";
+
+	for (const struct builtin_cmd *c = builtin_cmds; c->name; c++) {
+		if (!strcmp(c->name, name))
+			return c->fn(argc > 1 ? argc - 1 : 1,
+				     argc > 1 ? argv + 1 : (char *[]){ "help", NULL });
+	}
+	fprintf(stderr, "lkvm: '%s' is not a lkvm-command. See 'lkvm help'.\n",
+		name);
+	return 1;
+}

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `lkvm run`: parse, build the VM, run it, exit with its status. */
+#include <lkvm/builtin.h>
+
+#include <lkvm/log.h>
+#include <lkvm/run_options.h>
+#include <lkvm/vm.h>
+
+#include <fcntl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char run_usage_line[] = "lkvm run [<options>] [<kernel image>]";
+
+static void print_usage(FILE *out)
+{
+	const struct opt *tables[RUN_OPTION_TABLES_MAX];
+
+	run_option_tables(tables, ARRAY_SIZE(tables));
+	opt_usage(out, run_usage_line, tables);
+}
+
+void run_usage(void)
+{
+	print_usage(stdout);
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
+/* Opening the kernel first gives kvm-unit-tests its exact message. */
+static bool kernel_readable(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "  Fatal: Unable to open kernel %s\n", path);
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+/* Opened before the VM is built so that a bad path fails fast. */
+static int open_dtb_output(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		pr_err("--dump-dtb %s: %s", path, strerror(errno));
+	return fd;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	struct opt_args args;
+	struct vm *vm = NULL;
+	int ret, status, dtb_fd = -1;
+
+	if (wants_help(argc, argv)) {
+		run_usage();
+		return 0;
+	}
+	vm_config_init(&cfg);
+	ret = run_options_parse(&cfg, argc - 1, argv + 1, &args);
+	if (ret == OPT_UNKNOWN) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ret != OPT_OK)
+		return 1;
+	opt_args_free(&args);
+	log_set_level(cfg.loglevel);
+
+	if (!cfg.kernel) {
+		pr_err("no kernel to boot: give one with -k/--kernel (or as the first argument)");
+		return 1;
+	}
+	if (!kernel_readable(cfg.kernel))
+		return 1;
+	if (cfg.dump_dtb) {
+		dtb_fd = open_dtb_output(cfg.dump_dtb);
+		if (dtb_fd < 0)
+			return 1;
+	}
+
+	ret = vm_create(&vm, &cfg);
+	if (!ret && cfg.dump_dtb)
+		ret = vm_write_dtb(vm, dtb_fd, cfg.dump_dtb);
+	if (dtb_fd >= 0)
+		close(dtb_fd);
+	if (ret || cfg.dump_dtb) {
+		vm_destroy(vm);
+		return ret ? 1 : 0;
+	}
+	pr_info("# lkvm run -k %s -m %llu -c %u --name %s", cfg.kernel,
+		(unsigned long long)(vm->ram.size >> 20), vm->nr_vcpus,
+		cfg.name);
+	status = vm_run(vm);
+	vm_destroy(vm);
+	pr_debug("exit with status %d", status);
+	return status;
+}
