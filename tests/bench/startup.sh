@@ -1,0 +1,11 @@
+# Startup benchmark (runs inside the nested host): wall-clock time from
+# exec of `lkvm run` to its exit, for a bare-metal payload that powers off
+# at once. Median of several runs; numbers only, no thresholds.
+# Reference: kvmtool needs about 105 ms (best of 5) for the 1-vcpu case in
+# the same nested host.
+runs=11
+for cfg in "1 256M" "8 4G"; do
+	set -- $cfg
+	r=$(timeit $runs lkvm run -k $BM/poweroff.flat -c "$1" -m "$2" --loglevel error)
+	echo "@@BENCH startup ${1}vcpu-${2}: $r"
+done

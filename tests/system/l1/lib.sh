@@ -1,0 +1,98 @@
+# Helpers for scenarios running inside the nested KVM host (busybox ash).
+#
+# A scenario file calls `run_test NAME FUNCTION`; FUNCTION returns 0 for a
+# pass. Inside it, `lkvm_run` runs lkvm with a timeout and keeps its
+# output in $OUT; `fail` records why a test failed.
+
+L2_KERNEL=/guest/Image
+L2_INITRD=/guest/initrd.cpio.gz
+BM=/guest/bm
+# Test-speed choices for the Debian guest kernel: no boot chatter on the
+# 8250 (every byte is an exit) and no crypto self-tests.
+L2_PARAMS="quiet cryptomgr.notests"
+LOGDIR=/tmp/logs
+mkdir -p "$LOGDIR"
+
+WHY=
+fail() {
+	WHY="$*"
+	return 1
+}
+
+# run_test NAME FUNCTION: one result line per test.
+run_test() {
+	name=$SUITE.$1
+	WHY=
+	OUT="$LOGDIR/$name.log"
+	: >"$OUT"
+	start=$(cut -d' ' -f1 /proc/uptime)
+	if "$2"; then
+		echo "@@RESULT PASS $name ($(elapsed "$start") s)"
+	else
+		echo "@@RESULT FAIL $name: ${WHY:-failed} ($(elapsed "$start") s)"
+		tail -n 40 "$OUT" | sed "s|^|@@LOG $name: |"
+	fi
+}
+
+elapsed() {
+	awk -v s="$1" -v e="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", e - s }'
+}
+
+# lkvm_run TIMEOUT ARGS...: `lkvm ARGS` with output in $OUT, status in $RC.
+lkvm_run() {
+	t=$1
+	shift
+	timeout "$t" lkvm "$@" </dev/null >>"$OUT" 2>&1
+	RC=$?
+	return 0
+}
+
+# run_l2 TIMEOUT ACTION [lkvm run options]: boots the Debian guest whose
+# init performs ACTION (see tests/system/l2/init).
+run_l2() {
+	t=$1
+	action=$2
+	shift 2
+	lkvm_run "$t" run -k "$L2_KERNEL" -i "$L2_INITRD" \
+		-p "$L2_PARAMS lkvm.test=$action" "$@"
+}
+
+expect_rc() {
+	[ "$RC" = "$1" ] || fail "exit status $RC, expected $1"
+}
+
+# expect_line TEXT: a line of $OUT contains TEXT (fixed string).
+expect_line() {
+	grep -qF -- "$1" "$OUT" || fail "no line with '$1' in the output"
+}
+
+expect_no_line() {
+	! grep -qF -- "$1" "$OUT" || fail "unexpected line with '$1' in the output"
+}
+
+# guest_value KEY: the value of "@@L2 KEY=VALUE" printed by the guest.
+guest_value() {
+	sed -n "s/.*@@L2 $1=\([^ ]*\).*/\1/p" "$OUT" | tr -d '\r' | head -n 1
+}
+
+# export_file NAME PATH: sends a file to the host side of the test
+# (tests/system/host-checks), base64-encoded on the console.
+export_file() {
+	echo "@@FILE-BEGIN $1"
+	base64 "$2"
+	echo "@@FILE-END $1"
+}
+
+# expect_error TEXT...: lkvm failed with exactly one "lkvm: error:" line
+# that contains every TEXT, and printed nothing else on its way out.
+expect_error() {
+	[ "$RC" != 0 ] || fail "exit status 0 for a bad input" || return
+	n=$(grep -c '^lkvm: error:' "$OUT")
+	[ "$n" = 1 ] || fail "$n error lines instead of one" || return
+	for t in "$@"; do
+		grep '^lkvm: error:' "$OUT" | grep -qF -- "$t" ||
+			fail "the error line does not mention '$t'" || return
+	done
+	extra=$(grep -v '^lkvm: error:' "$OUT" | grep -c .)
+	[ "$extra" = 0 ] || fail "$extra extra lines besides the error"
+}

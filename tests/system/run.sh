@@ -1,0 +1,199 @@
+#!/bin/bash
+# Boots nested KVM hosts (L1, qemu-system-aarch64 TCG with EL2) carrying
+# lkvm, a Debian guest kernel and test payloads, runs the system-test
+# suites inside them, and reports every result.
+#
+# usage: tests/system/run.sh [--cache DIR] [--all | --suite S... | --host H]
+#                            [--demo] [--bench [NAME]] [--verbose]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=$top/.cache
+out=$top/build/system
+mode=check
+want_suites=()
+want_hosts=()
+bench=
+verbose=0
+host_timeout=${LKVM_L1_TIMEOUT:-1500}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cache) cache=$2; shift ;;
+	--all) ;;
+	--suite) want_suites+=("$2"); shift ;;
+	--host) want_hosts+=("$2"); shift ;;
+	--demo) mode=demo ;;
+	--bench) mode=bench; bench=${2:-}; [ $# -gt 1 ] && shift ;;
+	--verbose) verbose=1 ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+kernel=$cache/kernel/Image
+busybox=$cache/busybox/busybox
+kver=$(ls "$cache/kernel/modules")
+for f in "$kernel" "$busybox" "$top/lkvm"; do
+	[ -e "$f" ] || { echo "run.sh: missing $f (run make deps && make)" >&2; exit 2; }
+done
+
+mkdir -p "$out"
+
+# Copies kernel modules (and what they depend on, in load order) into an
+# initramfs tree; /modules.order lists them for the guest's init.
+add_modules() {
+	local root=$1 list=$2 dir=$cache/kernel/modules/$kver
+	local -A seen=()
+	local order=()
+	resolve() {
+		local m=$1 path dep
+		[ -n "${seen[$m]:-}" ] && return
+		seen[$m]=1
+		path=$(awk -F: -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) print $1 }' "$dir/modules.dep" | head -n 1)
+		[ -n "$path" ] || { echo "run.sh: no module $m in $kver" >&2; exit 2; }
+		for dep in $(awk -F': ' -v p="$path" '$1 == p { print $2 }' "$dir/modules.dep"); do
+			dep=${dep##*/}; dep=${dep%%.ko*}; dep=${dep//-/_}
+			resolve "$dep"
+		done
+		order+=("$path")
+	}
+	for m in $(grep -v '^#' "$list" | tr '\n' ' '); do
+		resolve "$m"
+	done
+	mkdir -p "$root/modules"
+	: >"$root/modules.order"
+	for p in "${order[@]}"; do
+		cp "$dir/$p" "$root/modules/"
+		echo "/modules/${p##*/}" >>"$root/modules.order"
+	done
+}
+
+build_l2_initrd() {
+	local root=$out/l2-root
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$root/actions"
+	cp "$busybox" "$root/bin/busybox"
+	cp "$top/tests/system/l2/init" "$root/init"
+	cp "$top"/tests/system/l2/actions/*.sh "$root/actions/" 2>/dev/null || true
+	if [ -d "$top/build/guest/linux" ]; then
+		cp "$top"/build/guest/linux/* "$root/bin/"
+	fi
+	add_modules "$root" "$top/tests/system/l2/modules.list"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/l2-initrd.cpio.gz"
+}
+
+build_l1_initrd() {
+	local root=$out/l1-root
+	rm -rf "$root"
+	mkdir -p "$root/bin" "$root/usr/bin" "$root/guest/bm" "$root/tests/scenarios" \
+		"$root/tests/bench"
+	cp "$busybox" "$root/bin/busybox"
+	cp "$top/lkvm" "$root/usr/bin/lkvm"
+	cp "$kernel" "$root/guest/Image"
+	cp "$out/l2-initrd.cpio.gz" "$root/guest/initrd.cpio.gz"
+	cp "$top"/build/guest/*.flat "$top"/build/guest/*.img "$root/guest/bm/"
+	cp "$top/tests/system/l1/init" "$root/init"
+	cp "$top/tests/system/l1/lib.sh" "$top/tests/system/l1/demo.sh" "$root/tests/"
+	cp "$top"/tests/system/scenarios/*.sh "$root/tests/scenarios/"
+	cp "$top"/tests/bench/*.sh "$root/tests/bench/" 2>/dev/null || true
+	cp "$top"/build/bench/* "$root/usr/bin/" 2>/dev/null || true
+	chmod +x "$root/init"
+	# Uncompressed: unpacking is faster than decompressing under TCG.
+	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out/l1.cpio"
+}
+
+# Lines of hosts.conf as "name cpu mem suites".
+hosts() {
+	grep -v '^#' "$top/tests/system/hosts.conf" | awk 'NF == 4'
+}
+
+# boot_l1 NAME CPU MEM SUITES MODE LOG: one nested host, console in LOG.
+boot_l1() {
+	local name=$1 cpu=$2 mem=$3 suites=$4 lmode=$5 log=$6
+	timeout --foreground "$host_timeout" qemu-system-aarch64 \
+		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 2 -m "$mem" \
+		-nographic -no-reboot -nic none \
+		-kernel "$kernel" -initrd "$out/l1.cpio" \
+		-append "console=ttyAMA0 rdinit=/init quiet cryptomgr.notests lkvm.host=$name lkvm.suites=$suites lkvm.mode=$lmode" \
+		</dev/null 2>&1 | tr -d '\r' | tee "$log"
+}
+
+# Saves the files a suite exported (export_file) under DIR.
+extract_files() {
+	local log=$1 dir=$2
+	mkdir -p "$dir"
+	awk -v dir="$dir" '
+		/^@@FILE-BEGIN / { name = $2; file = dir "/" name ".b64"; printf "" > file; next }
+		/^@@FILE-END / { close(file); name = ""; next }
+		name != "" { print >> file }
+	' "$log"
+	for f in "$dir"/*.b64; do
+		[ -e "$f" ] || continue
+		base64 -d "$f" >"${f%.b64}" && rm -f "$f"
+	done
+}
+
+build_l2_initrd
+build_l1_initrd
+
+if [ "$mode" = demo ]; then
+	echo "==> booting a nested KVM host (qemu-system-aarch64, TCG, EL2);"
+	echo "==> inside it, lkvm boots a Debian arm64 guest on its serial console."
+	read -r name cpu mem _ < <(hosts | head -n 1)
+	boot_l1 "$name" "$cpu" "$mem" none demo "$out/demo.log" |
+		grep -v -E '^@@(DONE|HOST|DEMO-OK)|reboot: Power down'
+	grep -q '^@@DEMO-OK' "$out/demo.log"
+	exit
+fi
+
+if [ "$mode" = bench ]; then
+	read -r name cpu mem _ < <(hosts | head -n 1)
+	boot_l1 "$name" "$cpu" 6144 "${bench:-all}" bench "$out/bench.log" |
+		grep -E '^@@BENCH|^@@RESULT' | sed 's/^@@BENCH //'
+	exit
+fi
+
+passed=0
+failed=0
+: >"$out/results"
+while read -r name cpu mem suites; do
+	if [ ${#want_hosts[@]} -gt 0 ] && [[ ! " ${want_hosts[*]} " =~ " $name " ]]; then
+		continue
+	fi
+	if [ ${#want_suites[@]} -gt 0 ]; then
+		sel=
+		for s in ${suites//,/ }; do
+			[[ " ${want_suites[*]} " =~ " $s " ]] && sel+=${sel:+,}$s
+		done
+		[ -n "$sel" ] || continue
+		suites=$sel
+	fi
+	echo "==> nested host '$name' (-cpu $cpu): suites $suites"
+	log=$out/$name.log
+	if [ "$verbose" = 1 ]; then
+		boot_l1 "$name" "$cpu" "$mem" "$suites" check "$log" || true
+	else
+		boot_l1 "$name" "$cpu" "$mem" "$suites" check "$log" |
+			grep --line-buffered -E '^@@(RESULT|LOG|HOST)' | sed -u 's/^@@//' || true
+	fi
+	grep '^@@RESULT' "$log" | sed "s/^@@RESULT //" >>"$out/results" || true
+	if ! grep -q '^@@DONE' "$log"; then
+		echo "FAIL $name.complete: the nested host did not finish (see $log)" | tee -a "$out/results"
+	fi
+	files=$out/$name/files
+	rm -rf "$files"
+	extract_files "$log" "$files"
+	for s in ${suites//,/ }; do
+		check=$top/tests/system/host-checks/$s.sh
+		[ -x "$check" ] || continue
+		FILES=$files HOST=$name "$check" | tee -a "$out/results"
+	done
+done < <(hosts)
+
+passed=$(grep -c '^PASS' "$out/results" || true)
+failed=$(grep -c '^FAIL' "$out/results" || true)
+echo "$passed $failed" >"$out/counts"
+echo "system: $passed passed, $failed failed"
+[ "$failed" = 0 ]

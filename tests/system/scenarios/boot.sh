@@ -1,0 +1,134 @@
+# Booting real guests: the Debian arm64 kernel with a busybox initramfs,
+# and bare-metal payloads (guest/baremetal) for the boot contract.
+
+t_linux_1cpu() {
+	run_l2 120 report -c 1 -m 512
+	expect_rc 0 || return
+	[ "$(guest_value nproc)" = 1 ] || fail "guest saw $(guest_value nproc) cpus" || return
+	mem=$(guest_value memtotal_kb)
+	# 512 MiB minus what the kernel keeps for itself.
+	[ "${mem:-0}" -gt 400000 ] && [ "$mem" -le 524288 ] ||
+		fail "guest MemTotal ${mem} kB for --mem 512" || return
+	expect_line "@@L2 cmdline=console=ttyS0+quiet" || return
+	expect_line "guest requested power-off"
+}
+
+t_linux_2cpu() {
+	run_l2 120 report -c 2 -m 512
+	expect_rc 0 || return
+	[ "$(guest_value nproc)" = 2 ] || fail "guest saw $(guest_value nproc) cpus"
+}
+
+t_linux_pmu() {
+	run_l2 120 report -c 2 -m 256 --pmu
+	expect_rc 0 || return
+	[ "$(guest_value pmu)" = 1 ] || fail "no armv8 PMU driver bound in the guest" || return
+	: >"$OUT"
+	run_l2 120 report -c 1 -m 256
+	[ "$(guest_value pmu)" = 0 ] || fail "a PMU without --pmu"
+}
+
+t_linux_reboot() {
+	run_l2 120 reboot -c 1 -m 256
+	expect_rc 0 || return
+	expect_line "@@L2 rebooting" || return
+	expect_line "guest requested reset"
+}
+
+t_linux_console_input() {
+	fifo=/tmp/console-in
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	timeout 120 lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 1 -m 256 \
+		-p "$L2_PARAMS lkvm.test=echo-input" <"$fifo" >"$OUT" 2>&1 &
+	pid=$!
+	exec 7>"$fifo"
+	n=0
+	while ! grep -q "@@L2 ready-for-input" "$OUT" && [ $n -lt 600 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	sleep 0.5
+	echo "typed on the host" >&7
+	wait $pid
+	RC=$?
+	exec 7>&-
+	expect_rc 0 || return
+	expect_line "@@L2 got=typed on the host"
+}
+
+t_linux_sigterm() {
+	timeout 120 lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 1 -m 256 \
+		-p "$L2_PARAMS lkvm.test=sleep" </dev/null >"$OUT" 2>&1 &
+	pid=$!
+	n=0
+	while ! grep -q "@@L2 sleeping" "$OUT" && [ $n -lt 600 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	kill -TERM $pid
+	wait $pid
+	RC=$?
+	expect_rc 143 || return
+	expect_line "received signal 15"
+}
+
+t_ctrl_a_x() {
+	(sleep 1; printf 'abc\001x') | timeout 60 lkvm run -k "$L2_KERNEL" \
+		-i "$L2_INITRD" -c 1 -m 256 -p "$L2_PARAMS lkvm.test=sleep" \
+		>"$OUT" 2>&1
+	RC=$?
+	expect_rc 0 || return
+	expect_line "Ctrl-A x typed"
+}
+
+t_baremetal_flat() {
+	lkvm_run 30 run -k $BM/hello.flat -c 2 -m 256
+	expect_rc 0 || return
+	expect_line "baremetal: el=1 daif=0x00000000000003c0" || return
+	expect_line "baremetal: dtb=0x0000000080200000 magic=ok" || return
+	expect_line "baremetal: cpus=2" || return
+	expect_line "guest requested power-off"
+}
+
+t_baremetal_image() {
+	lkvm_run 30 run $BM/hello.img -c 1 -m 128
+	expect_rc 0 || return
+	expect_line "baremetal: dtb=0x0000000080200000 magic=ok" || return
+	expect_line "baremetal: cpus=1"
+}
+
+t_baremetal_default_cpus() {
+	lkvm_run 30 run -k $BM/hello.flat
+	expect_rc 0 || return
+	expect_line "baremetal: cpus=$(nproc)"
+}
+
+t_baremetal_reset() {
+	lkvm_run 30 run -k $BM/reset.flat -m 128
+	expect_rc 0 || return
+	expect_line "guest requested reset"
+}
+
+t_unexpected_exit() {
+	lkvm_run 30 run -k $BM/nisv.flat -c 1 -m 128
+	[ "$RC" != 0 ] || fail "lkvm exited 0 after the vcpu failed" || return
+	[ "$RC" != 124 ] || fail "lkvm hung" || return
+	expect_line "vcpu 0: KVM_RUN failed" || return
+	expect_line "vcpu 0 registers:" || return
+	expect_line "PC     0x00000000800800" || return
+	expect_no_line "NOT REACHED"
+}
+
+run_test linux-1cpu t_linux_1cpu
+run_test linux-2cpu t_linux_2cpu
+run_test linux-pmu t_linux_pmu
+run_test linux-reboot t_linux_reboot
+run_test linux-console-input t_linux_console_input
+run_test linux-sigterm t_linux_sigterm
+run_test ctrl-a-x t_ctrl_a_x
+run_test baremetal-flat t_baremetal_flat
+run_test baremetal-image t_baremetal_image
+run_test baremetal-default-cpus t_baremetal_default_cpus
+run_test baremetal-reset t_baremetal_reset
+run_test unexpected-exit t_unexpected_exit

@@ -1,0 +1,112 @@
+#include "harness.h"
+
+#include <lkvm/console.h>
+#include <lkvm/guest_mem.h>
+#include <lkvm/mmio.h>
+
+static void test_guest_mem_ranges(void)
+{
+	static uint8_t ram[4096];
+	struct guest_mem m;
+
+	guest_mem_wrap(&m, 0x80000000, ram, sizeof(ram));
+	CHECK(guest_mem_ptr(&m, 0x80000000, 4096) == ram);
+	CHECK(guest_mem_ptr(&m, 0x80000fff, 1) == ram + 4095);
+	CHECK(guest_mem_ptr(&m, 0x80001000, 0) == ram + 4096);
+	CHECK(guest_mem_ptr(&m, 0x80000fff, 2) == NULL);
+	CHECK(guest_mem_ptr(&m, 0x7fffffff, 1) == NULL);
+	CHECK(guest_mem_ptr(&m, 0x80001000, 1) == NULL);
+	CHECK(guest_mem_ptr(&m, 0, 0x80000001) == NULL);
+	/* Wrap-around of gpa + len. */
+	CHECK(guest_mem_ptr(&m, 0x80000010, ~0ULL) == NULL);
+	CHECK(guest_mem_ptr(&m, ~0ULL, 2) == NULL);
+}
+
+struct hits {
+	uint64_t offset;
+	unsigned int len;
+	unsigned int n;
+};
+
+static void handler(void *opaque, uint64_t offset, uint8_t *data,
+		    unsigned int len, bool is_write)
+{
+	struct hits *h = opaque;
+
+	h->offset = offset;
+	h->len = len;
+	h->n++;
+	if (!is_write)
+		memset(data, 0xab, len);
+}
+
+static void test_mmio_bus(void)
+{
+	struct mmio_bus bus = { 0 };
+	struct hits a = { 0 }, b = { 0 };
+	uint8_t data[8];
+
+	CHECK_EQ(mmio_bus_register(&bus, 0x2000, 0x100, handler, &b, "b"), 0);
+	CHECK_EQ(mmio_bus_register(&bus, 0x1000, 0x100, handler, &a, "a"), 0);
+	CHECK(mmio_bus_register(&bus, 0x10ff, 2, handler, &a, "x") < 0);
+	CHECK(mmio_bus_register(&bus, 0x1f00, 0x101, handler, &a, "x") < 0);
+	CHECK(mmio_bus_register(&bus, ~0ULL, 2, handler, &a, "x") < 0);
+	CHECK(mmio_bus_register(&bus, 0x5000, 0, handler, &a, "x") < 0);
+
+	CHECK(mmio_bus_access(&bus, 0x1004, data, 4, false));
+	CHECK_EQ(a.offset, 4);
+	CHECK_EQ(a.len, 4);
+	CHECK_EQ(data[0], 0xab);
+	CHECK(mmio_bus_access(&bus, 0x20f8, data, 8, true));
+	CHECK_EQ(b.offset, 0xf8);
+	/* Straddling the end of a region: nobody claims it. */
+	CHECK(!mmio_bus_access(&bus, 0x20fc, data, 8, false));
+	CHECK_EQ(data[0], 0);
+	CHECK(!mmio_bus_access(&bus, 0x3000, data, 4, false));
+	CHECK_EQ(data[3], 0);
+	CHECK(!mmio_bus_access(&bus, 0xfff, data, 2, true));
+	CHECK_EQ(a.n, 1);
+	CHECK_EQ(b.n, 1);
+	mmio_bus_free(&bus);
+}
+
+struct typed {
+	char buf[64];
+	unsigned int n;
+};
+
+static void input(void *opaque, const uint8_t *buf, size_t len)
+{
+	struct typed *t = opaque;
+
+	for (size_t i = 0; i < len && t->n < sizeof(t->buf) - 1; i++)
+		t->buf[t->n++] = (char)buf[i];
+}
+
+static void test_console_escape(void)
+{
+	struct console con;
+	struct typed t = { 0 };
+
+	console_init_fds(&con, -1, -1);
+	con.input = input;
+	con.input_opaque = &t;
+	CHECK_EQ(console_feed(&con, (const uint8_t *)"ls\r", 3), CONSOLE_NONE);
+	CHECK_STR(t.buf, "ls\r");
+	/* Ctrl-A Ctrl-A sends one Ctrl-A; Ctrl-A y sends both. */
+	CHECK_EQ(console_feed(&con, (const uint8_t *)"\001\001\001y", 4),
+		 CONSOLE_NONE);
+	CHECK_STR(t.buf, "ls\r\001\001y");
+	/* The escape split across two reads still quits. */
+	CHECK_EQ(console_feed(&con, (const uint8_t *)"z\001", 2), CONSOLE_NONE);
+	CHECK_EQ(console_feed(&con, (const uint8_t *)"x", 1), CONSOLE_QUIT);
+	CHECK_STR(t.buf, "ls\r\001\001yz");
+}
+
+static const struct unit_test tests[] = {
+	{ "guest-mem-ranges", test_guest_mem_ranges },
+	{ "mmio-bus", test_mmio_bus },
+	{ "console-escape", test_console_escape },
+};
+
+UNIT_MAIN(tests)

@@ -1,0 +1,150 @@
+#include "harness.h"
+
+#include <lkvm/run_options.h>
+
+#include <lkvm/log.h>
+
+#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+#define PARSE(cfg, args, ...) \
+	run_options_parse(cfg, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), args)
+
+static void test_long_forms(void)
+{
+	struct vm_config cfg;
+	struct opt_args args;
+
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--kernel=Image", "--initrd", "rd.gz",
+		       "--params", "console=hvc0 quiet", "--cpus=4",
+		       "--mem", "1G", "--name", "vm-1", "--nodefaults",
+		       "--loglevel=warning", "--irqchip=gicv3", "--pmu",
+		       "--ptrauth", "off", "--network", "mode=none"),
+		 OPT_OK);
+	CHECK_STR(cfg.kernel, "Image");
+	CHECK_STR(cfg.initrd, "rd.gz");
+	CHECK_STR(cfg.params, "console=hvc0 quiet");
+	CHECK_EQ(cfg.nr_cpus, 4);
+	CHECK_EQ(cfg.ram_size, 1ULL << 30);
+	CHECK_STR(cfg.name, "vm-1");
+	CHECK(cfg.nodefaults);
+	CHECK_EQ(cfg.loglevel, LOG_WARNING);
+	CHECK_EQ(cfg.irqchip, IRQCHIP_GICV3);
+	CHECK(cfg.pmu);
+	CHECK_EQ(cfg.ptrauth, FEATURE_OFF);
+	CHECK(cfg.network_none);
+	opt_args_free(&args);
+}
+
+static void test_short_forms_and_positional(void)
+{
+	struct vm_config cfg;
+	struct opt_args args;
+
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "-c2", "-m", "256", "Image.flat", "-p",
+		       "x=1"),
+		 OPT_OK);
+	CHECK_EQ(cfg.nr_cpus, 2);
+	CHECK_EQ(cfg.ram_size, 256ULL << 20);
+	CHECK_STR(cfg.kernel, "Image.flat");
+	CHECK_STR(cfg.params, "x=1");
+	opt_args_free(&args);
+}
+
+static void test_defaults(void)
+{
+	struct vm_config cfg;
+
+	vm_config_init(&cfg);
+	CHECK_EQ(cfg.nr_cpus, 0);
+	CHECK_EQ(cfg.ram_size, 0);
+	CHECK(!strncmp(cfg.name, "guest-", 6));
+	CHECK_EQ(cfg.console, CONSOLE_SERIAL);
+	CHECK_EQ(cfg.irqchip, IRQCHIP_AUTO);
+	CHECK_EQ(cfg.loglevel, LOG_INFO);
+	CHECK(!cfg.nodefaults);
+}
+
+static void test_unknown_and_missing(void)
+{
+	struct vm_config cfg;
+	struct opt_args args;
+
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--frobnicate"), OPT_UNKNOWN);
+	CHECK_EQ(PARSE(&cfg, &args, "-Z"), OPT_UNKNOWN);
+	CHECK_EQ(PARSE(&cfg, &args, "--kernel"), OPT_UNKNOWN);
+	CHECK_EQ(PARSE(&cfg, &args, "-k"), OPT_UNKNOWN);
+	CHECK_EQ(PARSE(&cfg, &args, "--pmu=yes"), OPT_UNKNOWN);
+	/* Two kernels: the second positional argument is refused. */
+	CHECK_EQ(PARSE(&cfg, &args, "a", "b"), OPT_UNKNOWN);
+	/* -k given: a positional argument is not a kernel either. */
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "-k", "a", "b"), OPT_UNKNOWN);
+}
+
+static void test_bad_values(void)
+{
+	struct vm_config cfg;
+	struct opt_args args;
+
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "-c", "0"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "-c", "4097"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "-m", "3"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "-m", "1025K"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "-m", "0"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--loglevel", "chatty"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--irqchip", "gicv3-its"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--network", "mode=tap"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--network", "tap"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--name", ""), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--name", "../x"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--name", ".hidden"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--console", "vga"), OPT_BAD_VALUE);
+}
+
+static void test_dashdash(void)
+{
+	struct vm_config cfg;
+	struct opt_args args;
+
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "-k", "Image", "--", "/bin/sh", "-c",
+		       "exit 3"),
+		 OPT_OK);
+	CHECK(args.saw_dashdash);
+	CHECK_EQ(args.nr_rest, 3);
+	CHECK_STR(args.rest[0], "/bin/sh");
+	CHECK_STR(args.rest[1], "-c");
+	opt_args_free(&args);
+}
+
+static void test_network_modes(void)
+{
+	struct vm_config cfg;
+	struct opt_args args;
+
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=none"), OPT_OK);
+	CHECK(cfg.network_none);
+	opt_args_free(&args);
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--network=tapif=x,mode=none"), OPT_OK);
+	CHECK(cfg.network_none);
+	opt_args_free(&args);
+	CHECK_EQ(PARSE(&cfg, &args, "--network=xmode=none"), OPT_BAD_VALUE);
+}
+
+static const struct unit_test tests[] = {
+	{ "long-forms", test_long_forms },
+	{ "short-forms-and-positional", test_short_forms_and_positional },
+	{ "defaults", test_defaults },
+	{ "unknown-and-missing", test_unknown_and_missing },
+	{ "bad-values", test_bad_values },
+	{ "dashdash", test_dashdash },
+	{ "network-modes", test_network_modes },
+};
+
+UNIT_MAIN(tests)

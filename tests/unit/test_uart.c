@@ -1,0 +1,174 @@
+#include "harness.h"
+
+#include <lkvm/uart8250.h>
+
+struct sink {
+	char out[256];
+	unsigned int nout;
+	int level;
+	unsigned int irq_changes;
+};
+
+static void out(void *opaque, uint8_t byte)
+{
+	struct sink *s = opaque;
+
+	if (s->nout < sizeof(s->out) - 1)
+		s->out[s->nout++] = (char)byte;
+}
+
+static void irq(void *opaque, int level)
+{
+	struct sink *s = opaque;
+
+	s->level = level;
+	s->irq_changes++;
+}
+
+static uint8_t rd(struct uart8250 *u, unsigned int off)
+{
+	uint8_t v = 0xee;
+
+	uart8250_mmio(u, off, &v, 1, false);
+	return v;
+}
+
+static void wr(struct uart8250 *u, unsigned int off, uint8_t v)
+{
+	uart8250_mmio(u, off, &v, 1, true);
+}
+
+static void test_transmit(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+
+	uart8250_init(&u, out, irq, &s);
+	CHECK_EQ(rd(&u, 5) & 0x60, 0x60);	/* THRE | TEMT */
+	wr(&u, 0, 'h');
+	wr(&u, 0, 'i');
+	CHECK_STR(s.out, "hi");
+	CHECK_EQ(s.irq_changes, 0);	/* THRI not enabled */
+	uart8250_destroy(&u);
+}
+
+static void test_thre_interrupt(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+
+	uart8250_init(&u, out, irq, &s);
+	/* Enabling THRI with an empty THR raises it (Linux checks this). */
+	wr(&u, 1, 0x02);
+	CHECK_EQ(s.level, 1);
+	CHECK_EQ(rd(&u, 2) & 0x0f, 0x02);
+	/* Reading IIR acknowledged it. */
+	CHECK_EQ(s.level, 0);
+	CHECK_EQ(rd(&u, 2) & 0x0f, 0x01);
+	/* Each write empties the THR again: the interrupt comes back. */
+	wr(&u, 0, 'x');
+	CHECK_EQ(s.level, 1);
+	wr(&u, 1, 0);
+	CHECK_EQ(s.level, 0);
+	uart8250_destroy(&u);
+}
+
+static void test_receive(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+	const uint8_t in[] = "ab";
+
+	uart8250_init(&u, out, irq, &s);
+	CHECK_EQ(rd(&u, 5) & 0x01, 0);
+	CHECK_EQ(uart8250_receive(&u, in, 2), 2);
+	CHECK_EQ(rd(&u, 5) & 0x01, 1);	/* data ready */
+	CHECK_EQ(s.level, 0);		/* RDI not enabled */
+	wr(&u, 1, 0x01);
+	CHECK_EQ(s.level, 1);
+	CHECK_EQ(rd(&u, 2) & 0x0f, 0x04);
+	CHECK_EQ(rd(&u, 0), 'a');
+	CHECK_EQ(s.level, 1);
+	CHECK_EQ(rd(&u, 0), 'b');
+	CHECK_EQ(s.level, 0);
+	CHECK_EQ(rd(&u, 5) & 0x01, 0);
+	CHECK_EQ(rd(&u, 0), 0);	/* empty FIFO reads 0 */
+	uart8250_destroy(&u);
+}
+
+static void test_fifo_limits(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+	uint8_t big[UART8250_RX_FIFO + 10];
+
+	memset(big, 'z', sizeof(big));
+	uart8250_init(&u, out, irq, &s);
+	CHECK_EQ(uart8250_receive(&u, big, sizeof(big)), UART8250_RX_FIFO);
+	CHECK_EQ(uart8250_receive(&u, big, 1), 0);
+	wr(&u, 2, 0x03);	/* FIFO enable + clear receiver */
+	CHECK_EQ(rd(&u, 5) & 0x01, 0);
+	CHECK_EQ(rd(&u, 2) & 0xc0, 0xc0);	/* 16550A: FIFOs enabled */
+	uart8250_destroy(&u);
+}
+
+static void test_dlab_and_scratch(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+
+	uart8250_init(&u, out, irq, &s);
+	wr(&u, 3, 0x80);	/* DLAB */
+	wr(&u, 0, 0x01);
+	wr(&u, 1, 0x02);
+	CHECK_EQ(rd(&u, 0), 0x01);
+	CHECK_EQ(rd(&u, 1), 0x02);
+	CHECK_EQ(s.nout, 0);	/* divisor writes are not output */
+	wr(&u, 3, 0x03);
+	CHECK_EQ(rd(&u, 1), 0);	/* IER untouched */
+	wr(&u, 7, 0x5a);
+	CHECK_EQ(rd(&u, 7), 0x5a);
+	uart8250_destroy(&u);
+}
+
+static void test_loopback(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+
+	uart8250_init(&u, out, irq, &s);
+	wr(&u, 4, 0x10);
+	wr(&u, 0, 'L');
+	CHECK_EQ(s.nout, 0);
+	CHECK_EQ(rd(&u, 0), 'L');
+	uart8250_destroy(&u);
+}
+
+static void test_bad_accesses_ignored(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+	uint8_t v4[4] = { 'q', 'q', 'q', 'q' };
+	uint8_t v = 'q';
+
+	uart8250_init(&u, out, irq, &s);
+	uart8250_mmio(&u, 0, v4, 4, true);	/* wrong size */
+	uart8250_mmio(&u, 8, &v, 1, true);	/* past the registers */
+	uart8250_mmio(&u, ~0ULL, &v, 1, true);
+	CHECK_EQ(s.nout, 0);
+	uart8250_mmio(&u, 5, v4, 4, false);
+	CHECK(v4[0] == 0 && v4[3] == 0);
+	uart8250_destroy(&u);
+}
+
+static const struct unit_test tests[] = {
+	{ "transmit", test_transmit },
+	{ "thre-interrupt", test_thre_interrupt },
+	{ "receive", test_receive },
+	{ "fifo-limits", test_fifo_limits },
+	{ "dlab-and-scratch", test_dlab_and_scratch },
+	{ "loopback", test_loopback },
+	{ "bad-accesses-ignored", test_bad_accesses_ignored },
+};
+
+UNIT_MAIN(tests)
