@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_BUILTIN_H
+#define LKVM_BUILTIN_H
+
+/*
+ * Subcommands. Each gets argv without "lkvm" (argv[0] is its name) and
+ * returns the process exit status; only builtins decide to exit.
+ */
+struct builtin_cmd {
+	const char *name;
+	const char *summary;
+	int (*fn)(int argc, char **argv);
+	void (*usage)(void);	/* full help for `lkvm help NAME` */
+};
+
+extern const struct builtin_cmd builtin_cmds[];
+
+int cmd_run(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+void run_usage(void);
+void help_usage(void);
+void version_usage(void);
+
+/* Exit status for a command line lkvm cannot parse (as git and kvmtool). */
+#define EXIT_USAGE 129
+
+#endif
