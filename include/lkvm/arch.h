@@ -4,6 +4,7 @@
 
 #include <lkvm/compiler.h>
 #include <lkvm/log.h>
+#include <lkvm/sve_vls.h>
 
 /*
  * The hooks through which the arch-neutral core builds and runs a
@@ -25,6 +26,8 @@ struct arch_vm {
 	int gic_fd;
 	uint32_t target;		/* KVM_ARM_PREFERRED_TARGET */
 	uint32_t features[7];		/* KVM_ARM_VCPU_INIT feature words */
+	sve_vqset sve_vqs;		/* every vcpu's SVE lengths; 0: no SVE */
+	sve_vqset sve_host_vqs;		/* what the host offered */
 	uint64_t redist_base;		/* GICv3 redistributors or v2 CPU IF */
 	uint64_t redist_size;
 	/* Where the guest was loaded (arm/boot.c). */
