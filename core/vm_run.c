@@ -7,6 +7,7 @@
 
 #include <lkvm/event_loop.h>
 #include <lkvm/log.h>
+#include <lkvm/reg_set.h>
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -40,10 +41,29 @@ static const char *system_event_name(uint32_t type)
 	}
 }
 
+/*
+ * The registers of a vcpu that stopped unexpectedly, on its own thread
+ * (so it is not in KVM_RUN): the key ones, or with --debug every one
+ * KVM_GET_REG_LIST names, as `lkvm debug --dump` shows them.
+ */
+static void vcpu_print_regs(struct vcpu *vcpu, bool all)
+{
+	struct reg_set set;
+
+	reg_set_init(&set, vcpu->id);
+	if (!arch_vcpu_read_regs(vcpu, &set)) {
+		reg_set_sort(&set);
+		fputc('\n', stderr);
+		reg_set_print(stderr, &set, REG_FORMAT_TEXT, !all);
+		fputc('\n', stderr);
+	}
+	reg_set_free(&set);
+}
+
 static void vcpu_fail(struct vcpu *vcpu, const char *what)
 {
 	pr_err("vcpu %u: %s", vcpu->id, what);
-	arch_vcpu_dump(vcpu, STDERR_FILENO);
+	vcpu_print_regs(vcpu, vcpu->vm->cfg->debug);
 	vm_request_stop(vcpu->vm, VM_EXIT_ERROR);
 }
 
