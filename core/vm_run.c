@@ -5,6 +5,7 @@
  */
 #include <lkvm/vm.h>
 
+#include <lkvm/control.h>
 #include <lkvm/event_loop.h>
 #include <lkvm/log.h>
 #include <lkvm/reg_set.h>
@@ -141,8 +142,11 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			int err = errno;
 
-			if (err == EINTR || err == EAGAIN)
+			/* A kick: stopping, or pausing (park here). */
+			if (err == EINTR || err == EAGAIN) {
+				vcpu_pause_point(vcpu);
 				continue;
+			}
 			/*
 			 * arm64 KVM answers ENOSYS when the guest touched
 			 * MMIO with an instruction it cannot decode.
@@ -161,22 +165,24 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* Makes every vcpu leave KVM_RUN and waits for its thread. */
+void vcpu_kick(struct vcpu *vcpu)
+{
+	/*
+	 * immediate_exit closes the race between the thread's checks (of
+	 * vm->stopping, of a pause request) and its next KVM_RUN; the
+	 * signal interrupts a KVM_RUN already in progress.
+	 */
+	vcpu->run->immediate_exit = 1;
+	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+}
+
+/* Makes every vcpu leave KVM_RUN (or its pause) and waits for its thread. */
 static void stop_vcpus(struct vm *vm)
 {
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *vcpu = &vm->vcpus[i];
-
-		if (!vcpu->thread_started)
-			continue;
-		/*
-		 * immediate_exit closes the race between the thread's check
-		 * of vm->stopping and its next KVM_RUN; the signal interrupts
-		 * a KVM_RUN already in progress.
-		 */
-		vcpu->run->immediate_exit = 1;
-		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
-	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started)
+			vcpu_kick(&vm->vcpus[i]);
+	vm_pause_wake_for_stop(vm);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
@@ -305,6 +311,8 @@ int vm_run(struct vm *vm)
 
 	ret = setup_main_loop(&ml, vm, &handled);
 	if (!ret)
+		ret = control_start(vm, &ml.loop);
+	if (!ret)
 		ret = start_devices(vm);
 	if (!ret)
 		ret = console_enter_raw(&vm->console);
@@ -331,9 +339,12 @@ int vm_run(struct vm *vm)
 	}
 
 	pr_debug("run: stopping");
+	/* No new clients from here on: the name is free again. */
+	control_close_listener(vm->control);
 	stop_vcpus(vm);
 	pr_debug("run: vcpus stopped");
 	stop_devices(vm);
+	control_destroy(vm);
 	console_restore(&vm->console);
 	if (ml.signal_ev.fd > 0)
 		close(ml.signal_ev.fd);
