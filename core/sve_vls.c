@@ -165,7 +165,8 @@ bool sve_vqset_allowed(sve_vqset set, sve_vqset host)
 }
 
 /* "256 and 384", "256, 384 and 640" for the lengths in @set. */
-static void list_words(sve_vqset set, char *buf, size_t len)
+static void list_words(sve_vqset set, const char *last_sep, char *buf,
+		       size_t len)
 {
 	unsigned int left = sve_vqset_count(set);
 	size_t n = 0;
@@ -176,7 +177,7 @@ static void list_words(sve_vqset set, char *buf, size_t len)
 			continue;
 		left--;
 		n += (size_t)snprintf(buf + n, len - n, "%u%s", vq * 128,
-				      left > 1 ? ", " : left == 1 ? " and " : "");
+				      left > 1 ? ", " : left == 1 ? last_sep : "");
 	}
 }
 
@@ -205,11 +206,14 @@ static void explain_refusal(sve_vqset set, sve_vqset host, char *buf,
 	sve_vqset hidden = below & ~set;
 	char words[SVE_VQSET_STR_MAX * 2];
 
-	if (unsupported) {
-		list_words(unsupported, words, sizeof(words));
-		snprintf(buf, len, "the host has no %s-bit vectors", words);
+	if (sve_vqset_count(unsupported) == 1) {
+		snprintf(buf, len, "the host has no %u-bit vectors",
+			 sve_vqset_max_vq(unsupported) * 128);
+	} else if (unsupported) {
+		list_words(unsupported, " or ", words, sizeof(words));
+		snprintf(buf, len, "the host has no vectors of %s bits", words);
 	} else {
-		list_words(hidden, words, sizeof(words));
+		list_words(hidden, " and ", words, sizeof(words));
 		snprintf(buf, len, "KVM cannot hide %s below %u", words,
 			 max * 128);
 	}

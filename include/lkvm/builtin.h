@@ -18,10 +18,12 @@ extern const struct builtin_cmd builtin_cmds[];
 int cmd_run(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_sve(int argc, char **argv);
 
 void run_usage(void);
 void help_usage(void);
 void version_usage(void);
+void sve_usage(void);
 
 /* Exit status for a command line lkvm cannot parse (as git and kvmtool). */
 #define EXIT_USAGE 129
