@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The `lkvm sve probe --json` document, written and read back. */
 #include <lkvm/json.h>
+#include <lkvm/parse.h>
 #include <lkvm/sve_vls.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,36 +46,24 @@ void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc)
 	fprintf(f, "]\n}\n");
 }
 
-static int errf(char *err, size_t len, const char *fmt, ...) __printf(3, 4);
-
-static int errf(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int read_lengths(const struct json_value *vls, sve_vqset *set, char *err,
 			size_t err_len)
 {
 	*set = 0;
 	if (!vls || vls->type != JSON_ARRAY)
-		return errf(err, err_len, "\"host_vls\" is missing or not a list");
+		return parse_error(err, err_len, "\"host_vls\" is missing or not a list");
 	for (size_t i = 0; i < vls->count; i++) {
 		const struct json_value *v = &vls->items[i];
 		unsigned int bits;
 
 		if (v->type != JSON_NUMBER || v->number < SVE_VL_BITS_MIN ||
 		    v->number > SVE_VL_BITS_MAX)
-			return errf(err, err_len,
+			return parse_error(err, err_len,
 				    "\"host_vls\" item %zu is not a vector length in bits",
 				    i);
 		bits = (unsigned int)v->number;
 		if ((double)bits != v->number || bits % 128)
-			return errf(err, err_len,
+			return parse_error(err, err_len,
 				    "\"host_vls\" item %zu is not a multiple of 128 bits",
 				    i);
 		*set |= SVE_VQ_BIT(bits / 128);
@@ -92,26 +80,26 @@ int sve_probe_read_json(const char *text, size_t len, sve_vqset *host_vqs,
 	int ret;
 
 	if (json_parse(text, len, &doc, why, sizeof(why)))
-		return errf(err, err_len, "not valid JSON: %s", why);
+		return parse_error(err, err_len, "not valid JSON: %s", why);
 	fmt = json_get(doc, "format");
 	ver = json_get(doc, "version");
 	sve = json_get(doc, "kvm_sve");
 	if (!fmt || fmt->type != JSON_STRING || strcmp(fmt->string, SVE_PROBE_FORMAT))
-		ret = errf(err, err_len,
+		ret = parse_error(err, err_len,
 			   "not an `lkvm sve probe --json` document (no \"format\": \"%s\")",
 			   SVE_PROBE_FORMAT);
 	else if (!ver || ver->type != JSON_NUMBER || ver->number != SVE_PROBE_VERSION)
-		ret = errf(err, err_len,
+		ret = parse_error(err, err_len,
 			   "probe document version %g; this lkvm reads version %d",
 			   ver && ver->type == JSON_NUMBER ? ver->number : 0.0,
 			   SVE_PROBE_VERSION);
 	else if (!sve || sve->type != JSON_BOOL)
-		ret = errf(err, err_len, "\"kvm_sve\" is missing or not true/false");
+		ret = parse_error(err, err_len, "\"kvm_sve\" is missing or not true/false");
 	else
 		ret = read_lengths(json_get(doc, "host_vls"), host_vqs, err,
 				   err_len);
 	if (!ret && !sve->boolean && *host_vqs)
-		ret = errf(err, err_len,
+		ret = parse_error(err, err_len,
 			   "\"kvm_sve\" is false but \"host_vls\" lists lengths");
 	json_free(doc);
 	return ret;
