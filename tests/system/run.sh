@@ -98,7 +98,7 @@ build_l1_initrd() {
 	cp "$top/tests/system/l1/lib.sh" "$top/tests/system/l1/demo.sh" "$root/tests/"
 	cp "$top"/tests/system/scenarios/*.sh "$root/tests/scenarios/"
 	cp "$top"/tests/bench/*.sh "$root/tests/bench/" 2>/dev/null || true
-	cp "$top"/build/bench/* "$root/usr/bin/" 2>/dev/null || true
+	cp "$top"/build/tools/* "$root/usr/bin/" 2>/dev/null || true
 	chmod +x "$root/init"
 	# Uncompressed: unpacking is faster than decompressing under TCG.
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out/l1.cpio"
