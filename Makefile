@@ -84,9 +84,14 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HARNESS) $(LIBLKVM)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Benchmark helpers, run inside the nested host.
-BENCH_TOOLS := $(BUILD)/bench/timeit
-$(BUILD)/bench/%: tests/bench/%.c
+# Test and benchmark helpers that run inside the nested host.
+TEST_TOOLS := $(patsubst tests/system/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/system/tools/*.c)) \
+	      $(patsubst tests/bench/%.c,$(BUILD)/tools/%,$(wildcard tests/bench/*.c))
+$(BUILD)/tools/%: tests/system/tools/%.c
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+$(BUILD)/tools/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
@@ -103,19 +108,19 @@ unit: .deps-ok
 	@tests/unit/run.sh "$(RUN_AARCH64)" $(UNIT_BINS)
 
 system: .deps-ok
-	@$(MAKE) --no-print-directory lkvm guest
+	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
 	@tests/system/run.sh --cache "$(CACHE)" --all
 
 check: .deps-ok
-	@$(MAKE) --no-print-directory lkvm guest $(UNIT_BINS)
+	@$(MAKE) --no-print-directory lkvm guest $(UNIT_BINS) $(TEST_TOOLS)
 	@tests/check.sh "$(RUN_AARCH64)" "$(CACHE)" $(UNIT_BINS)
 
 demo: .deps-ok
-	@$(MAKE) --no-print-directory lkvm guest
+	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
 	@tests/system/run.sh --cache "$(CACHE)" --demo
 
 bench: .deps-ok
-	@$(MAKE) --no-print-directory lkvm guest $(BENCH_TOOLS)
+	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
 	@tests/system/run.sh --cache "$(CACHE)" --bench
 
 format:

@@ -55,10 +55,71 @@ static int set_ptrauth(void *ctx, const char *arg)
 	return 0;
 }
 
+static int set_disable_ptrauth(void *ctx, const char *arg)
+{
+	(void)arg;
+	CFG(ctx)->ptrauth = FEATURE_OFF;
+	return 0;
+}
+
+/* --sve-vls and --sve-max-vl describe one thing: refuse both at once. */
+static int set_sve(struct vm_config *cfg, const char *option,
+		   const char *arg, const struct sve_spec *spec)
+{
+	char name[sizeof(cfg->sve_name)];
+
+	snprintf(name, sizeof(name), "%s=%s", option, arg);
+	if (strcmp(cfg->sve_name, "--sve-vls=host") &&
+	    strncmp(cfg->sve_name, option, strlen(option))) {
+		pr_err("%s: give either --sve-vls or --sve-max-vl, not both (%s was given too)",
+		       name, cfg->sve_name);
+		return -EINVAL;
+	}
+	cfg->sve = *spec;
+	memcpy(cfg->sve_name, name, sizeof(name));
+	return 0;
+}
+
+static int set_sve_vls(void *ctx, const char *arg)
+{
+	struct sve_spec spec;
+	char err[160];
+
+	if (sve_spec_parse(arg, &spec, err, sizeof(err))) {
+		pr_err("--sve-vls=%s: %s", arg, err);
+		return -EINVAL;
+	}
+	return set_sve(CFG(ctx), "--sve-vls", arg, &spec);
+}
+
+static int set_sve_max_vl(void *ctx, const char *arg)
+{
+	struct sve_spec spec = { .kind = SVE_SPEC_MAX_VL };
+	char err[160];
+
+	if (sve_vl_parse(arg, &spec.max_vq, err, sizeof(err))) {
+		pr_err("--sve-max-vl=%s: %s", arg, err);
+		return -EINVAL;
+	}
+	return set_sve(CFG(ctx), "--sve-max-vl", arg, &spec);
+}
+
+static int set_disable_sve(void *ctx, const char *arg)
+{
+	static const struct sve_spec off = { .kind = SVE_SPEC_OFF };
+
+	(void)arg;
+	return set_sve(CFG(ctx), "--sve-vls", "off", &off);
+}
+
 const struct opt arch_run_options[] = {
 	OPT_GROUP_HEADING(" Arch-specific options (arm64):"),
 	{ OPT_VALUE, 0, "irqchip", "auto|gicv3|gicv2", "Interrupt controller (default auto: GICv3, else GICv2)", set_irqchip },
 	{ OPT_FLAG, 0, "pmu", NULL, "Give the guest a PMUv3", set_pmu },
 	{ OPT_VALUE, 0, "ptrauth", "on|off", "Pointer authentication (default on when KVM has it)", set_ptrauth },
+	{ OPT_FLAG, 0, "disable-ptrauth", NULL, "Same as --ptrauth off (kvmtool)", set_disable_ptrauth },
+	{ OPT_VALUE, 0, "sve-vls", "host|off|list", "SVE vector lengths in bits, e.g. 128,256 or 128-512 (default host)", set_sve_vls },
+	{ OPT_VALUE, 0, "sve-max-vl", "bits", "The host's SVE lengths up to this one (kvmtool)", set_sve_max_vl },
+	{ OPT_FLAG, 0, "disable-sve", NULL, "Same as --sve-vls=off (kvmtool)", set_disable_sve },
 	OPT_TABLE_END,
 };

@@ -54,17 +54,50 @@ static const struct vcpu_feature {
 	long caps[2];
 	const char *cap_names;
 	enum feature_choice (*choice)(const struct vm_config *cfg);
+	/* Says why a required feature cannot be had (NULL: generic text). */
+	void (*explain_unavailable)(const struct vm_config *cfg);
+	/* Said at info level when a default-on feature is not there. */
+	const char *absent_note;
 } vcpu_features[] = {
-	{ "psci-0.2", NULL, { KVM_ARM_VCPU_PSCI_0_2 }, 1,
-	  { KVM_CAP_ARM_PSCI_0_2 }, "KVM_CAP_ARM_PSCI_0_2", always },
-	{ "pmu", "--pmu", { KVM_ARM_VCPU_PMU_V3 }, 1, { KVM_CAP_ARM_PMU_V3 },
-	  "KVM_CAP_ARM_PMU_V3", choose_pmu },
-	{ "sve", "--sve-vls", { KVM_ARM_VCPU_SVE }, 1, { KVM_CAP_ARM_SVE },
-	  "KVM_CAP_ARM_SVE", choose_sve },
-	{ "ptrauth", "--ptrauth on",
-	  { KVM_ARM_VCPU_PTRAUTH_ADDRESS, KVM_ARM_VCPU_PTRAUTH_GENERIC }, 2,
-	  { KVM_CAP_ARM_PTRAUTH_ADDRESS, KVM_CAP_ARM_PTRAUTH_GENERIC },
-	  "KVM_CAP_ARM_PTRAUTH_ADDRESS and _GENERIC", choose_ptrauth },
+	{
+		.name = "psci-0.2",
+		.bits = { KVM_ARM_VCPU_PSCI_0_2 },
+		.nr_bits = 1,
+		.caps = { KVM_CAP_ARM_PSCI_0_2 },
+		.cap_names = "KVM_CAP_ARM_PSCI_0_2",
+		.choice = always,
+	},
+	{
+		.name = "pmu",
+		.option = "--pmu",
+		.bits = { KVM_ARM_VCPU_PMU_V3 },
+		.nr_bits = 1,
+		.caps = { KVM_CAP_ARM_PMU_V3 },
+		.cap_names = "KVM_CAP_ARM_PMU_V3",
+		.choice = choose_pmu,
+	},
+	{
+		.name = "sve",
+		.option = "--sve-vls",
+		.bits = { KVM_ARM_VCPU_SVE },
+		.nr_bits = 1,
+		.caps = { KVM_CAP_ARM_SVE },
+		.cap_names = "KVM_CAP_ARM_SVE",
+		.choice = choose_sve,
+		.explain_unavailable = sve_explain_unavailable,
+		.absent_note = "SVE: this host has none for guests (no KVM_CAP_ARM_SVE): the guest gets no SVE",
+	},
+	{
+		.name = "ptrauth",
+		.option = "--ptrauth on",
+		.bits = { KVM_ARM_VCPU_PTRAUTH_ADDRESS,
+			  KVM_ARM_VCPU_PTRAUTH_GENERIC },
+		.nr_bits = 2,
+		.caps = { KVM_CAP_ARM_PTRAUTH_ADDRESS,
+			  KVM_CAP_ARM_PTRAUTH_GENERIC },
+		.cap_names = "KVM_CAP_ARM_PTRAUTH_ADDRESS and _GENERIC",
+		.choice = choose_ptrauth,
+	},
 };
 
 static bool has_bit(const uint32_t *features, unsigned int bit)
@@ -123,10 +156,14 @@ int vcpu_features_resolve(struct vm *vm)
 		enum feature_choice c = f->choice(vm->cfg);
 		bool supported = feature_supported(vm, f);
 
+		if (c == FEATURE_DEFAULT && !supported && f->absent_note)
+			pr_info("%s", f->absent_note);
 		if (c == FEATURE_OFF || (c == FEATURE_DEFAULT && !supported))
 			continue;
 		if (!supported) {
-			if (f->option)
+			if (f->explain_unavailable)
+				f->explain_unavailable(vm->cfg);
+			else if (f->option)
 				pr_err("%s: KVM on this host cannot give guests %s (no %s)",
 				       f->option, f->name, f->cap_names);
 			else

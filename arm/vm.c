@@ -4,6 +4,7 @@
 
 #include <lkvm/arm/arm.h>
 #include <lkvm/arm/memmap.h>
+#include <lkvm/arm/sve.h>
 
 #include <lkvm/kvm.h>
 #include <lkvm/log.h>
@@ -68,6 +69,11 @@ int arch_vm_finalize(struct vm *vm)
 	int ret = gic_finalize(vm);
 
 	return ret ?: vcpu_features_finalize(vm);
+}
+
+void arch_log_summary(const struct vm *vm)
+{
+	sve_log_choice(vm);
 }
 
 void arch_vm_destroy(struct vm *vm)

@@ -8,6 +8,7 @@
 
 #include <lkvm/builtin.h>
 #include <lkvm/ipc_client.h>
+#include <lkvm/json.h>
 #include <lkvm/log.h>
 #include <lkvm/reg_set.h>
 #include <lkvm/sve_vls.h>
@@ -59,7 +60,7 @@ static void print_header(FILE *out, const struct ipc_info *info,
 	sve_vqset_format(info->sve_vqs, vqs, sizeof(vqs));
 	if (fmt == REG_FORMAT_JSON) {
 		fputs("{\"name\":", out);
-		reg_json_string(out, info->name);
+		json_print_string(out, info->name);
 		fprintf(out, ",\"pid\":%u,\"state\":\"%s\",\"sve_vector_lengths\":[%s],\"sve_max_bits\":%u,\"vcpus\":[",
 			info->pid, ipc_state_name(info->state),
 			info->sve_vqs ? vqs : "", max_bits);

@@ -4,6 +4,7 @@
 
 #include <lkvm/builtin.h>
 #include <lkvm/ipc_client.h>
+#include <lkvm/json.h>
 #include <lkvm/log.h>
 #include <lkvm/reg_set.h>
 #include <lkvm/sve_vls.h>
@@ -154,7 +155,7 @@ static void print_json(const struct vm_row *rows, size_t nr)
 		char vqs[SVE_VQSET_STR_MAX];
 
 		printf("%s{\"name\":", i ? "," : "");
-		reg_json_string(stdout, r->info.name);
+		json_print_string(stdout, r->info.name);
 		if (r->info.pid)
 			printf(",\"pid\":%u", r->info.pid);
 		else

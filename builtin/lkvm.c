@@ -15,6 +15,8 @@ const struct builtin_cmd builtin_cmds[] = {
 	{ "resume", "Resume paused VMs", cmd_resume, resume_usage },
 	{ "run", "Start the virtual machine", cmd_run, run_usage },
 	{ "stop", "Stop running VMs", cmd_stop, stop_usage },
+	{ "sve", "Show the SVE vector lengths guests can have; agree on a set across hosts",
+	  cmd_sve, sve_usage },
 	{ "version", "Print the version of the kernel tree lkvm was built from",
 	  cmd_version, version_usage },
 	{ NULL, NULL, NULL, NULL },

@@ -107,6 +107,7 @@ int cmd_run(int argc, char **argv)
 	pr_info("# lkvm run -k %s -m %llu -c %u --name %s", cfg.kernel,
 		(unsigned long long)(vm->ram.size >> 20), vm->nr_vcpus,
 		cfg.name);
+	arch_log_summary(vm);
 	status = vm_run(vm);
 	vm_destroy(vm);
 	pr_debug("exit with status %d", status);

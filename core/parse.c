@@ -2,6 +2,8 @@
 #include <lkvm/parse.h>
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,5 +111,15 @@ int parse_bool(const char *s, bool *out)
 			return 0;
 		}
 	}
+	return -EINVAL;
+}
+
+int parse_error(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
 	return -EINVAL;
 }

@@ -8,6 +8,7 @@
 #include <lkvm/reg_set.h>
 
 #include <lkvm/arch.h>
+#include <lkvm/json.h>
 #include <lkvm/sve_vls.h>
 
 #include <errno.h>
@@ -89,22 +90,6 @@ void reg_set_sort(struct reg_set *set)
 		qsort(set->regs, set->nr, sizeof(*set->regs), compare_regs);
 }
 
-void reg_json_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 /* "0x" and the value's bytes, most significant (last) first. */
 static void print_hex(FILE *out, const uint8_t *v, unsigned int len)
 {
@@ -163,17 +148,17 @@ static void print_json_reg(FILE *out, const struct reg_set *set,
 
 	fputs("{\"name\":", out);
 	if (d->name[0])
-		reg_json_string(out, d->name);
+		json_print_string(out, d->name);
 	else
 		fputs("null", out);
 	fprintf(out, ",\"id\":\"0x%016llx\"", (unsigned long long)r->id);
 	if (d->encoding[0]) {
 		fputs(",\"encoding\":", out);
-		reg_json_string(out, d->encoding);
+		json_print_string(out, d->encoding);
 	}
 	if (r->err) {
 		fputs(",\"error\":", out);
-		reg_json_string(out, strerror(r->err));
+		json_print_string(out, strerror(r->err));
 		fputc('}', out);
 		return;
 	}

@@ -27,6 +27,8 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->console = CONSOLE_SERIAL;
 	cfg->irqchip = IRQCHIP_AUTO;
 	cfg->ptrauth = FEATURE_DEFAULT;
+	cfg->sve.kind = SVE_SPEC_HOST;
+	snprintf(cfg->sve_name, sizeof(cfg->sve_name), "--sve-vls=host");
 }
 
 static int set_kernel(void *ctx, const char *arg)

@@ -7,23 +7,10 @@
 #include <lkvm/sve_vls.h>
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <lkvm/parse.h>
-
-static int errf(char *err, size_t len, const char *fmt, ...) __printf(3, 4);
-
-static int errf(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* One length in bits, @len characters of @s. */
 static int parse_length(const char *s, size_t len, unsigned int *vq, char *err,
@@ -33,18 +20,18 @@ static int parse_length(const char *s, size_t len, unsigned int *vq, char *err,
 	uint64_t bits;
 
 	if (!len)
-		return errf(err, err_len, "empty length");
+		return parse_error(err, err_len, "empty length");
 	if (len >= sizeof(tok))
-		return errf(err, err_len, "'%.*s...' is not a vector length",
+		return parse_error(err, err_len, "'%.*s...' is not a vector length",
 			    (int)16, s);
 	memcpy(tok, s, len);
 	tok[len] = '\0';
 	if (parse_u64(tok, &bits) || tok[0] == '0')
-		return errf(err, err_len,
+		return parse_error(err, err_len,
 			    "'%s' is not a vector length in bits (128, 256, ... 2048)",
 			    tok);
 	if (bits % 128 || bits < SVE_VL_BITS_MIN || bits > SVE_VL_BITS_MAX)
-		return errf(err, err_len,
+		return parse_error(err, err_len,
 			    "'%s': SVE vector lengths are multiples of 128 bits from 128 to 2048",
 			    tok);
 	*vq = (unsigned int)(bits / 128);
@@ -78,7 +65,7 @@ int sve_spec_parse(const char *text, struct sve_spec *spec, char *err,
 		int ret;
 
 		if (!len)
-			return errf(err, err_len,
+			return parse_error(err, err_len,
 				    "empty item in '%s' (expected host, off, or lengths like 128,256 or 128-512)",
 				    text);
 		if (dash) {
@@ -90,7 +77,7 @@ int sve_spec_parse(const char *text, struct sve_spec *spec, char *err,
 			if (ret)
 				return ret;
 			if (lo > hi)
-				return errf(err, err_len,
+				return parse_error(err, err_len,
 					    "range '%.*s' runs downwards (write %u-%u)",
 					    (int)len, p, hi * 128, lo * 128);
 		} else {
@@ -165,7 +152,8 @@ bool sve_vqset_allowed(sve_vqset set, sve_vqset host)
 }
 
 /* "256 and 384", "256, 384 and 640" for the lengths in @set. */
-static void list_words(sve_vqset set, char *buf, size_t len)
+static void list_words(sve_vqset set, const char *last_sep, char *buf,
+		       size_t len)
 {
 	unsigned int left = sve_vqset_count(set);
 	size_t n = 0;
@@ -176,7 +164,7 @@ static void list_words(sve_vqset set, char *buf, size_t len)
 			continue;
 		left--;
 		n += (size_t)snprintf(buf + n, len - n, "%u%s", vq * 128,
-				      left > 1 ? ", " : left == 1 ? " and " : "");
+				      left > 1 ? ", " : left == 1 ? last_sep : "");
 	}
 }
 
@@ -205,11 +193,14 @@ static void explain_refusal(sve_vqset set, sve_vqset host, char *buf,
 	sve_vqset hidden = below & ~set;
 	char words[SVE_VQSET_STR_MAX * 2];
 
-	if (unsupported) {
-		list_words(unsupported, words, sizeof(words));
-		snprintf(buf, len, "the host has no %s-bit vectors", words);
+	if (sve_vqset_count(unsupported) == 1) {
+		snprintf(buf, len, "the host has no %u-bit vectors",
+			 sve_vqset_max_vq(unsupported) * 128);
+	} else if (unsupported) {
+		list_words(unsupported, " or ", words, sizeof(words));
+		snprintf(buf, len, "the host has no vectors of %s bits", words);
 	} else {
-		list_words(hidden, words, sizeof(words));
+		list_words(hidden, " and ", words, sizeof(words));
 		snprintf(buf, len, "KVM cannot hide %s below %u", words,
 			 max * 128);
 	}
@@ -242,7 +233,7 @@ int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
 		break;
 	}
 	if (!host)
-		return errf(why, why_len,
+		return parse_error(why, why_len,
 			    "%s is not possible on this host: it has no SVE for guests (KVM without KVM_CAP_ARM_SVE, or a CPU without SVE); only --sve-vls=off or host work here",
 			    name);
 	if (sve_vqset_allowed(want, host)) {
@@ -252,7 +243,7 @@ int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
 	sve_vqset_format(host, host_s, sizeof(host_s));
 	possible_sets_text(host, sets, sizeof(sets));
 	explain_refusal(want, host, reason, sizeof(reason));
-	return errf(why, why_len,
+	return parse_error(why, why_len,
 		    "%s is not possible on this host: %s (host offers %s). Possible sets: %s",
 		    name, reason, host_s, sets);
 }

@@ -44,3 +44,13 @@ $(GUEST_BM)/%.img: $(GUEST_BM)/%.img.elf
 
 # Keep objects make would otherwise treat as intermediate.
 .SECONDARY:
+
+# Programs that run inside Linux guests (static, copied into the test
+# guests' /bin by tests/system/run.sh).
+GUEST_LINUX_PROGS := $(patsubst guest/linux/%.c,$(BUILD)/guest/linux/%,$(wildcard guest/linux/*.c))
+guest: $(GUEST_LINUX_PROGS)
+
+$(BUILD)/guest/linux/%: guest/linux/%.c
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) -static -O2 -Wall -Wextra -Werror -march=armv8.2-a+sve -o $@ $<

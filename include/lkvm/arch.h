@@ -59,6 +59,8 @@ int arch_vcpu_init(struct vcpu *vcpu);
 int arch_vm_finalize(struct vm *vm);
 /* Loads kernel, initrd and DTB, then sets the boot vcpu's registers. */
 int arch_load_guest(struct vm *vm);
+/* Logs, at info level, what the guest is about to get (before it runs). */
+void arch_log_summary(const struct vm *vm);
 
 struct reg_set;
 struct reg_desc;

@@ -23,6 +23,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_debug(int argc, char **argv);
+int cmd_sve(int argc, char **argv);
 
 void run_usage(void);
 void help_usage(void);
@@ -32,6 +33,7 @@ void stop_usage(void);
 void pause_usage(void);
 void resume_usage(void);
 void debug_usage(void);
+void sve_usage(void);
 
 /* Exit status for a command line lkvm cannot parse (as git and kvmtool). */
 #define EXIT_USAGE 129

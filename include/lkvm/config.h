@@ -4,6 +4,7 @@
 
 #include <lkvm/compiler.h>
 #include <lkvm/log.h>
+#include <lkvm/sve_vls.h>
 
 /*
  * Everything `lkvm run` was asked for, filled in by the option handlers
@@ -48,6 +49,8 @@ struct vm_config {
 	enum irqchip_kind irqchip;
 	bool pmu;
 	enum feature_choice ptrauth;
+	struct sve_spec sve;		/* --sve-vls / --sve-max-vl */
+	char sve_name[64];		/* how the user wrote it, for messages */
 	bool network_none;		/* -n mode=none was given */
 };
 

@@ -20,6 +20,13 @@ int parse_uint(const char *s, unsigned int max, unsigned int *out);
  */
 int parse_size(const char *s, uint64_t default_unit, uint64_t *bytes);
 
+/*
+ * Formats a reason into @err (for parsers that explain refusals to their
+ * caller) and returns -EINVAL, so that `return parse_error(...)` reads
+ * as what it does.
+ */
+int parse_error(char *err, size_t err_len, const char *fmt, ...) __printf(3, 4);
+
 /* "on"/"off"/"yes"/"no"/"true"/"false"/"1"/"0". */
 int parse_bool(const char *s, bool *out);
 

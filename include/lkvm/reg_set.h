@@ -74,7 +74,4 @@ void reg_set_sort(struct reg_set *set);
 void reg_set_print(FILE *out, const struct reg_set *set, enum reg_format fmt,
 		   bool key_only);
 
-/* Writes @s as a JSON string literal. */
-void reg_json_string(FILE *out, const char *s);
-
 #endif

@@ -4,6 +4,8 @@
 
 #include <lkvm/compiler.h>
 
+#include <stdio.h>
+
 /*
  * SVE vector-length sets and KVM's rule about them, as pure functions.
  *
@@ -81,5 +83,29 @@ int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
  * all of @hosts have in common; 0 when there is none.
  */
 sve_vqset sve_common_set(const sve_vqset *hosts, unsigned int nr);
+
+/*
+ * The stable `lkvm sve probe --json` document (Documentation/sve.md):
+ * written by the probe, read back by `lkvm sve common`.
+ */
+#define SVE_PROBE_FORMAT "lkvm-sve-probe"
+#define SVE_PROBE_VERSION 1
+
+struct sve_probe_doc {
+	bool kvm_sve;		/* KVM_CAP_ARM_SVE */
+	sve_vqset host_vqs;
+	const char *host;	/* node name, for people reading the file */
+	const char *kernel;
+};
+
+void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc);
+
+/*
+ * Reads the host set from a probe document of @len bytes, strictly (the
+ * format name and version must match, every length must be valid).
+ * Returns 0, or -EINVAL with @err saying what is wrong.
+ */
+int sve_probe_read_json(const char *text, size_t len, sve_vqset *host_vqs,
+			char *err, size_t err_len);
 
 #endif

@@ -98,7 +98,7 @@ build_l1_initrd() {
 	cp "$top/tests/system/l1/lib.sh" "$top/tests/system/l1/demo.sh" "$root/tests/"
 	cp "$top"/tests/system/scenarios/*.sh "$root/tests/scenarios/"
 	cp "$top"/tests/bench/*.sh "$root/tests/bench/" 2>/dev/null || true
-	cp "$top"/build/bench/* "$root/usr/bin/" 2>/dev/null || true
+	cp "$top"/build/tools/* "$root/usr/bin/" 2>/dev/null || true
 	chmod +x "$root/init"
 	# Uncompressed: unpacking is faster than decompressing under TCG.
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out/l1.cpio"
@@ -158,6 +158,9 @@ fi
 passed=0
 failed=0
 : >"$out/results"
+rm -rf "$out"/*/files
+# Host checks that combine several hosts' files need to know which ran.
+RUN_HOSTS=" "
 while read -r name cpu mem suites; do
 	if [ ${#want_hosts[@]} -gt 0 ] && [[ ! " ${want_hosts[*]} " =~ " $name " ]]; then
 		continue
@@ -171,6 +174,7 @@ while read -r name cpu mem suites; do
 		suites=$sel
 	fi
 	echo "==> nested host '$name' (-cpu $cpu): suites $suites"
+	RUN_HOSTS+="$name "
 	log=$out/$name.log
 	if [ "$verbose" = 1 ]; then
 		boot_l1 "$name" "$cpu" "$mem" "$suites" check "$log" || true
@@ -188,7 +192,8 @@ while read -r name cpu mem suites; do
 	for s in ${suites//,/ }; do
 		check=$top/tests/system/host-checks/$s.sh
 		[ -x "$check" ] || continue
-		FILES=$files HOST=$name "$check" | tee -a "$out/results"
+		FILES=$files HOST=$name RUN_HOSTS=$RUN_HOSTS "$check" |
+			tee -a "$out/results"
 	done
 done < <(hosts)
 

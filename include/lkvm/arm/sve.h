@@ -3,16 +3,39 @@
 #define LKVM_ARM_SVE_H
 
 #include <lkvm/config.h>
+#include <lkvm/sve_vls.h>
 
 struct vcpu;
+struct vm;
 
-/* Whether vcpus get the SVE feature bit, from the configuration. */
+/* Whether vcpus get the SVE feature bit, from --sve-vls/--sve-max-vl. */
 enum feature_choice sve_feature_choice(const struct vm_config *cfg);
 
+/* Logs why the configured SVE set is impossible on a host without SVE. */
+void sve_explain_unavailable(const struct vm_config *cfg);
+
 /*
- * After KVM_ARM_VCPU_INIT with SVE: write the vector-length set and
- * finalize (KVM_ARM_VCPU_FINALIZE(KVM_ARM_VCPU_SVE)).
+ * After KVM_ARM_VCPU_INIT with SVE. On vcpu 0, before any other vcpu
+ * exists: read the host's set from KVM_REG_ARM64_SVE_VLS and resolve the
+ * configuration against it (refusing impossible sets with the
+ * explanation). On every vcpu: write the set, KVM_ARM_VCPU_FINALIZE(SVE),
+ * read it back and check KVM kept it.
  */
 int sve_vcpu_configure(struct vcpu *vcpu);
+
+/* Says at info level which set the guest got and what the host offered. */
+void sve_log_choice(const struct vm *vm);
+
+/* What `lkvm sve probe` reports. */
+struct sve_host_info {
+	bool kvm_has_sve;	/* KVM_CAP_ARM_SVE */
+	sve_vqset vqs;		/* the host's set (0 without SVE) */
+};
+
+/*
+ * Reads the host's set through a scratch VM and vcpu (no RAM, no GIC).
+ * Returns 0 or -errno after logging.
+ */
+int sve_probe_host(struct sve_host_info *info);
 
 #endif

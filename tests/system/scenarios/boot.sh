@@ -82,6 +82,32 @@ t_ctrl_a_x() {
 	expect_line "Ctrl-A x typed"
 }
 
+# A terminal: raw while the guest runs, input reaches the guest, Ctrl-A x
+# quits, and the settings are restored on the way out.
+t_terminal() {
+	ptyrun "echo ready" "hello$(printf '\001')x" -- lkvm run -k $BM/echo.flat -c 1 -m 64 >"$OUT" 2>&1
+	expect_line "raw_while_running=1 restored=1 status=0" || return
+	expect_line "hello" || return
+	expect_line "Ctrl-A x typed"
+}
+
+t_terminal_guest_quits() {
+	ptyrun "echo ready" "abq" -- lkvm run -k $BM/echo.flat -c 1 -m 64 >"$OUT" 2>&1
+	expect_line "raw_while_running=1 restored=1 status=0" || return
+	expect_line "baremetal: echo done"
+}
+
+t_terminal_after_crash() {
+	# Even a fatal signal leaves the terminal usable.
+	ptyrun "echo ready" "" --signal 11 -- lkvm run -k $BM/echo.flat -c 1 -m 64 >"$OUT" 2>&1
+	expect_line "raw_while_running=1 restored=1 status=139"
+}
+
+t_terminal_sigterm() {
+	ptyrun "echo ready" "" --signal 15 -- lkvm run -k $BM/echo.flat -c 1 -m 64 >"$OUT" 2>&1
+	expect_line "raw_while_running=1 restored=1 status=143"
+}
+
 t_baremetal_flat() {
 	lkvm_run 30 run -k $BM/hello.flat -c 2 -m 256
 	expect_rc 0 || return
@@ -127,6 +153,10 @@ run_test linux-reboot t_linux_reboot
 run_test linux-console-input t_linux_console_input
 run_test linux-sigterm t_linux_sigterm
 run_test ctrl-a-x t_ctrl_a_x
+run_test terminal t_terminal
+run_test terminal-guest-quits t_terminal_guest_quits
+run_test terminal-after-crash t_terminal_after_crash
+run_test terminal-sigterm t_terminal_sigterm
 run_test baremetal-flat t_baremetal_flat
 run_test baremetal-image t_baremetal_image
 run_test baremetal-default-cpus t_baremetal_default_cpus

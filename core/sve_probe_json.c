@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The `lkvm sve probe --json` document, written and read back. */
+#include <lkvm/json.h>
+#include <lkvm/parse.h>
+#include <lkvm/sve_vls.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static void print_lengths(FILE *f, sve_vqset set)
+{
+	bool first = true;
+
+	fputc('[', f);
+	for (unsigned int vq = 1; vq <= SVE_VQ_MAX; vq++) {
+		if (set & SVE_VQ_BIT(vq)) {
+			fprintf(f, "%s%u", first ? "" : ", ", vq * 128);
+			first = false;
+		}
+	}
+	fputc(']', f);
+}
+
+void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc)
+{
+	sve_vqset sets[SVE_VQ_MAX];
+	unsigned int nr = sve_possible_sets(doc->host_vqs, sets);
+
+	fprintf(f, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n  \"host\": ",
+		SVE_PROBE_FORMAT, SVE_PROBE_VERSION);
+	json_print_string(f, doc->host ? doc->host : "");
+	fprintf(f, ",\n  \"kernel\": ");
+	json_print_string(f, doc->kernel ? doc->kernel : "");
+	fprintf(f, ",\n  \"kvm_sve\": %s,\n  \"host_vls\": ",
+		doc->kvm_sve ? "true" : "false");
+	print_lengths(f, doc->host_vqs);
+	fprintf(f, ",\n  \"max_vl\": %u,\n  \"possible_sets\": [",
+		sve_vqset_max_vq(doc->host_vqs) * 128);
+	for (unsigned int i = 0; i < nr; i++) {
+		char s[SVE_VQSET_STR_MAX];
+
+		fprintf(f, "%s\"%s\"", i ? ", " : "",
+			sve_vqset_format(sets[i], s, sizeof(s)));
+	}
+	fprintf(f, "]\n}\n");
+}
+
+static int read_lengths(const struct json_value *vls, sve_vqset *set, char *err,
+			size_t err_len)
+{
+	*set = 0;
+	if (!vls || vls->type != JSON_ARRAY)
+		return parse_error(err, err_len, "\"host_vls\" is missing or not a list");
+	for (size_t i = 0; i < vls->count; i++) {
+		const struct json_value *v = &vls->items[i];
+		unsigned int bits;
+
+		if (v->type != JSON_NUMBER || v->number < SVE_VL_BITS_MIN ||
+		    v->number > SVE_VL_BITS_MAX)
+			return parse_error(err, err_len,
+				    "\"host_vls\" item %zu is not a vector length in bits",
+				    i);
+		bits = (unsigned int)v->number;
+		if ((double)bits != v->number || bits % 128)
+			return parse_error(err, err_len,
+				    "\"host_vls\" item %zu is not a multiple of 128 bits",
+				    i);
+		*set |= SVE_VQ_BIT(bits / 128);
+	}
+	return 0;
+}
+
+int sve_probe_read_json(const char *text, size_t len, sve_vqset *host_vqs,
+			char *err, size_t err_len)
+{
+	const struct json_value *fmt, *ver, *sve;
+	struct json_value *doc = NULL;
+	char why[160];
+	int ret;
+
+	if (json_parse(text, len, &doc, why, sizeof(why)))
+		return parse_error(err, err_len, "not valid JSON: %s", why);
+	fmt = json_get(doc, "format");
+	ver = json_get(doc, "version");
+	sve = json_get(doc, "kvm_sve");
+	if (!fmt || fmt->type != JSON_STRING || strcmp(fmt->string, SVE_PROBE_FORMAT))
+		ret = parse_error(err, err_len,
+			   "not an `lkvm sve probe --json` document (no \"format\": \"%s\")",
+			   SVE_PROBE_FORMAT);
+	else if (!ver || ver->type != JSON_NUMBER || ver->number != SVE_PROBE_VERSION)
+		ret = parse_error(err, err_len,
+			   "probe document version %g; this lkvm reads version %d",
+			   ver && ver->type == JSON_NUMBER ? ver->number : 0.0,
+			   SVE_PROBE_VERSION);
+	else if (!sve || sve->type != JSON_BOOL)
+		ret = parse_error(err, err_len, "\"kvm_sve\" is missing or not true/false");
+	else
+		ret = read_lengths(json_get(doc, "host_vls"), host_vqs, err,
+				   err_len);
+	if (!ret && !sve->boolean && *host_vqs)
+		ret = parse_error(err, err_len,
+			   "\"kvm_sve\" is false but \"host_vls\" lists lengths");
+	json_free(doc);
+	return ret;
+}

@@ -1,0 +1,118 @@
+/*
+ * ptyrun: runs a command on a new pseudo-terminal, the way a user's
+ * terminal would, and checks what it does to the terminal settings.
+ *
+ *   ptyrun WAIT SEND [--signal SIG] -- COMMAND...
+ *
+ * Waits until the command's output contains WAIT, records whether the
+ * terminal is in raw mode then, writes SEND to the terminal (or, with
+ * --signal, sends SIG to the command instead), waits for the command, and
+ * prints "raw_while_running=0|1 restored=0|1 status=N" and everything the
+ * command printed. Exit status 0 unless ptyrun itself failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static char output[1 << 16];
+static size_t output_len;
+
+/* Reads what is available within @ms milliseconds. */
+static void drain(int master, int ms)
+{
+	struct pollfd p = { .fd = master, .events = POLLIN };
+
+	while (poll(&p, 1, ms) > 0) {
+		ssize_t n = read(master, output + output_len,
+				 sizeof(output) - 1 - output_len);
+
+		if (n <= 0)
+			break;
+		output_len += (size_t)n;
+		output[output_len] = '\0';
+		ms = 50;
+	}
+}
+
+static bool is_raw(int fd)
+{
+	struct termios t;
+
+	return !tcgetattr(fd, &t) && !(t.c_lflag & (ICANON | ECHO));
+}
+
+int main(int argc, char **argv)
+{
+	const char *wait_for, *send;
+	int sig = 0, argi = 3, master, slave, status = 0;
+	bool raw_running = false, restored;
+	struct termios cooked;
+	pid_t pid;
+	time_t deadline;
+
+	if (argc < 5)
+		return 2;
+	wait_for = argv[1];
+	send = argv[2];
+	if (!strcmp(argv[argi], "--signal")) {
+		sig = atoi(argv[argi + 1]);
+		argi += 2;
+	}
+	if (strcmp(argv[argi++], "--"))
+		return 2;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0 || grantpt(master) || unlockpt(master))
+		return 1;
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	if (slave < 0 || tcgetattr(slave, &cooked))
+		return 1;
+	cooked.c_lflag |= ICANON | ECHO | ISIG;
+	tcsetattr(slave, TCSANOW, &cooked);
+
+	pid = fork();
+	if (pid == 0) {
+		setsid();
+		ioctl(slave, TIOCSCTTY, 0);
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		close(master);
+		execvp(argv[argi], argv + argi);
+		_exit(127);
+	}
+	deadline = time(NULL) + 60;
+	while (!strstr(output, wait_for) && time(NULL) < deadline)
+		drain(master, 200);
+	raw_running = is_raw(slave);
+	if (sig) {
+		kill(pid, sig);
+	} else {
+		/* One byte at a time, as typed. */
+		for (const char *c = send; *c; c++) {
+			if (write(master, c, 1) != 1)
+				break;
+			usleep(20000);
+		}
+	}
+	while (waitpid(pid, &status, WNOHANG) == 0 && time(NULL) < deadline)
+		drain(master, 100);
+	drain(master, 100);
+	restored = !is_raw(slave);
+	printf("raw_while_running=%d restored=%d status=%d\n", raw_running,
+	       restored,
+	       WIFEXITED(status) ? WEXITSTATUS(status) :
+	       WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1);
+	fwrite(output, 1, output_len, stdout);
+	return 0;
+}
