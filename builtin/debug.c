@@ -66,8 +66,9 @@ static void print_header(FILE *out, const struct ipc_info *info,
 			info->sve_vqs ? vqs : "", max_bits);
 		return;
 	}
-	fprintf(out, "VM %s (pid %u, %s): %u vcpus, %llu MiB, ", info->name,
+	fprintf(out, "VM %s (pid %u, %s): %u vcpu%s, %llu MiB, ", info->name,
 		info->pid, ipc_state_name(info->state), info->nr_vcpus,
+		info->nr_vcpus == 1 ? "" : "s",
 		(unsigned long long)(info->ram_bytes >> 20));
 	if (info->sve_vqs)
 		fprintf(out, "SVE vector lengths %s bits; Z, P and FFR shown at %u bits\n\n",

@@ -31,7 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONTROL_PAUSE_TIMEOUT_MS 10000	/* vcpus park in microseconds */
 #define CONTROL_TICK_MS 250
 
 enum client_state {
@@ -69,6 +68,9 @@ struct control {
 	unsigned int nr_clients;
 	bool user_paused;	/* `lkvm pause` without a `resume` since */
 	bool pausing;		/* vm_pause_request() is in force */
+	bool parked_logged;
+	bool user_pause_seen;	/* this pause served `lkvm pause` */
+	int64_t pause_ms;	/* when the current pause was requested */
 	int64_t start_ms;
 };
 
@@ -118,6 +120,9 @@ static void release_if_unneeded(struct control *ctl)
 	if (ctl->pausing && !ctl->user_paused && !dump_waiters(ctl)) {
 		vm_pause_release(ctl->vm);
 		ctl->pausing = false;
+		pr_debug("control: the guest was paused for %lld ms (%s)",
+			 (long long)(now_ms() - ctl->pause_ms),
+			 ctl->user_pause_seen ? "lkvm pause" : "register dump");
 	}
 }
 
@@ -266,6 +271,11 @@ static void pause_progress(struct control *ctl)
 
 	if (!ctl->pausing || !vm_pause_complete(ctl->vm))
 		return;
+	if (!ctl->parked_logged) {
+		pr_debug("control: all %u vcpus parked %lld ms after the request",
+			 ctl->vm->nr_vcpus, (long long)(now_ms() - ctl->pause_ms));
+		ctl->parked_logged = true;
+	}
 	ipc_buf_init(&dump, CONTROL_OUTPUT_MAX);
 	for (c = ctl->clients; c; c = next) {
 		next = c->next;
@@ -302,6 +312,9 @@ static void start_pause(struct control *ctl)
 {
 	if (!ctl->pausing) {
 		ctl->pausing = true;
+		ctl->parked_logged = false;
+		ctl->user_pause_seen = false;
+		ctl->pause_ms = now_ms();
 		vm_pause_request(ctl->vm);
 	}
 }
@@ -390,6 +403,7 @@ static void dispatch(struct control_client *c)
 			pr_info("control: pausing (lkvm pause)");
 		ctl->user_paused = true;
 		wait_for_pause(c);
+		ctl->user_pause_seen = true;
 		return;
 	case IPC_REQ_RESUME:
 		do_resume(c);
@@ -641,32 +655,72 @@ static int create_socket(struct control *ctl, const char *dir)
 	return 0;
 }
 
+/*
+ * What is at @path, for a VM about to take @name: 0 when nothing, 1 when
+ * a stale socket; a live VM or anything else is an error (logged).
+ */
+static int probe_name(const char *name, const char *path)
+{
+	uint32_t pid;
+	int ret = ipc_probe(path, &pid);
+
+	switch (ret) {
+	case IPC_PROBE_ABSENT:
+		return 0;
+	case IPC_PROBE_STALE:
+		return 1;
+	case IPC_PROBE_LIVE:
+		pr_err("--name %s: a VM with that name is already running (pid %u); stop it with 'lkvm stop -n %s' or choose another name",
+		       name, pid, name);
+		return -EADDRINUSE;
+	case -ENOTSOCK:
+		pr_err("%s exists and is not a socket: remove it or choose another --name",
+		       path);
+		return ret;
+	default:
+		pr_err("%s: %s", path, strerror(-ret));
+		return ret;
+	}
+}
+
+/* $HOME/.lkvm prepared, and the socket path for @name in @path. */
+static int socket_path(const char *name, char *dir, char *path)
+{
+	int ret = ipc_dir_prepare(dir, IPC_PATH_MAX);
+
+	if (ret)
+		return ret;
+	ret = ipc_sock_path(name, path, IPC_PATH_MAX);
+	if (ret)
+		pr_err("--name %s: the control socket path under %s is longer than a socket address allows",
+		       name, dir);
+	return ret;
+}
+
+int control_check_name(const char *name)
+{
+	char dir[IPC_PATH_MAX], path[IPC_PATH_MAX];
+	int ret = socket_path(name, dir, path);
+
+	if (!ret)
+		ret = probe_name(name, path);
+	return ret < 0 ? ret : 0;
+}
+
 /* Claims the name under the directory lock: live is an error, stale goes. */
 static int claim_name(struct control *ctl, const char *dir, const char *name)
 {
-	uint32_t pid;
 	int lock = ipc_dir_lock(dir), ret;
 
 	if (lock < 0) {
 		pr_err("cannot lock %s/.lock: %s", dir, strerror(-lock));
 		return lock;
 	}
-	ret = ipc_probe(ctl->path, &pid);
-	if (ret == IPC_PROBE_LIVE) {
-		pr_err("--name %s: a VM with that name is already running (pid %u); stop it with 'lkvm stop -n %s' or choose another name",
-		       name, pid, name);
-		ret = -EADDRINUSE;
-	} else if (ret == IPC_PROBE_STALE) {
+	ret = probe_name(name, ctl->path);
+	if (ret == 1) {
 		pr_info("removed the stale control socket %s (its VM is gone)",
 			ctl->path);
 		ret = unlink(ctl->path) < 0 ? -errno : 0;
-	} else if (ret == -ENOTSOCK) {
-		pr_err("%s exists and is not a socket: remove it or choose another --name",
-		       ctl->path);
-	} else if (ret < 0) {
-		pr_err("%s: %s", ctl->path, strerror(-ret));
-	} else {
-		ret = 0;
 	}
 	if (!ret) {
 		ret = create_socket(ctl, dir);
@@ -711,17 +765,8 @@ int control_start(struct vm *vm, struct event_loop *loop)
 	ctl->start_ms = now_ms();
 	vm->control = ctl;
 
-	ret = ipc_dir_prepare(dir, sizeof(dir));
-	if (ret)
-		return ret;
-	ret = ipc_sock_path(vm->cfg->name, ctl->path, sizeof(ctl->path));
-	if (ret) {
-		pr_err("--name %s: the control socket path under %s is longer than a socket address allows",
-		       vm->cfg->name, dir);
-		ctl->path[0] = '\0';
-		return ret;
-	}
-	ret = claim_name(ctl, dir, vm->cfg->name);
+	ret = socket_path(vm->cfg->name, dir, ctl->path);
+	ret = ret ?: claim_name(ctl, dir, vm->cfg->name);
 	if (ret) {
 		ctl->path[0] = '\0';	/* not ours: never remove it */
 		return ret;

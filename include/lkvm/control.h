@@ -17,7 +17,15 @@ struct event_loop;
 #define CONTROL_MAX_CLIENTS 16
 #define CONTROL_REQUEST_TIMEOUT_MS 5000	/* connect to whole request */
 #define CONTROL_WRITE_TIMEOUT_MS 10000	/* without any reply progress */
+#define CONTROL_PAUSE_TIMEOUT_MS 10000	/* every vcpu parked (takes ms) */
 #define CONTROL_OUTPUT_MAX (64U << 20)	/* queued reply bytes per client */
+
+/*
+ * Before the VM is built, so that the user hears at once: the socket
+ * directory is usable and no live VM has @name (a stale socket is left
+ * for control_start()). Logs one line on failure.
+ */
+int control_check_name(const char *name);
 
 /*
  * Creates the socket (a live VM of the same name is an error, a stale
