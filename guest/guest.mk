@@ -44,3 +44,13 @@ $(GUEST_BM)/%.img: $(GUEST_BM)/%.img.elf
 
 # Keep objects make would otherwise treat as intermediate.
 .SECONDARY:
+
+# Linux programs for the test guests (static; copied into the L2 /bin by
+# tests/system/run.sh).
+GUEST_LINUX_PROGS := $(patsubst guest/linux/%.c,$(BUILD)/guest/linux/%,$(wildcard guest/linux/*.c))
+guest: $(GUEST_LINUX_PROGS)
+
+$(BUILD)/guest/linux/%: guest/linux/%.c
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -static -s -o $@ $<

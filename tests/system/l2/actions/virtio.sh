@@ -75,7 +75,7 @@ action_blk_discard() {
 	echo "@@L2 max_wz=$(cat /sys/block/vda/queue/write_zeroes_max_bytes)"
 	blkdiscard -o 0 -l 1048576 /dev/vda
 	echo "@@L2 discard_rc=$?"
-	blkdiscard -z -o 1048576 -l 1048576 /dev/vda 2>/dev/null
+	blkbench zeroout /dev/vda 1048576 1048576
 	echo "@@L2 zeroout_rc=$?"
 	echo "@@L2 head_md5=$(dd if=/dev/vda bs=1048576 count=2 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
 }
@@ -85,4 +85,13 @@ action_rng() {
 	echo "@@L2 rng_current=$(cat /sys/class/misc/hw_random/rng_current)"
 	echo "@@L2 rng_bytes=$(dd if=/dev/hwrng bs=4096 count=4 2>/dev/null | wc -c)"
 	echo "@@L2 rng_distinct=$(dd if=/dev/hwrng bs=1024 count=1 2>/dev/null | od -An -tx1 -v | tr ' ' '\n' | grep . | sort -u | wc -l)"
+}
+
+# tests/bench/blk.sh: /dev/vda is a scratch image of at least 256 MiB.
+action_bench_blk() {
+	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	blkbench read /dev/vda 256 direct
+	blkbench read /dev/vda 256
+	blkbench write /dev/vda 128
+	blkbench randread /dev/vda 10
 }
