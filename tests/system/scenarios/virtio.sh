@@ -29,6 +29,8 @@ t_blk_write() {
 	run_l2 120 blk_write -c 1 -m 256 -d $IMG/w.img
 	expect_rc 0 || return
 	expect_value size_sectors 16384 || return
+	# KVM_IOEVENTFD and KVM_IRQFD worked: nothing to warn about.
+	expect_no_line "lkvm: warning" || return
 	expect_value dd_rc 0 || return
 	expect_line "@@L2 cmdline=console=ttyS0+root=/dev/vda+rw+quiet" || return
 	want=$(pattern | md5sum | cut -d' ' -f1)
@@ -108,6 +110,7 @@ t_rng() {
 	run_l2 120 rng -c 1 -m 256 --rng
 	expect_rc 0 || return
 	expect_value rng_bytes 16384 || return
+	expect_no_line "lkvm: warning" || return
 	guest_value rng_current | grep -q virtio_rng ||
 		fail "the guest's hwrng is '$(guest_value rng_current)'" || return
 	[ "$(guest_value rng_distinct)" -gt 200 ] ||
