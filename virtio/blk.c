@@ -310,6 +310,9 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 	struct virtq *vq = &vd->queues[q].vq;
 	const char *why = NULL;
 
+	/* Requests of features the driver did not accept are UNSUPP. */
+	b->lim.discard = virtio_has_feature(vd, VIRTIO_BLK_F_DISCARD);
+	b->lim.write_zeroes = virtio_has_feature(vd, VIRTIO_BLK_F_WRITE_ZEROES);
 	do {
 		virtq_disable_notify(vq);
 		for (;;) {
@@ -517,7 +520,6 @@ static int blk_create(struct vm *vm, const struct vm_disk *d,
 	b->lim.seg_max = BLK_SEG_MAX;
 	b->lim.size_max = BLK_SIZE_MAX;
 	b->lim.ro = d->ro;
-	b->lim.discard = !d->ro;
 	b->lim.max_discard_sectors = BLK_MAX_DISCARD_SECTORS;
 	features = BIT_ULL(VIRTIO_BLK_F_SIZE_MAX) | BIT_ULL(VIRTIO_BLK_F_SEG_MAX) |
 		   BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) | BIT_ULL(VIRTIO_BLK_F_FLUSH) |

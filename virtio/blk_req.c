@@ -67,7 +67,7 @@ static uint8_t parse_segments(const struct virtq_chain *c,
 {
 	bool zeroes = r->type == VIRTIO_BLK_T_WRITE_ZEROES;
 
-	if (!lim->discard)
+	if (!(zeroes ? lim->write_zeroes : lim->discard))
 		return VIRTIO_BLK_S_UNSUPP;
 	if (lim->ro)
 		return VIRTIO_BLK_S_IOERR;

@@ -217,27 +217,27 @@ static bool features_acceptable(const struct virtio_dev *vd)
  */
 static void write_status(struct virtio_dev *vd, uint32_t v)
 {
-	unsigned int old = atomic_load(&vd->status), new;
+	unsigned int old = atomic_load(&vd->status), next;
 
 	if (!v) {
 		device_reset(vd);
 		return;
 	}
 	do {
-		new = v & 0xffU & ~VIRTIO_STATUS_NEEDS_RESET;
-		if ((old & ~VIRTIO_STATUS_NEEDS_RESET) & ~new)
+		next = v & 0xffU & ~VIRTIO_STATUS_NEEDS_RESET;
+		if ((old & ~VIRTIO_STATUS_NEEDS_RESET) & ~next)
 			return;	/* a bit cleared without a reset: ignored */
-		if ((new & VIRTIO_STATUS_FEATURES_OK) &&
+		if ((next & VIRTIO_STATUS_FEATURES_OK) &&
 		    !(old & VIRTIO_STATUS_FEATURES_OK) &&
 		    !features_acceptable(vd))
-			new &= ~VIRTIO_STATUS_FEATURES_OK;
-		if (!(new & VIRTIO_STATUS_FEATURES_OK))
-			new &= ~VIRTIO_STATUS_DRIVER_OK;
-		new |= old & VIRTIO_STATUS_NEEDS_RESET;
-	} while (!atomic_compare_exchange_weak(&vd->status, &old, new));
+			next &= ~VIRTIO_STATUS_FEATURES_OK;
+		if (!(next & VIRTIO_STATUS_FEATURES_OK))
+			next &= ~VIRTIO_STATUS_DRIVER_OK;
+		next |= old & VIRTIO_STATUS_NEEDS_RESET;
+	} while (!atomic_compare_exchange_weak(&vd->status, &old, next));
 
 	/* Buffers queued before DRIVER_OK get looked at now. */
-	if ((new & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
+	if ((next & VIRTIO_STATUS_DRIVER_OK) && !(old & VIRTIO_STATUS_DRIVER_OK))
 		for (unsigned int q = 0; q < vd->vops->nr_queues; q++)
 			efd_signal(vd->queues[q].kick_efd);
 }

@@ -43,7 +43,8 @@ struct blk_limits {
 	uint32_t seg_max;		/* data segments per request */
 	uint32_t size_max;		/* bytes per data segment */
 	bool ro;
-	bool discard;			/* DISCARD and WRITE_ZEROES offered */
+	bool discard;			/* DISCARD negotiated */
+	bool write_zeroes;		/* WRITE_ZEROES negotiated */
 	uint32_t max_discard_sectors;	/* per segment, both kinds */
 };
 

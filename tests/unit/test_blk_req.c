@@ -17,6 +17,7 @@ static const struct blk_limits lim = {
 	.seg_max = 4,
 	.size_max = 4096,
 	.discard = true,
+	.write_zeroes = true,
 	.max_discard_sectors = 1024,
 };
 
@@ -256,6 +257,7 @@ static void test_discard(void)
 
 	ro.ro = true;
 	none.discard = false;
+	none.write_zeroes = false;
 	discard(&b, VIRTIO_BLK_T_DISCARD, 2, 0);
 	put_seg(&b, 0, 0, 8, 0);
 	put_seg(&b, 1, 1024, 1024, 0);
@@ -290,6 +292,11 @@ static void test_discard(void)
 	CHECK_EQ(req.status, VIRTIO_BLK_S_OK);
 	put_seg(&b, 0, 0, 8, 2);
 	CHECK_EQ(parse(&b, &lim, &why), 0);
+	CHECK_EQ(req.status, VIRTIO_BLK_S_UNSUPP);
+	/* DISCARD negotiated does not make WRITE_ZEROES acceptable. */
+	none.discard = true;
+	put_seg(&b, 0, 0, 8, 0);
+	CHECK_EQ(parse(&b, &none, &why), 0);
 	CHECK_EQ(req.status, VIRTIO_BLK_S_UNSUPP);
 	vqb_free(&b);
 
