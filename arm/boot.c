@@ -91,6 +91,11 @@ static int build_cmdline(struct vm *vm)
 	if (!vm->cfg->nodefaults) {
 		if (vm->cfg->console == CONSOLE_SERIAL)
 			defaults[nr++] = "console=ttyS0";
+		else
+			defaults[nr++] = "console=hvc0";
+		/* kvmtool: the first disk is the root file system. */
+		if (vm->cfg->nr_disks)
+			defaults[nr++] = "root=/dev/vda rw";
 	}
 	vm->arch.cmdline = cmdline_build(defaults, nr, vm->cfg->params);
 	if (!vm->arch.cmdline) {

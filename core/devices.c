@@ -11,5 +11,9 @@
  */
 const struct device_model *const device_models[] = {
 	&uart8250_model,
+	&virtio_mmio_model,
+	&virtio_console_model,
+	&virtio_blk_model,
+	&virtio_rng_model,
 	NULL,
 };

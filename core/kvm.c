@@ -2,6 +2,7 @@
 #include <lkvm/kvm.h>
 
 #include <lkvm/log.h>
+#include <lkvm/vm.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +58,29 @@ int kvm_require_caps(int fd, const struct kvm_required_cap *caps,
 			       caps[i].name, caps[i].needed_for);
 			return -EOPNOTSUPP;
 		}
+	}
+	return 0;
+}
+
+int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
+		 uint64_t datamatch, int fd, bool assign)
+{
+	struct kvm_ioeventfd io = {
+		.datamatch = datamatch,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH |
+			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+	};
+	int ret = kvm_ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
+
+	if (ret < 0) {
+		pr_warn("KVM_IOEVENTFD %s at 0x%llx (value %llu) failed: %s",
+			assign ? "assign" : "deassign",
+			(unsigned long long)addr, (unsigned long long)datamatch,
+			strerror(-ret));
+		return ret;
 	}
 	return 0;
 }

@@ -133,8 +133,8 @@ static int set_console(void *ctx, const char *arg)
 		return 0;
 	}
 	if (!strcmp(arg, "virtio")) {
-		pr_err("--console virtio: not supported yet; use --console serial");
-		return -EOPNOTSUPP;
+		CFG(ctx)->console = CONSOLE_VIRTIO;
+		return 0;
 	}
 	pr_err("--console '%s': expected serial or virtio", arg);
 	return -EINVAL;
@@ -173,7 +173,7 @@ const struct opt core_run_options[] = {
 	{ OPT_VALUE, 0, "name", "guest name", "A name for the guest (default guest-PID)", set_name },
 	{ OPT_VALUE, 'c', "cpus", "n", "Number of vcpus (default: one per online host CPU)", set_cpus },
 	{ OPT_VALUE, 'm', "mem", "size", "Guest RAM in MiB, or with K/M/G suffix (default 64M x (cpus+3))", set_mem },
-	{ OPT_VALUE, 0, "console", "serial|virtio", "Console device (default serial: ttyS0)", set_console },
+	{ OPT_VALUE, 0, "console", "serial|virtio", "Console device: ttyS0 (default) or hvc0", set_console },
 	{ OPT_VALUE, 'n', "network", "mode=none", "Network (only mode=none so far)", set_network },
 	OPT_GROUP_HEADING(" Kernel options:"),
 	{ OPT_VALUE, 'k', "kernel", "kernel", "Kernel to boot: arm64 Image or flat binary", set_kernel },

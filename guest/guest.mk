@@ -53,4 +53,4 @@ guest: $(GUEST_LINUX_PROGS)
 $(BUILD)/guest/linux/%: guest/linux/%.c
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
-	$(Q)$(CC) -static -O2 -Wall -Wextra -Werror -march=armv8.2-a+sve -o $@ $<
+	$(Q)$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -static -s -o $@ $<

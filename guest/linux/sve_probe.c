@@ -27,7 +27,9 @@ static void spin(void)
 {
 	for (unsigned long n = 0;; n++) {
 		/* Z0 bytes 1, 2, 3, ...; P0 all true; then burn some time. */
-		__asm__ volatile("index z0.b, #1, #1\n\tptrue p0.b\n" ::: "memory");
+		/* Only this asm uses SVE: the rest must run on guests without. */
+		__asm__ volatile(".arch_extension sve\n\t"
+				 "index z0.b, #1, #1\n\tptrue p0.b\n" ::: "memory");
 		if (!(n % 50000000)) {
 			printf("@@L2 spinning %lu\n", n);
 			fflush(stdout);

@@ -29,6 +29,15 @@ enum feature_choice {
 };
 
 #define VM_NAME_MAX 64
+#define VM_MAX_DISKS 32
+
+/* One -d/--disk: the path is not copied, it points into argv. */
+struct vm_disk {
+	const char *path;
+	size_t path_len;
+	bool ro;
+	bool direct;
+};
 
 struct vm_config {
 	const char *kernel;
@@ -52,6 +61,10 @@ struct vm_config {
 	struct sve_spec sve;		/* --sve-vls / --sve-max-vl */
 	char sve_name[64];		/* how the user wrote it, for messages */
 	bool network_none;		/* -n mode=none was given */
+
+	bool rng;			/* --rng: virtio-rng */
+	unsigned int nr_disks;
+	struct vm_disk disks[VM_MAX_DISKS];
 };
 
 void vm_config_init(struct vm_config *cfg);

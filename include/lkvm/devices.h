@@ -6,5 +6,9 @@
 
 /* The models listed in core/devices.c. */
 extern const struct device_model uart8250_model;
+extern const struct device_model virtio_mmio_model;
+extern const struct device_model virtio_console_model;
+extern const struct device_model virtio_rng_model;
+extern const struct device_model virtio_blk_model;
 
 #endif

@@ -22,6 +22,16 @@ struct kvm_required_cap {
 int kvm_require_caps(int fd, const struct kvm_required_cap *caps,
 		     unsigned int nr);
 
+struct vm;
+
+/*
+ * KVM_IOEVENTFD: a guest write of @len bytes with value @datamatch at
+ * guest physical @addr signals @fd inside KVM instead of exiting to lkvm.
+ * @assign false removes it. Returns 0 or -errno (logged).
+ */
+int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
+		 uint64_t datamatch, int fd, bool assign);
+
 /* ioctl() retried on EINTR; returns the ioctl's value or -errno. */
 int kvm_ioctl(int fd, unsigned long request, void *arg);
 

@@ -28,9 +28,9 @@ void log_msg(enum log_level level, const char *fmt, ...) __printf(2, 3);
 #define pr_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
 /*
- * Logs a message at debug level at most @burst times per second per
- * call site: used for guest-triggered events that a guest could repeat
- * at will.
+ * True at most @burst times per second for one @rl: guards log lines that
+ * a guest can trigger at will, so it cannot flood the host's log. Keep
+ * one struct log_ratelimit per message source (in the device's state).
  */
 struct log_ratelimit {
 	long long window;

@@ -33,7 +33,6 @@ done
 
 kernel=$cache/kernel/Image
 busybox=$cache/busybox/busybox
-kver=$(ls "$cache/kernel/modules")
 for f in "$kernel" "$busybox" "$top/lkvm"; do
 	[ -e "$f" ] || { echo "run.sh: missing $f (run make deps && make)" >&2; exit 2; }
 done
@@ -41,20 +40,22 @@ done
 mkdir -p "$out"
 
 # Copies kernel modules (and what they depend on, in load order) into an
-# initramfs tree; /modules.order lists them for the guest's init.
+# initramfs tree; /modules.order lists them for the guest's init. The
+# cache holds the package's lib/modules/<version> tree without depmod's
+# files, so modules are found through modules.order and their
+# dependencies read from each module's own "depends=" field.
 add_modules() {
-	local root=$1 list=$2 dir=$cache/kernel/modules/$kver
+	local root=$1 list=$2 dir=$cache/kernel/modules
 	local -A seen=()
 	local order=()
 	resolve() {
 		local m=$1 path dep
 		[ -n "${seen[$m]:-}" ] && return
 		seen[$m]=1
-		path=$(awk -F: -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) print $1 }' "$dir/modules.dep" | head -n 1)
-		[ -n "$path" ] || { echo "run.sh: no module $m in $kver" >&2; exit 2; }
-		for dep in $(awk -F': ' -v p="$path" '$1 == p { print $2 }' "$dir/modules.dep"); do
-			dep=${dep##*/}; dep=${dep%%.ko*}; dep=${dep//-/_}
-			resolve "$dep"
+		path=$(awk -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) print $1 }' "$dir/modules.order" | head -n 1)
+		[ -n "$path" ] && [ -f "$dir/$path" ] || { echo "run.sh: no module $m in $dir" >&2; exit 2; }
+		for dep in $(tr '\0' '\n' <"$dir/$path" | sed -n 's/^depends=//p' | tr ',' ' '); do
+			resolve "${dep//-/_}"
 		done
 		order+=("$path")
 	}

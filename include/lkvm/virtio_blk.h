@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_VIRTIO_BLK_H
+#define LKVM_VIRTIO_BLK_H
+
+#include <lkvm/virtqueue.h>
+
+/*
+ * virtio-blk requests (VIRTIO 1.2 section 5.2.6): parsing and checking
+ * one descriptor chain, with no file and no KVM, so that unit tests and
+ * fuzzers exercise every rule.
+ */
+
+#define VIRTIO_BLK_F_SIZE_MAX 1
+#define VIRTIO_BLK_F_SEG_MAX 2
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_BLK_SIZE 6
+#define VIRTIO_BLK_F_FLUSH 9
+#define VIRTIO_BLK_F_DISCARD 13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+#define VIRTIO_BLK_T_IN 0
+#define VIRTIO_BLK_T_OUT 1
+#define VIRTIO_BLK_T_FLUSH 4
+#define VIRTIO_BLK_T_GET_ID 8
+#define VIRTIO_BLK_T_DISCARD 11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+
+#define VIRTIO_BLK_S_OK 0
+#define VIRTIO_BLK_S_IOERR 1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_WZ_F_UNMAP 1U
+
+#define BLK_SECTOR_SIZE 512U
+#define BLK_HDR_SIZE 16U
+#define VIRTIO_BLK_ID_BYTES 20U
+/* Segments per DISCARD / WRITE_ZEROES request that lkvm accepts. */
+#define BLK_MAX_DISCARD_SEG 16U
+
+/* What the device advertised, and so enforces. */
+struct blk_limits {
+	uint64_t capacity;		/* in 512-byte sectors */
+	uint32_t seg_max;		/* data segments per request */
+	uint32_t size_max;		/* bytes per data segment */
+	bool ro;
+	bool discard;			/* DISCARD negotiated */
+	bool write_zeroes;		/* WRITE_ZEROES negotiated */
+	uint32_t max_discard_sectors;	/* per segment, both kinds */
+};
+
+struct blk_discard_seg {
+	uint64_t sector;
+	uint32_t nr_sectors;
+	uint32_t flags;
+};
+
+struct blk_req {
+	uint32_t type;
+	uint64_t sector;
+	/*
+	 * VIRTIO_BLK_S_OK: carry the request out. Otherwise complete it with
+	 * this status without touching the disk.
+	 */
+	uint8_t status;
+	uint8_t *status_byte;		/* in guest RAM: the last writable byte */
+	/* The data buffers: header and status byte cut off. */
+	struct iovec iov[VIRTQ_MAX_SIZE];
+	unsigned int nr_iov;
+	uint64_t data_len;
+	/* DISCARD and WRITE_ZEROES: the segments, copied out once. */
+	struct blk_discard_seg seg[BLK_MAX_DISCARD_SEG];
+	unsigned int nr_seg;
+};
+
+/*
+ * Parses the chain @c against @lim. Guest-controlled: everything in the
+ * chain (already checked for memory safety by virtq_pop()). Checked: a
+ * status byte exists (else -EINVAL: the request cannot even be answered);
+ * a 16-byte header (copied once); known type; data length a multiple of
+ * 512 and within the disk, the sector arithmetic overflow-checked; at
+ * most seg_max segments of at most size_max bytes; no writes to a
+ * read-only disk; discard segments in range. A request that fails a
+ * check gets r->status IOERR or UNSUPP. Returns 0 or -EINVAL (@why).
+ */
+int blk_req_parse(const struct virtq_chain *c, const struct blk_limits *lim,
+		  struct blk_req *r, const char **why);
+
+/* Bytes the device wrote into the chain for a completed request. */
+uint32_t blk_req_written(const struct blk_req *r, uint32_t id_len);
+
+#endif

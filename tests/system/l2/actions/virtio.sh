@@ -1,0 +1,97 @@
+# Guest side of tests/system/scenarios/virtio.sh: virtio-blk, -rng and
+# -console seen from a Linux guest. Results as "@@L2 KEY=VALUE".
+
+# wait_dev PATH: the driver creates device nodes as it probes.
+wait_dev() {
+	n=0
+	while [ ! -e "$1" ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	[ -e "$1" ]
+}
+
+# The pattern both sides generate: 3 MiB of a repeated line.
+pattern() {
+	yes "lkvm virtio-blk pattern 0123456789abcdef" | head -c 3145728
+}
+
+# Writes the pattern at 1 MiB into /dev/vda, flushes (conv=fsync sends
+# a FLUSH), then powers off at once: the host checks the image.
+action_blk_write() {
+	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	echo "@@L2 size_sectors=$(cat /sys/block/vda/size)"
+	echo "@@L2 cmdline=$(tr ' ' '+' </proc/cmdline)"
+	echo "@@L2 serial=$(cat /sys/block/vda/serial 2>/dev/null)"
+	pattern >/tmp/p
+	dd if=/tmp/p of=/dev/vda bs=65536 seek=16 conv=fsync 2>/dev/null
+	echo "@@L2 dd_rc=$?"
+	echo "@@L2 pattern_md5=$(md5sum </tmp/p | cut -d' ' -f1)"
+}
+
+# O_DIRECT writes complete at the device without a FLUSH: after a forced
+# power-off they must still be in the image.
+action_blk_direct_write() {
+	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	pattern | dd of=/dev/vda bs=65536 oflag=direct 2>/dev/null
+	echo "@@L2 dd_rc=$?"
+}
+
+action_blk_read() {
+	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	echo "@@L2 md5=$(md5sum </dev/vda | cut -d' ' -f1)"
+	echo "@@L2 direct_md5=$(dd if=/dev/vda bs=65536 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+}
+
+# A read-only disk: the guest sees it read-only; forced read-write, the
+# device itself must refuse the write.
+action_blk_ro() {
+	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	echo "@@L2 ro=$(cat /sys/block/vda/ro)"
+	dd if=/dev/zero of=/dev/vda bs=4096 count=1 oflag=direct 2>/dev/null
+	echo "@@L2 write_rc=$?"
+	blockdev --setrw /dev/vda
+	dd if=/dev/zero of=/dev/vda bs=4096 count=1 oflag=direct 2>/dev/null
+	echo "@@L2 forced_write_rc=$?"
+	echo "@@L2 md5=$(md5sum </dev/vda | cut -d' ' -f1)"
+}
+
+# Eight disks: each starts with its own label, in -d order.
+action_blk_many() {
+	wait_dev /dev/vdh || { echo "@@L2 no-vdh"; return; }
+	labels=
+	for d in a b c d e f g h; do
+		labels="$labels$(head -c 6 /dev/vd$d)"
+	done
+	echo "@@L2 disks=$(ls /sys/block | grep -c '^vd')"
+	echo "@@L2 labels=$labels"
+}
+
+# DISCARD and WRITE_ZEROES: both must read back as zeroes here (the image
+# lives on tmpfs, which punches holes).
+action_blk_discard() {
+	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	echo "@@L2 max_discard=$(cat /sys/block/vda/queue/discard_max_hw_bytes)"
+	echo "@@L2 max_wz=$(cat /sys/block/vda/queue/write_zeroes_max_bytes)"
+	blkdiscard -o 0 -l 1048576 /dev/vda
+	echo "@@L2 discard_rc=$?"
+	blkbench zeroout /dev/vda 1048576 1048576
+	echo "@@L2 zeroout_rc=$?"
+	echo "@@L2 head_md5=$(dd if=/dev/vda bs=1048576 count=2 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+}
+
+action_rng() {
+	wait_dev /dev/hwrng || { echo "@@L2 no-hwrng"; return; }
+	echo "@@L2 rng_current=$(cat /sys/class/misc/hw_random/rng_current)"
+	echo "@@L2 rng_bytes=$(dd if=/dev/hwrng bs=4096 count=4 2>/dev/null | wc -c)"
+	echo "@@L2 rng_distinct=$(dd if=/dev/hwrng bs=1024 count=1 2>/dev/null | od -An -tx1 -v | tr ' ' '\n' | grep . | sort -u | wc -l)"
+}
+
+# tests/bench/blk.sh: /dev/vda is a scratch image of at least 256 MiB.
+action_bench_blk() {
+	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	blkbench read /dev/vda 256 direct
+	blkbench read /dev/vda 256
+	blkbench write /dev/vda 128
+	blkbench randread /dev/vda 10
+}

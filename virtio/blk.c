@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-blk (VIRTIO 1.2 section 5.2): -d/--disk FILE[,ro][,direct], raw
+ * images and block devices. The I/O thread takes requests off the queue
+ * and checks them (blk_req_parse()); a small pool of workers carries them
+ * out with preadv/pwritev/fdatasync/fallocate, so several requests are in
+ * flight at once, at most BLK_SLOTS.
+ */
+#include <lkvm/virtio.h>
+#include <lkvm/virtio_blk.h>
+
+#include <lkvm/devices.h>
+#include <lkvm/vm.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BLK_WORKERS 4U
+#define BLK_SLOTS 64U
+/* Data segments: the queue size less the header and status descriptors. */
+#define BLK_SEG_MAX (VIRTQ_MAX_SIZE - 2U)
+#define BLK_SIZE_MAX (1U << 20)
+#define BLK_MAX_DISCARD_SECTORS (1U << 22)
+#define BLK_CONFIG_SIZE 60U
+
+#define CFG(ctx) ((struct vm_config *)(ctx))
+
+struct blk_slot {
+	struct virtq_chain chain;
+	struct blk_req req;
+	struct blk_slot *next;
+};
+
+struct vblk {
+	struct virtio_dev vd;
+	char name[24];
+	char *path;
+	int fd;
+	bool is_blkdev;
+	uint32_t blk_size;
+	struct blk_limits lim;
+	char serial[VIRTIO_BLK_ID_BYTES];
+
+	/* Slots, the work list, and pushes to the used ring. */
+	pthread_mutex_t lock;
+	pthread_cond_t work_cv;
+	pthread_cond_t idle_cv;
+	struct blk_slot *slots;
+	struct blk_slot *free;
+	struct blk_slot *work_head, *work_tail;
+	unsigned int inflight;
+	bool starved;		/* the I/O thread ran out of slots */
+	bool stopping;
+	pthread_t workers[BLK_WORKERS];
+	unsigned int nr_workers;
+	struct log_ratelimit io_rl;
+};
+
+static struct vblk *to_vblk(struct virtio_dev *vd)
+{
+	return container_of(vd, struct vblk, vd);
+}
+
+/* struct virtio_blk_config, little-endian, up to write_zeroes_may_unmap. */
+static void blk_config_read(struct virtio_dev *vd, uint32_t offset,
+			    uint8_t *data, unsigned int len)
+{
+	struct vblk *b = to_vblk(vd);
+	uint8_t cfg[BLK_CONFIG_SIZE] = { 0 };
+	uint64_t cap = htole64(b->lim.capacity);
+	uint32_t v;
+
+#define PUT32(off, val) (v = htole32(val), memcpy(cfg + (off), &v, 4))
+	memcpy(cfg, &cap, 8);
+	PUT32(8, b->lim.size_max);
+	PUT32(12, b->lim.seg_max);
+	PUT32(20, b->blk_size);
+	PUT32(36, BLK_MAX_DISCARD_SECTORS);	/* max_discard_sectors */
+	PUT32(40, BLK_MAX_DISCARD_SEG);		/* max_discard_seg */
+	PUT32(44, 1);				/* discard_sector_alignment */
+	PUT32(48, BLK_MAX_DISCARD_SECTORS);	/* max_write_zeroes_sectors */
+	PUT32(52, BLK_MAX_DISCARD_SEG);		/* max_write_zeroes_seg */
+	cfg[56] = 1;				/* write_zeroes_may_unmap */
+#undef PUT32
+	memcpy(data, cfg + offset, len);
+}
+
+/* Transfers all of @iov at @off, resuming after short transfers. */
+static int rw_all(int fd, struct iovec *iov, unsigned int nr, uint64_t off,
+		  bool write)
+{
+	while (nr) {
+		ssize_t n = write ? pwritev(fd, iov, (int)nr, (off_t)off) :
+				    preadv(fd, iov, (int)nr, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;	/* the image shrank under us */
+		off += (uint64_t)n;
+		while (nr && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			nr--;
+		}
+		if (nr) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+static int write_zeroes_slow(int fd, uint64_t off, uint64_t len)
+{
+	static const uint8_t zeroes[65536];
+
+	while (len) {
+		size_t n = (size_t)MIN(len, sizeof(zeroes));
+		struct iovec iov = { (void *)zeroes, n };
+		int ret = rw_all(fd, &iov, 1, off, true);
+
+		if (ret)
+			return ret;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int punch(int fd, uint64_t off, uint64_t len)
+{
+	return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			 (off_t)off, (off_t)len) ? -errno : 0;
+}
+
+/* DISCARD frees space where it can; WRITE_ZEROES must read back zeroes. */
+static int discard_seg(struct vblk *b, const struct blk_req *r,
+		       const struct blk_discard_seg *s)
+{
+	uint64_t off = s->sector * BLK_SECTOR_SIZE;
+	uint64_t len = (uint64_t)s->nr_sectors * BLK_SECTOR_SIZE;
+	int ret;
+
+	if (!len)
+		return 0;
+	if (r->type == VIRTIO_BLK_T_DISCARD)
+		return punch(b->fd, off, len);
+	if (s->flags & VIRTIO_BLK_WZ_F_UNMAP) {
+		ret = punch(b->fd, off, len);
+	} else {
+		ret = fallocate(b->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+				(off_t)off, (off_t)len) ? -errno : 0;
+		if (ret == -EOPNOTSUPP)
+			ret = punch(b->fd, off, len);
+	}
+	if (ret == -EOPNOTSUPP)
+		ret = write_zeroes_slow(b->fd, off, len);
+	return ret;
+}
+
+/* Carries out a parsed request; returns the status for the guest. */
+static uint8_t blk_execute(struct vblk *b, struct blk_req *r, uint32_t *id_len)
+{
+	uint64_t off = r->sector * BLK_SECTOR_SIZE;
+	int ret = 0;
+
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		ret = rw_all(b->fd, r->iov, r->nr_iov, off,
+			     r->type == VIRTIO_BLK_T_OUT);
+		break;
+	case VIRTIO_BLK_T_FLUSH:
+		/* Completed writes reach the disk before the guest hears so. */
+		ret = b->lim.ro ? 0 : (fdatasync(b->fd) ? -errno : 0);
+		break;
+	case VIRTIO_BLK_T_GET_ID:
+		*id_len = (uint32_t)MIN(r->data_len, sizeof(b->serial));
+		for (unsigned int i = 0, done = 0; i < r->nr_iov && done < *id_len;
+		     i++) {
+			size_t n = MIN(r->iov[i].iov_len, *id_len - done);
+
+			memcpy(r->iov[i].iov_base, b->serial + done, n);
+			done += (unsigned int)n;
+		}
+		break;
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		for (unsigned int i = 0; !ret && i < r->nr_seg; i++)
+			ret = discard_seg(b, r, &r->seg[i]);
+		if (ret == -EOPNOTSUPP)
+			return VIRTIO_BLK_S_UNSUPP;
+		break;
+	default:
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+	if (ret) {
+		if (log_ratelimit_ok(&b->io_rl, 3))
+			pr_warn("%s: %s: request type %u at sector %llu failed: %s",
+				b->name, b->path, r->type,
+				(unsigned long long)r->sector, strerror(-ret));
+		return VIRTIO_BLK_S_IOERR;
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+static void *blk_worker(void *arg)
+{
+	struct vblk *b = arg;
+	struct virtio_dev *vd = &b->vd;
+
+	for (;;) {
+		struct blk_slot *s;
+		uint32_t id_len = 0, written;
+		bool irq, wake;
+
+		pthread_mutex_lock(&b->lock);
+		while (!b->work_head && !b->stopping)
+			pthread_cond_wait(&b->work_cv, &b->lock);
+		s = b->work_head;
+		if (s) {
+			b->work_head = s->next;
+			if (!b->work_head)
+				b->work_tail = NULL;
+		}
+		pthread_mutex_unlock(&b->lock);
+		if (!s)
+			break;	/* stopping, and no work left */
+
+		if (s->req.status == VIRTIO_BLK_S_OK)
+			s->req.status = blk_execute(b, &s->req, &id_len);
+		written = blk_req_written(&s->req, id_len);
+		*s->req.status_byte = s->req.status;
+
+		pthread_mutex_lock(&b->lock);
+		virtq_push(&vd->queues[0].vq, s->chain.head, written);
+		irq = virtq_should_interrupt(&vd->queues[0].vq);
+		s->next = b->free;
+		b->free = s;
+		wake = b->starved;
+		b->starved = false;
+		if (!--b->inflight)
+			pthread_cond_broadcast(&b->idle_cv);
+		pthread_mutex_unlock(&b->lock);
+		if (irq)
+			virtio_raise_irq(vd, VIRTIO_ISR_VRING);
+		if (wake)
+			virtio_wake(vd);
+	}
+	return NULL;
+}
+
+/* A free slot, or NULL (then a completing worker wakes the I/O thread). */
+static struct blk_slot *get_slot(struct vblk *b)
+{
+	struct blk_slot *s;
+
+	pthread_mutex_lock(&b->lock);
+	s = b->free;
+	if (s)
+		b->free = s->next;
+	else
+		b->starved = true;
+	pthread_mutex_unlock(&b->lock);
+	return s;
+}
+
+static void put_slot(struct vblk *b, struct blk_slot *s)
+{
+	pthread_mutex_lock(&b->lock);
+	s->next = b->free;
+	b->free = s;
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void queue_work(struct vblk *b, struct blk_slot *s)
+{
+	pthread_mutex_lock(&b->lock);
+	s->next = NULL;
+	if (b->work_tail)
+		b->work_tail->next = s;
+	else
+		b->work_head = s;
+	b->work_tail = s;
+	b->inflight++;
+	pthread_cond_signal(&b->work_cv);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * On the I/O thread. Guest-controlled: the request queue (virtq_pop) and
+ * each request (blk_req_parse). A chain that cannot carry a status byte
+ * breaks the device; other bad requests are answered with an error.
+ */
+static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
+{
+	struct vblk *b = to_vblk(vd);
+	struct virtq *vq = &vd->queues[q].vq;
+	const char *why = NULL;
+
+	/* Requests of features the driver did not accept are UNSUPP. */
+	b->lim.discard = virtio_has_feature(vd, VIRTIO_BLK_F_DISCARD);
+	b->lim.write_zeroes = virtio_has_feature(vd, VIRTIO_BLK_F_WRITE_ZEROES);
+	do {
+		virtq_disable_notify(vq);
+		for (;;) {
+			struct blk_slot *s = get_slot(b);
+			int r;
+
+			if (!s)
+				return;	/* resumed when a request completes */
+			r = virtq_pop(vq, &s->chain, &why);
+			if (r > 0)
+				r = blk_req_parse(&s->chain, &b->lim, &s->req,
+						  &why);
+			else if (r == 0)
+				r = 1;	/* nothing available */
+			if (r) {
+				put_slot(b, s);
+				if (r < 0) {
+					virtio_broken(vd, why);
+					return;
+				}
+				break;
+			}
+			queue_work(b, s);
+		}
+	} while (virtq_enable_notify(vq));
+}
+
+static void blk_wake(struct virtio_dev *vd)
+{
+	if (vd->queues[0].ready)
+		blk_queue_notify(vd, 0);
+}
+
+static void blk_drain(struct virtio_dev *vd)
+{
+	struct vblk *b = to_vblk(vd);
+
+	pthread_mutex_lock(&b->lock);
+	while (b->inflight)
+		pthread_cond_wait(&b->idle_cv, &b->lock);
+	b->starved = false;
+	pthread_mutex_unlock(&b->lock);
+}
+
+static int blk_start(struct virtio_dev *vd)
+{
+	struct vblk *b = to_vblk(vd);
+	pthread_attr_t attr;
+	int ret = 0;
+
+	pthread_attr_init(&attr);
+	/* Workers only copy between files and guest RAM. */
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	for (; b->nr_workers < BLK_WORKERS; b->nr_workers++) {
+		ret = -pthread_create(&b->workers[b->nr_workers], &attr,
+				      blk_worker, b);
+		if (ret) {
+			pr_err("%s: cannot start its I/O workers: %s", b->name,
+			       strerror(-ret));
+			break;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	return ret;
+}
+
+/* After the I/O thread: workers finish queued requests, then exit. */
+static void blk_stop(struct virtio_dev *vd)
+{
+	struct vblk *b = to_vblk(vd);
+
+	pthread_mutex_lock(&b->lock);
+	b->stopping = true;
+	pthread_cond_broadcast(&b->work_cv);
+	pthread_mutex_unlock(&b->lock);
+	for (unsigned int i = 0; i < b->nr_workers; i++)
+		pthread_join(b->workers[i], NULL);
+	b->nr_workers = 0;
+	if (!b->lim.ro && b->fd >= 0 && fdatasync(b->fd))
+		pr_warn("%s: %s: final fdatasync failed: %s", b->name, b->path,
+			strerror(errno));
+}
+
+static void blk_destroy(struct virtio_dev *vd)
+{
+	struct vblk *b = to_vblk(vd);
+
+	if (b->fd >= 0)
+		close(b->fd);
+	pthread_mutex_destroy(&b->lock);
+	pthread_cond_destroy(&b->work_cv);
+	pthread_cond_destroy(&b->idle_cv);
+	free(b->slots);
+	free(b->path);
+	free(b);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.nr_queues = 1,
+	.config_size = BLK_CONFIG_SIZE,
+	.config_read = blk_config_read,
+	.queue_notify = blk_queue_notify,
+	.wake = blk_wake,
+	.drain = blk_drain,
+	.start = blk_start,
+	.stop = blk_stop,
+	.destroy = blk_destroy,
+};
+
+/* Opens the image; every refusal is one line naming the file. */
+static int blk_open(struct vblk *b, const struct vm_disk *d)
+{
+	int flags = (d->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+		    (d->direct ? O_DIRECT : 0);
+	struct stat st;
+	uint64_t size;
+
+	b->fd = open(b->path, flags);
+	if (b->fd < 0) {
+		int err = errno;
+
+		if (err == EISDIR)
+			pr_err("--disk %s: a directory as disk is not supported yet",
+			       b->path);
+		else if (!d->ro && (err == EACCES || err == EROFS || err == EPERM))
+			pr_err("--disk %s: cannot open read-write: %s (add ,ro to use it read-only)",
+			       b->path, strerror(err));
+		else if (d->direct && err == EINVAL)
+			pr_err("--disk %s,direct: cannot open with O_DIRECT: its file system does not support direct I/O",
+			       b->path);
+		else
+			pr_err("--disk %s: cannot open: %s", b->path,
+			       strerror(err));
+		return -err;
+	}
+	if (fstat(b->fd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		pr_err("--disk %s: a directory as disk is not supported yet",
+		       b->path);
+		return -EISDIR;
+	}
+	if (S_ISBLK(st.st_mode)) {
+		int ssz = 0;
+
+		if (ioctl(b->fd, BLKGETSIZE64, &size) < 0) {
+			pr_err("--disk %s: cannot read the device size: %s",
+			       b->path, strerror(errno));
+			return -errno;
+		}
+		if (ioctl(b->fd, BLKSSZGET, &ssz) == 0 && ssz >= 512 &&
+		    !(ssz & (ssz - 1)))
+			b->blk_size = (uint32_t)ssz;
+		b->is_blkdev = true;
+	} else if (S_ISREG(st.st_mode)) {
+		size = (uint64_t)st.st_size;
+	} else {
+		pr_err("--disk %s: not a regular file or a block device",
+		       b->path);
+		return -EINVAL;
+	}
+	if (size % BLK_SECTOR_SIZE) {
+		pr_err("--disk %s: its size, %llu bytes, is not a multiple of 512",
+		       b->path, (unsigned long long)size);
+		return -EINVAL;
+	}
+	b->lim.capacity = size / BLK_SECTOR_SIZE;
+	/* Stable across runs for the same image: device and inode. */
+	snprintf(b->serial, sizeof(b->serial), "%llx-%llu",
+		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+	return 0;
+}
+
+static int blk_create(struct vm *vm, const struct vm_disk *d,
+		      unsigned int index)
+{
+	struct vblk *b = calloc(1, sizeof(*b));
+	uint64_t features;
+	int ret;
+
+	if (!b)
+		return -ENOMEM;
+	b->fd = -1;
+	b->blk_size = BLK_SECTOR_SIZE;
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->work_cv, NULL);
+	pthread_cond_init(&b->idle_cv, NULL);
+	snprintf(b->name, sizeof(b->name), "virtio-blk%u", index);
+	b->path = strndup(d->path, d->path_len);
+	b->slots = calloc(BLK_SLOTS, sizeof(*b->slots));
+	if (!b->path || !b->slots) {
+		blk_destroy(&b->vd);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < BLK_SLOTS; i++) {
+		b->slots[i].next = b->free;
+		b->free = &b->slots[i];
+	}
+	ret = blk_open(b, d);
+	if (ret) {
+		blk_destroy(&b->vd);
+		return ret;
+	}
+	b->lim.seg_max = BLK_SEG_MAX;
+	b->lim.size_max = BLK_SIZE_MAX;
+	b->lim.ro = d->ro;
+	b->lim.max_discard_sectors = BLK_MAX_DISCARD_SECTORS;
+	features = BIT_ULL(VIRTIO_BLK_F_SIZE_MAX) | BIT_ULL(VIRTIO_BLK_F_SEG_MAX) |
+		   BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) | BIT_ULL(VIRTIO_BLK_F_FLUSH) |
+		   BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |
+		   BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC);
+	if (d->ro)
+		features |= BIT_ULL(VIRTIO_BLK_F_RO);
+	else
+		features |= BIT_ULL(VIRTIO_BLK_F_DISCARD) |
+			    BIT_ULL(VIRTIO_BLK_F_WRITE_ZEROES);
+	return virtio_mmio_create(vm, &b->vd, &blk_ops, features, b->name);
+}
+
+static int blk_instantiate(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->cfg->nr_disks; i++) {
+		int ret = blk_create(vm, &vm->cfg->disks[i], i);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* FILE[,ro][,direct]; the path ends at the first comma, as in kvmtool. */
+static int set_disk(void *ctx, const char *arg)
+{
+	struct vm_config *cfg = CFG(ctx);
+	struct vm_disk d = { .path = arg, .path_len = strcspn(arg, ",") };
+	const char *p = arg + d.path_len;
+
+	if (!d.path_len) {
+		pr_err("--disk '%s': expected FILE[,ro][,direct]", arg);
+		return -EINVAL;
+	}
+	while (*p == ',') {
+		size_t n = strcspn(++p, ",");
+
+		if (n == 2 && !strncmp(p, "ro", 2)) {
+			d.ro = true;
+		} else if (n == 6 && !strncmp(p, "direct", 6)) {
+			d.direct = true;
+		} else {
+			pr_err("--disk '%s': unknown flag '%.*s' (expected ro or direct)",
+			       arg, (int)n, p);
+			return -EINVAL;
+		}
+		p += n;
+	}
+	if (cfg->nr_disks == VM_MAX_DISKS) {
+		pr_err("--disk %s: at most %u disks", arg, VM_MAX_DISKS);
+		return -E2BIG;
+	}
+	cfg->disks[cfg->nr_disks++] = d;
+	return 0;
+}
+
+static const struct opt blk_options[] = {
+	{ OPT_VALUE, 'd', "disk", "image[,ro][,direct]", "A raw disk image or block device as virtio-blk (repeatable; the first is root=/dev/vda)", set_disk },
+	OPT_TABLE_END,
+};
+
+const struct device_model virtio_blk_model = {
+	.name = "virtio-blk",
+	.options = blk_options,
+	.instantiate = blk_instantiate,
+};
