@@ -9,15 +9,11 @@
  * CONTROL_REQUEST_TIMEOUT_MS, a reply must make progress every
  * CONTROL_WRITE_TIMEOUT_MS, at most CONTROL_MAX_CLIENTS are served at
  * once, and nothing a client does blocks the loop or another client.
- * One request per connection.
+ * One request per connection; control_requests.c acts on it.
  */
-#include <lkvm/control.h>
+#include "control_priv.h"
 
-#include <lkvm/event_loop.h>
-#include <lkvm/ipc.h>
-#include <lkvm/ipc_path.h>
 #include <lkvm/log.h>
-#include <lkvm/reg_set.h>
 #include <lkvm/vm.h>
 
 #include <errno.h>
@@ -33,48 +29,7 @@
 
 #define CONTROL_TICK_MS 250
 
-enum client_state {
-	CLIENT_READ,		/* collecting the request */
-	CLIENT_WAIT_PAUSE,	/* pause or dump: until every vcpu has parked */
-	CLIENT_WRITE,		/* sending the reply, then closing */
-	CLIENT_WAIT_EXIT,	/* stop: held open until the VM has gone */
-};
-
-struct control_client {
-	struct control *ctl;
-	struct event_handler ev;
-	enum client_state state;
-	uint32_t events;
-	struct ipc_reader rd;
-	uint16_t request;
-	struct ipc_buf out;
-	size_t out_off;
-	int64_t deadline;	/* ms; 0: none */
-	struct control_client *next;
-};
-
-struct control {
-	struct vm *vm;
-	struct event_loop *loop;
-	int listen_fd;
-	char path[IPC_PATH_MAX];
-	dev_t dev;
-	ino_t ino;
-	struct event_handler listen_ev;
-	struct event_handler pause_ev;
-	struct event_handler timer_ev;
-	bool timer_armed;
-	struct control_client *clients;
-	unsigned int nr_clients;
-	bool user_paused;	/* `lkvm pause` without a `resume` since */
-	bool pausing;		/* vm_pause_request() is in force */
-	bool parked_logged;
-	bool user_pause_seen;	/* this pause served `lkvm pause` */
-	int64_t pause_ms;	/* when the current pause was requested */
-	int64_t start_ms;
-};
-
-static int64_t now_ms(void)
+int64_t control_now_ms(void)
 {
 	struct timespec ts;
 
@@ -96,34 +51,12 @@ static void arm_timer(struct control *ctl, bool on)
 		ctl->timer_armed = on;
 }
 
-static void set_events(struct control_client *c, uint32_t events)
+void client_set_events(struct control_client *c, uint32_t events)
 {
 	if (c->events == events)
 		return;
 	if (!event_loop_mod(c->ctl->loop, &c->ev, events))
 		c->events = events;
-}
-
-static unsigned int dump_waiters(const struct control *ctl)
-{
-	unsigned int n = 0;
-
-	for (struct control_client *c = ctl->clients; c; c = c->next)
-		n += c->state == CLIENT_WAIT_PAUSE &&
-		     c->request == IPC_REQ_DUMP;
-	return n;
-}
-
-/* Ends a pause nobody needs any more (no `lkvm pause`, no dump waiting). */
-static void release_if_unneeded(struct control *ctl)
-{
-	if (ctl->pausing && !ctl->user_paused && !dump_waiters(ctl)) {
-		vm_pause_release(ctl->vm);
-		ctl->pausing = false;
-		pr_debug("control: the guest was paused for %lld ms (%s)",
-			 (long long)(now_ms() - ctl->pause_ms),
-			 ctl->user_pause_seen ? "lkvm pause" : "register dump");
-	}
 }
 
 static void client_free(struct control_client *c)
@@ -148,14 +81,14 @@ static void client_free(struct control_client *c)
 }
 
 /* A client that went away or misbehaved; whatever it waited for is moot. */
-static void client_drop(struct control_client *c, const char *why)
+void client_drop(struct control_client *c, const char *why)
 {
 	struct control *ctl = c->ctl;
 
 	pr_debug("control: dropping a %s client: %s",
 		 c->request ? ipc_type_name(c->request) : "new", why);
 	client_free(c);
-	release_if_unneeded(ctl);
+	control_release_if_unneeded(ctl);
 }
 
 /*
@@ -171,7 +104,7 @@ static bool client_flush(struct control_client *c)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			set_events(c, EPOLLOUT);
+			client_set_events(c, EPOLLOUT);
 			return true;
 		}
 		if (n <= 0) {
@@ -179,246 +112,35 @@ static bool client_flush(struct control_client *c)
 			return false;
 		}
 		c->out_off += (size_t)n;
-		c->deadline = now_ms() + CONTROL_WRITE_TIMEOUT_MS;
+		c->deadline = control_now_ms() + CONTROL_WRITE_TIMEOUT_MS;
 	}
 	if (c->request == IPC_REQ_STOP) {
 		/* Held open: the peer sees EOF when the VM has gone. */
 		c->state = CLIENT_WAIT_EXIT;
 		c->deadline = 0;
-		set_events(c, 0);
+		client_set_events(c, 0);
 		return true;
 	}
 	client_free(c);
 	return false;
 }
 
-static void client_reply(struct control_client *c)
+void client_reply(struct control_client *c)
 {
 	c->state = CLIENT_WRITE;
-	c->deadline = now_ms() + CONTROL_WRITE_TIMEOUT_MS;
+	c->deadline = control_now_ms() + CONTROL_WRITE_TIMEOUT_MS;
 	/* Whatever else the client sends is not read (one request each). */
-	set_events(c, 0);
+	client_set_events(c, 0);
 	client_flush(c);
 }
 
 /* Queues an ERROR frame (or at least closes) and sends it. */
-static void client_error(struct control_client *c, int err, const char *msg)
+void client_error(struct control_client *c, int err, const char *msg)
 {
 	c->out.len = c->out_off = 0;
 	if (ipc_error_append(&c->out, err, "%s", msg))
 		c->out.len = 0;
 	client_reply(c);
-}
-
-static enum ipc_vm_state vm_state(const struct control *ctl)
-{
-	if (atomic_load(&ctl->vm->stopping))
-		return IPC_STATE_STOPPING;
-	return ctl->user_paused ? IPC_STATE_PAUSED : IPC_STATE_RUNNING;
-}
-
-static int append_info(struct control *ctl, struct ipc_buf *b)
-{
-	struct vm *vm = ctl->vm;
-	struct ipc_info info = {
-		.pid = (uint32_t)getpid(),
-		.nr_vcpus = vm->nr_vcpus,
-		.ram_bytes = vm->ram.size,
-		.uptime_ms = (uint64_t)(now_ms() - ctl->start_ms),
-		.sve_vqs = arch_vm_vector_lengths(vm),
-		.state = (uint8_t)vm_state(ctl),
-	};
-
-	snprintf(info.name, sizeof(info.name), "%s", vm->cfg->name);
-	return ipc_info_append(b, &info);
-}
-
-static int append_done(struct control *ctl, struct ipc_buf *b, bool changed)
-{
-	struct ipc_done done = { .state = (uint8_t)vm_state(ctl),
-				 .changed = changed };
-
-	return ipc_done_append(b, &done);
-}
-
-/*
- * INFO, every vcpu's registers, END: built once while every vcpu is
- * parked, then copied to each client that asked.
- */
-static int build_dump(struct control *ctl, struct ipc_buf *b)
-{
-	struct vm *vm = ctl->vm;
-	int ret = append_info(ctl, b);
-
-	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++) {
-		struct reg_set set;
-
-		reg_set_init(&set, i);
-		ret = arch_vcpu_read_regs(&vm->vcpus[i], &set);
-		ret = ret ?: ipc_vcpu_append(b, &set);
-		reg_set_free(&set);
-	}
-	return ret ?: ipc_frame_append(b, IPC_REP_END, 0, NULL, 0);
-}
-
-/* Answers pause and dump waiters once every vcpu has parked. */
-static void pause_progress(struct control *ctl)
-{
-	struct control_client *c, *next;
-	struct ipc_buf dump;
-	int dump_ret = 1;	/* not built yet */
-	int64_t t0;
-
-	if (!ctl->pausing || !vm_pause_complete(ctl->vm))
-		return;
-	if (!ctl->parked_logged) {
-		pr_debug("control: all %u vcpus parked %lld ms after the request",
-			 ctl->vm->nr_vcpus, (long long)(now_ms() - ctl->pause_ms));
-		ctl->parked_logged = true;
-	}
-	ipc_buf_init(&dump, CONTROL_OUTPUT_MAX);
-	for (c = ctl->clients; c; c = next) {
-		next = c->next;
-		if (c->state != CLIENT_WAIT_PAUSE)
-			continue;
-		if (c->request == IPC_REQ_PAUSE) {
-			if (append_done(ctl, &c->out, true))
-				client_drop(c, "out of memory");
-			else
-				client_reply(c);
-			continue;
-		}
-		if (dump_ret > 0) {
-			t0 = now_ms();
-			dump_ret = build_dump(ctl, &dump);
-			pr_debug("control: register dump of %u vcpus: %zu bytes in %lld ms",
-				 ctl->vm->nr_vcpus, dump.len,
-				 (long long)(now_ms() - t0));
-		}
-		if (dump_ret) {
-			client_error(c, dump_ret, "reading the registers failed");
-			continue;
-		}
-		if (ipc_buf_put(&c->out, dump.data, dump.len))
-			client_error(c, -ENOMEM, "the dump does not fit in memory");
-		else
-			client_reply(c);
-	}
-	ipc_buf_free(&dump);
-	release_if_unneeded(ctl);
-}
-
-static void start_pause(struct control *ctl)
-{
-	if (!ctl->pausing) {
-		ctl->pausing = true;
-		ctl->parked_logged = false;
-		ctl->user_pause_seen = false;
-		ctl->pause_ms = now_ms();
-		vm_pause_request(ctl->vm);
-	}
-}
-
-static void wait_for_pause(struct control_client *c)
-{
-	c->state = CLIENT_WAIT_PAUSE;
-	c->deadline = now_ms() + CONTROL_PAUSE_TIMEOUT_MS;
-	set_events(c, 0);	/* only hang-ups from now on */
-	start_pause(c->ctl);
-	pause_progress(c->ctl);
-}
-
-static void do_resume(struct control_client *c)
-{
-	struct control *ctl = c->ctl;
-	bool was_paused = ctl->user_paused;
-
-	if (was_paused) {
-		ctl->user_paused = false;
-		/* Pauses still on their way were overtaken by this resume. */
-		struct control_client *w, *next;
-
-		for (w = ctl->clients; w; w = next) {
-			next = w->next;
-			if (w != c && w->state == CLIENT_WAIT_PAUSE &&
-			    w->request == IPC_REQ_PAUSE)
-				client_error(w, -ECANCELED,
-					     "a resume arrived before every vcpu had stopped");
-		}
-		release_if_unneeded(ctl);
-		pr_info("control: resumed (lkvm resume)");
-	}
-	if (append_done(ctl, &c->out, was_paused))
-		client_drop(c, "out of memory");
-	else
-		client_reply(c);
-}
-
-static void do_sysrq(struct control_client *c, uint8_t key)
-{
-	struct control *ctl = c->ctl;
-	int ret;
-
-	if (key < 0x21 || key > 0x7e) {
-		client_error(c, -EINVAL,
-			     "the sysrq key must be one printable character");
-		return;
-	}
-	ret = console_sysrq(&ctl->vm->console, key);
-	if (ret) {
-		client_error(c, ret,
-			     "the guest console cannot send a break (sysrq needs a serial console)");
-		return;
-	}
-	pr_info("control: sysrq '%c' sent to the guest console", key);
-	if (append_done(ctl, &c->out, true))
-		client_drop(c, "out of memory");
-	else
-		client_reply(c);
-}
-
-/* A complete, validated request frame: act on it. */
-static void dispatch(struct control_client *c)
-{
-	struct control *ctl = c->ctl;
-	int ret = 0;
-
-	c->request = c->rd.hdr.type;
-	switch (c->request) {
-	case IPC_REQ_INFO:
-		ret = append_info(ctl, &c->out);
-		break;
-	case IPC_REQ_STOP:
-		pr_info("control: stop requested (lkvm stop): stopping the guest");
-		vm_request_stop(ctl->vm, VM_EXIT_OK);
-		ret = append_done(ctl, &c->out, true);
-		break;
-	case IPC_REQ_PAUSE:
-		if (ctl->user_paused && ctl->pausing &&
-		    vm_pause_complete(ctl->vm)) {
-			ret = append_done(ctl, &c->out, false);
-			break;
-		}
-		if (!ctl->user_paused)
-			pr_info("control: pausing (lkvm pause)");
-		ctl->user_paused = true;
-		wait_for_pause(c);
-		ctl->user_pause_seen = true;
-		return;
-	case IPC_REQ_RESUME:
-		do_resume(c);
-		return;
-	case IPC_REQ_DUMP:
-		wait_for_pause(c);
-		return;
-	case IPC_REQ_SYSRQ:
-		do_sysrq(c, c->rd.payload[0]);
-		return;
-	}
-	if (ret)
-		client_drop(c, strerror(-ret));
-	else
-		client_reply(c);
 }
 
 static void protocol_error(struct control_client *c, int err)
@@ -480,7 +202,7 @@ static void client_read(struct control_client *c)
 			return;
 		}
 		if (ret == 1) {
-			dispatch(c);
+			control_dispatch(c);
 			return;
 		}
 	}
@@ -568,7 +290,7 @@ static void on_listen(struct event_handler *h, uint32_t events)
 		c->ev = (struct event_handler){ .fn = on_client, .fd = fd };
 		c->state = CLIENT_READ;
 		c->events = EPOLLIN;
-		c->deadline = now_ms() + CONTROL_REQUEST_TIMEOUT_MS;
+		c->deadline = control_now_ms() + CONTROL_REQUEST_TIMEOUT_MS;
 		ipc_reader_init(&c->rd, IPC_FROM_CLIENT);
 		ipc_buf_init(&c->out, CONTROL_OUTPUT_MAX);
 		if (event_loop_add(ctl->loop, &c->ev, EPOLLIN)) {
@@ -592,14 +314,14 @@ static void on_pause_event(struct event_handler *h, uint32_t events)
 	(void)events;
 	if (read(h->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		pr_debug("control: pause eventfd: %s", strerror(errno));
-	pause_progress(ctl);
+	control_pause_progress(ctl);
 }
 
 static void on_timer(struct event_handler *h, uint32_t events)
 {
 	struct control *ctl = container_of(h, struct control, timer_ev);
 	struct control_client *c, *next;
-	int64_t now = now_ms();
+	int64_t now = control_now_ms();
 	uint64_t ticks;
 
 	(void)events;
@@ -683,50 +405,50 @@ static int probe_name(const char *name, const char *path)
 	}
 }
 
-/* $HOME/.lkvm prepared, and the socket path for @name in @path. */
-static int socket_path(const char *name, char *dir, char *path)
-{
-	int ret = ipc_dir_prepare(dir, IPC_PATH_MAX);
-
-	if (ret)
-		return ret;
-	ret = ipc_sock_path(name, path, IPC_PATH_MAX);
-	if (ret)
-		pr_err("--name %s: the control socket path under %s is longer than a socket address allows",
-		       name, dir);
-	return ret;
-}
-
 int control_check_name(const char *name)
 {
-	char dir[IPC_PATH_MAX], path[IPC_PATH_MAX];
-	int ret = socket_path(name, dir, path);
+	char path[IPC_PATH_MAX];
+	uint32_t pid;
+	int ret;
 
-	if (!ret)
-		ret = probe_name(name, path);
+	/* Anything but a live VM is control_start()'s to report. */
+	if (ipc_sock_path(name, path, sizeof(path)) ||
+	    ipc_probe(path, &pid) != IPC_PROBE_LIVE)
+		return 0;
+	ret = probe_name(name, path);	/* says who has the name */
 	return ret < 0 ? ret : 0;
 }
 
-/* Claims the name under the directory lock: live is an error, stale goes. */
-static int claim_name(struct control *ctl, const char *dir, const char *name)
+/*
+ * Claims the name under the directory lock: a live VM is an error
+ * (logged, < 0), a stale socket is replaced. Returns 0 when the socket
+ * is ours, or 1 when it could not be made, with @why.
+ */
+static int claim_name(struct control *ctl, const char *dir, const char *name,
+		      char *why, size_t why_len)
 {
 	int lock = ipc_dir_lock(dir), ret;
 
 	if (lock < 0) {
-		pr_err("cannot lock %s/.lock: %s", dir, strerror(-lock));
-		return lock;
+		snprintf(why, why_len, "cannot lock %s/.lock: %s", dir,
+			 strerror(-lock));
+		return 1;
 	}
 	ret = probe_name(name, ctl->path);
-	if (ret == 1) {
+	if (ret == 1 && unlink(ctl->path) < 0) {
+		snprintf(why, why_len, "cannot remove the stale socket %s: %s",
+			 ctl->path, strerror(errno));
+	} else if (ret == 1) {
 		pr_info("removed the stale control socket %s (its VM is gone)",
 			ctl->path);
-		ret = unlink(ctl->path) < 0 ? -errno : 0;
+		ret = 0;
 	}
 	if (!ret) {
 		ret = create_socket(ctl, dir);
 		if (ret)
-			pr_err("cannot create the control socket %s: %s",
-			       ctl->path, strerror(-ret));
+			snprintf(why, why_len, "cannot create %s: %s",
+				 ctl->path, strerror(-ret));
+		ret = ret ? 1 : 0;
 	}
 	ipc_dir_unlock(lock);
 	return ret;
@@ -753,7 +475,7 @@ static int add_handlers(struct control *ctl)
 int control_start(struct vm *vm, struct event_loop *loop)
 {
 	struct control *ctl = calloc(1, sizeof(*ctl));
-	char dir[IPC_PATH_MAX];
+	char dir[IPC_PATH_MAX], why[IPC_PATH_MAX + 64];
 	int ret;
 
 	if (!ctl)
@@ -762,14 +484,29 @@ int control_start(struct vm *vm, struct event_loop *loop)
 	ctl->loop = loop;
 	ctl->listen_fd = -1;
 	ctl->timer_ev.fd = -1;
-	ctl->start_ms = now_ms();
+	ctl->start_ms = control_now_ms();
 	vm->control = ctl;
 
-	ret = socket_path(vm->cfg->name, dir, ctl->path);
-	ret = ret ?: claim_name(ctl, dir, vm->cfg->name);
+	/* 1: no socket, for a reason in @why; < 0: a name conflict. */
+	ret = ipc_dir_prepare(dir, sizeof(dir), why, sizeof(why)) ? 1 : 0;
+	if (!ret && ipc_sock_path(vm->cfg->name, ctl->path, sizeof(ctl->path))) {
+		snprintf(why, sizeof(why),
+			 "%s/%s%s is too long for a socket address", dir,
+			 vm->cfg->name, IPC_SOCK_SUFFIX);
+		ret = 1;
+	}
+	ret = ret ?: claim_name(ctl, dir, vm->cfg->name, why, sizeof(why));
 	if (ret) {
 		ctl->path[0] = '\0';	/* not ours: never remove it */
-		return ret;
+		if (ret < 0)
+			return ret;
+		/*
+		 * A home that is missing or read-only must not stop a guest:
+		 * it runs, uncontrollable, and the user is told.
+		 */
+		pr_warn("no control socket (%s): lkvm list, stop, pause, resume and debug will not reach this VM",
+			why);
+		return 0;
 	}
 	ret = add_handlers(ctl);
 	if (ret)
@@ -830,3 +567,4 @@ void control_destroy(struct vm *vm)
 	free(ctl);
 	vm->control = NULL;
 }
+

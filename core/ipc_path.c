@@ -2,8 +2,6 @@
 /* $HOME/.lkvm: naming, creating and probing control sockets. */
 #include <lkvm/ipc_path.h>
 
-#include <lkvm/log.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,42 +46,42 @@ int ipc_sock_path(const char *name, char *buf, size_t len)
 	return n < 0 || (size_t)n >= MIN(len, IPC_PATH_MAX) ? -ENAMETOOLONG : 0;
 }
 
-int ipc_dir_prepare(char *dir, size_t len)
+int ipc_dir_prepare(char *dir, size_t len, char *why, size_t why_len)
 {
 	struct stat st;
 	int ret = ipc_dir_path(dir, len);
 
 	if (ret == -ENOENT) {
-		pr_err("HOME is not set: the control socket lives in $HOME/%s",
-		       IPC_DIR_NAME);
+		snprintf(why, why_len, "HOME is not set");
 		return ret;
 	}
 	if (ret) {
-		pr_err("$HOME/%s: the path is too long for a control socket",
-		       IPC_DIR_NAME);
+		snprintf(why, why_len, "$HOME/%s is too long a path",
+			 IPC_DIR_NAME);
 		return ret;
 	}
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		ret = -errno;
-		pr_err("cannot create %s for the control socket: %s", dir,
-		       strerror(-ret));
+		snprintf(why, why_len, "cannot create %s: %s", dir,
+			 strerror(-ret));
 		return ret;
 	}
 	if (lstat(dir, &st) < 0) {
 		ret = -errno;
-		pr_err("%s: %s", dir, strerror(-ret));
+		snprintf(why, why_len, "%s: %s", dir, strerror(-ret));
 		return ret;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
-		pr_err("%s is not a directory owned by uid %u: refusing to put control sockets there",
-		       dir, (unsigned int)geteuid());
+		snprintf(why, why_len, "%s is not a directory owned by uid %u",
+			 dir, (unsigned int)geteuid());
 		return -EPERM;
 	}
 	/* Others must not be able to replace or reach our sockets. */
 	if ((st.st_mode & 077) && chmod(dir, 0700) < 0) {
 		ret = -errno;
-		pr_err("%s is accessible to other users and chmod 0700 failed: %s",
-		       dir, strerror(-ret));
+		snprintf(why, why_len,
+			 "%s is open to other users and chmod 0700 failed: %s",
+			 dir, strerror(-ret));
 		return ret;
 	}
 	return 0;

@@ -21,9 +21,10 @@ struct event_loop;
 #define CONTROL_OUTPUT_MAX (64U << 20)	/* queued reply bytes per client */
 
 /*
- * Before the VM is built, so that the user hears at once: the socket
- * directory is usable and no live VM has @name (a stale socket is left
- * for control_start()). Logs one line on failure.
+ * Before the VM is built, so that the user hears at once: -EADDRINUSE
+ * when a live VM has @name (logged). Creates nothing and reports nothing
+ * else: a missing $HOME or an unusable directory is control_start()'s
+ * error, after /dev/kvm's.
  */
 int control_check_name(const char *name);
 

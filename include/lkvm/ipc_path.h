@@ -30,9 +30,10 @@ int ipc_sock_path(const char *name, char *buf, size_t len);
 
 /*
  * Creates $HOME/.lkvm (0700) if needed and checks that it is a directory
- * of ours that nobody else can write to. Logs one line on failure.
+ * of ours that nobody else can write to. Returns 0 or -errno with @why
+ * saying what is wrong (it logs nothing).
  */
-int ipc_dir_prepare(char *dir, size_t len);
+int ipc_dir_prepare(char *dir, size_t len, char *why, size_t why_len);
 
 /*
  * Serialises stale-socket removal and socket creation between lkvm

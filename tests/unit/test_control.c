@@ -489,6 +489,30 @@ static void test_stop_holds_connection(void)
 	teardown(&f);
 }
 
+/* A home that cannot hold the socket: the VM runs, without one. */
+static void test_no_socket_dir(void)
+{
+	struct vm vm;
+	struct vm_config cfg;
+	struct event_loop loop;
+
+	memset(&vm, 0, sizeof(vm));
+	vm_config_init(&cfg);
+	cfg.name = "homeless";
+	vm.cfg = &cfg;
+	vm.pause.efd = -1;
+	CHECK_EQ(event_loop_init(&loop), 0);
+	setenv("HOME", "/proc/self/no-such-dir", 1);
+	CHECK_EQ(control_start(&vm, &loop), 0);
+	CHECK(vm.control != NULL);
+	control_destroy(&vm);
+	unsetenv("HOME");
+	CHECK_EQ(control_start(&vm, &loop), 0);
+	control_destroy(&vm);
+	CHECK(vm.control == NULL);
+	event_loop_fini(&loop);
+}
+
 static const struct unit_test tests[] = {
 	{ "control-info-and-socket", test_info_and_socket },
 	{ "control-name-taken-and-stale", test_name_taken_and_stale },
@@ -499,6 +523,7 @@ static const struct unit_test tests[] = {
 	{ "control-pause-resume-states", test_pause_resume_states },
 	{ "control-sysrq", test_sysrq },
 	{ "control-stop-holds-connection", test_stop_holds_connection },
+	{ "control-no-socket-dir", test_no_socket_dir },
 };
 
 UNIT_MAIN(tests)
