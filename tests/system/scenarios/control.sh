@@ -235,6 +235,9 @@ t_all() {
 	ctl resume -a
 	expect_line "ctl-a: resumed" || return
 	expect_line "ctl-sve: resumed" || return
+	# A paused VM stops as well as a running one.
+	ctl pause -n ctl-a
+	expect_line "ctl-a: paused" || return
 	ctl stop -a
 	expect_rc 0 || return
 	expect_line "ctl-a: stopped" || return
@@ -283,11 +286,29 @@ t_name_in_use() {
 }
 
 t_sigterm_removes_socket() {
+	# Paused first: parked vcpus must not hold up the orderly stop.
+	ctl pause -n ctl-stale
+	expect_line "ctl-stale: paused" || return
 	kill -TERM "$PID_ctl_stale"
 	wait "$PID_ctl_stale"
 	rc=$?
 	[ $rc = 143 ] || fail "exit status $rc after SIGTERM" || return
 	[ ! -e "$SOCKDIR/ctl-stale.sock" ] || fail "SIGTERM left the socket behind"
+}
+
+# Without a usable $HOME/.lkvm the guest still runs, and lkvm says why it
+# cannot be controlled.
+t_no_home() {
+	env -u HOME lkvm run -k $BM/hello.flat -c 1 -m 128 </dev/null >"$OUT" 2>&1
+	RC=$?
+	expect_rc 0 || return
+	expect_line "lkvm: warning: no control socket (HOME is not set)" || return
+	expect_line "baremetal: cpus=1" || return
+	HOME=/proc lkvm run -k $BM/hello.flat -c 1 -m 128 </dev/null >"$OUT" 2>&1
+	RC=$?
+	expect_rc 0 || return
+	expect_line "lkvm: warning: no control socket (cannot create /proc/.lkvm" || return
+	expect_line "baremetal: cpus=1"
 }
 
 t_usage_errors() {
@@ -322,4 +343,5 @@ run_test all-vms t_all
 run_test stale-socket t_stale_socket
 run_test name-in-use t_name_in_use
 run_test sigterm-removes-socket t_sigterm_removes_socket
+run_test no-home t_no_home
 run_test usage-errors t_usage_errors
