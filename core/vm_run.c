@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/epoll.h>
@@ -50,14 +51,22 @@ static const char *system_event_name(uint32_t type)
 static void vcpu_print_regs(struct vcpu *vcpu, bool all)
 {
 	struct reg_set set;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
 
 	reg_set_init(&set, vcpu->id);
-	if (!arch_vcpu_read_regs(vcpu, &set)) {
+	/* Formatted first, written at once: other threads log meanwhile. */
+	f = open_memstream(&text, &len);
+	if (f && !arch_vcpu_read_regs(vcpu, &set)) {
 		reg_set_sort(&set);
-		fputc('\n', stderr);
-		reg_set_print(stderr, &set, REG_FORMAT_TEXT, !all);
-		fputc('\n', stderr);
+		fputc('\n', f);
+		reg_set_print(f, &set, REG_FORMAT_TEXT, !all);
+		fputc('\n', f);
 	}
+	if (f && !fclose(f))
+		fwrite(text, 1, len, stderr);
+	free(text);
 	reg_set_free(&set);
 }
 
