@@ -10,22 +10,6 @@
 #include <linux/kvm.h>
 #include <string.h>
 
-/* GIC interrupt IDs 0-31 are SGIs and PPIs; SPIs start at 32. */
-#define GIC_SPI_BASE 32
-/* Plenty for the devices lkvm can create; keeps NR_IRQS small. */
-#define MAX_SPIS 256
-
-int vm_alloc_spi(struct vm *vm, unsigned int *spi)
-{
-	if (vm->nr_spis >= MAX_SPIS) {
-		pr_err("out of interrupt lines: at most %d devices with interrupts",
-		       MAX_SPIS);
-		return -ENOSPC;
-	}
-	*spi = vm->nr_spis++;
-	return 0;
-}
-
 int vm_irq_line(struct vm *vm, unsigned int spi, int level)
 {
 	struct kvm_irq_level irq = {
@@ -59,11 +43,4 @@ int vm_irqfd(struct vm *vm, unsigned int spi, int fd, bool assign)
 		return ret;
 	}
 	return 0;
-}
-
-unsigned int arm_gic_nr_irqs(const struct vm *vm)
-{
-	unsigned int n = ALIGN_UP(GIC_SPI_BASE + vm->nr_spis, 32U);
-
-	return MAX(n, 64U);
 }

@@ -31,6 +31,8 @@ else
 	fdt_pkg=libfdt-dev:arm64
 fi
 pkgs="$pkgs $fdt_pkg"
+# Sanitizers and libFuzzer for the native build of the arch-neutral code.
+pkgs="$pkgs clang libclang-rt-14-dev"
 
 missing=""
 for p in $pkgs; do
@@ -46,8 +48,15 @@ have_guest() {
 		[ -d "$cache/kernel/modules" ]
 }
 
+# The native (sanitizer/fuzzer) build links libfdt for the build host's
+# architecture. On arm64 that is the installed libfdt-dev; elsewhere the
+# arm64 libfdt-dev owns the package name, so the host's is unpacked here.
+have_host_libfdt() {
+	[ "$host_arch" = arm64 ] || [ -s "$cache/host-libfdt/usr/include/libfdt.h" ]
+}
+
 if [ "$check_only" = 1 ]; then
-	[ -z "$missing" ] && have_guest && exit 0
+	[ -z "$missing" ] && have_guest && have_host_libfdt && exit 0
 	exit 1
 fi
 
@@ -87,6 +96,16 @@ if ! have_guest; then
 	mv "$dl"/k/lib/modules/* "$cache/kernel/modules"
 	mv "$dl"/b/bin/busybox "$cache/busybox/busybox"
 	echo "$kpkg" >"$cache/kernel/package"
+	rm -rf "$dl"
+fi
+if ! have_host_libfdt; then
+	dl="$cache/download"
+	rm -rf "$dl" && mkdir -p "$dl"
+	echo "deps: fetching libfdt-dev:$host_arch for the native build into $cache"
+	(cd "$dl" && apt-get download -q "libfdt-dev:$host_arch" "libfdt1:$host_arch" 2>&1 |
+		grep -v 'unsandboxed' || true)
+	rm -rf "$cache/host-libfdt"
+	for d in "$dl"/*.deb; do dpkg -x "$d" "$cache/host-libfdt"; done
 	rm -rf "$dl"
 fi
 echo "deps: ok (cache: $cache)"

@@ -6,9 +6,31 @@ runner=$1
 cache=$2
 shift 2
 rm -f build/unit.counts build/system/counts
-tests/unit/run.sh "$runner" "$@"
+# The aarch64 unit tests (under qemu-user on x86), then the same tests
+# built natively with ASan and UBSan, a short run of every fuzz target
+# (and its saved regressions), then the nested system tests.
+unit=
+native=
+fuzz=
+for t in "$@"; do
+	case $t in
+	*/native/fuzz/*) fuzz="$fuzz $t" ;;
+	*/native/*) native="$native $t" ;;
+	*) unit="$unit $t" ;;
+	esac
+done
+tests/hardening.sh lkvm
+tests/unit/run.sh "$runner" $unit
+tests/unit/run.sh "" $native
+tests/fuzz/run.sh "${FUZZ_SECONDS:-8}" $fuzz
 tests/system/run.sh --cache "$cache" --all
-read -r up uf <build/unit.counts || { up=0; uf=1; }
+up=0
+uf=0
+while read -r p f; do
+	up=$((up + p))
+	uf=$((uf + f))
+done <build/unit.counts
+[ -s build/unit.counts ] || uf=1
 read -r sp sf <build/system/counts || { sp=0; sf=1; }
 passed=$((up + sp))
 failed=$((uf + sf))

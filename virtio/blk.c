@@ -15,7 +15,6 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +48,8 @@ struct vblk {
 	uint32_t blk_size;
 	struct blk_limits lim;
 	char serial[VIRTIO_BLK_ID_BYTES];
+	struct blk_backend backend;	/* fd, serial and names, for blk_io.c */
+	struct log_ratelimit io_rl;
 
 	/* Slots, the work list, and pushes to the used ring. */
 	pthread_mutex_t lock;
@@ -62,7 +63,6 @@ struct vblk {
 	bool stopping;
 	pthread_t workers[BLK_WORKERS];
 	unsigned int nr_workers;
-	struct log_ratelimit io_rl;
 };
 
 static struct vblk *to_vblk(struct virtio_dev *vd)
@@ -94,128 +94,6 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t offset,
 	memcpy(data, cfg + offset, len);
 }
 
-/* Transfers all of @iov at @off, resuming after short transfers. */
-static int rw_all(int fd, struct iovec *iov, unsigned int nr, uint64_t off,
-		  bool write)
-{
-	while (nr) {
-		ssize_t n = write ? pwritev(fd, iov, (int)nr, (off_t)off) :
-				    preadv(fd, iov, (int)nr, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;	/* the image shrank under us */
-		off += (uint64_t)n;
-		while (nr && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			nr--;
-		}
-		if (nr) {
-			iov->iov_base = (uint8_t *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
-	}
-	return 0;
-}
-
-static int write_zeroes_slow(int fd, uint64_t off, uint64_t len)
-{
-	static const uint8_t zeroes[65536];
-
-	while (len) {
-		size_t n = (size_t)MIN(len, sizeof(zeroes));
-		struct iovec iov = { (void *)zeroes, n };
-		int ret = rw_all(fd, &iov, 1, off, true);
-
-		if (ret)
-			return ret;
-		off += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int punch(int fd, uint64_t off, uint64_t len)
-{
-	return fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			 (off_t)off, (off_t)len) ? -errno : 0;
-}
-
-/* DISCARD frees space where it can; WRITE_ZEROES must read back zeroes. */
-static int discard_seg(struct vblk *b, const struct blk_req *r,
-		       const struct blk_discard_seg *s)
-{
-	uint64_t off = s->sector * BLK_SECTOR_SIZE;
-	uint64_t len = (uint64_t)s->nr_sectors * BLK_SECTOR_SIZE;
-	int ret;
-
-	if (!len)
-		return 0;
-	if (r->type == VIRTIO_BLK_T_DISCARD)
-		return punch(b->fd, off, len);
-	if (s->flags & VIRTIO_BLK_WZ_F_UNMAP) {
-		ret = punch(b->fd, off, len);
-	} else {
-		ret = fallocate(b->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-				(off_t)off, (off_t)len) ? -errno : 0;
-		if (ret == -EOPNOTSUPP)
-			ret = punch(b->fd, off, len);
-	}
-	if (ret == -EOPNOTSUPP)
-		ret = write_zeroes_slow(b->fd, off, len);
-	return ret;
-}
-
-/* Carries out a parsed request; returns the status for the guest. */
-static uint8_t blk_execute(struct vblk *b, struct blk_req *r, uint32_t *id_len)
-{
-	uint64_t off = r->sector * BLK_SECTOR_SIZE;
-	int ret = 0;
-
-	switch (r->type) {
-	case VIRTIO_BLK_T_IN:
-	case VIRTIO_BLK_T_OUT:
-		ret = rw_all(b->fd, r->iov, r->nr_iov, off,
-			     r->type == VIRTIO_BLK_T_OUT);
-		break;
-	case VIRTIO_BLK_T_FLUSH:
-		/* Completed writes reach the disk before the guest hears so. */
-		ret = b->lim.ro ? 0 : (fdatasync(b->fd) ? -errno : 0);
-		break;
-	case VIRTIO_BLK_T_GET_ID:
-		*id_len = (uint32_t)MIN(r->data_len, sizeof(b->serial));
-		for (unsigned int i = 0, done = 0; i < r->nr_iov && done < *id_len;
-		     i++) {
-			size_t n = MIN(r->iov[i].iov_len, *id_len - done);
-
-			memcpy(r->iov[i].iov_base, b->serial + done, n);
-			done += (unsigned int)n;
-		}
-		break;
-	case VIRTIO_BLK_T_DISCARD:
-	case VIRTIO_BLK_T_WRITE_ZEROES:
-		for (unsigned int i = 0; !ret && i < r->nr_seg; i++)
-			ret = discard_seg(b, r, &r->seg[i]);
-		if (ret == -EOPNOTSUPP)
-			return VIRTIO_BLK_S_UNSUPP;
-		break;
-	default:
-		return VIRTIO_BLK_S_UNSUPP;
-	}
-	if (ret) {
-		if (log_ratelimit_ok(&b->io_rl, 3))
-			pr_warn("%s: %s: request type %u at sector %llu failed: %s",
-				b->name, b->path, r->type,
-				(unsigned long long)r->sector, strerror(-ret));
-		return VIRTIO_BLK_S_IOERR;
-	}
-	return VIRTIO_BLK_S_OK;
-}
-
 static void *blk_worker(void *arg)
 {
 	struct vblk *b = arg;
@@ -240,7 +118,8 @@ static void *blk_worker(void *arg)
 			break;	/* stopping, and no work left */
 
 		if (s->req.status == VIRTIO_BLK_S_OK)
-			s->req.status = blk_execute(b, &s->req, &id_len);
+			s->req.status = blk_req_execute(&b->backend, &s->req,
+							&id_len);
 		written = blk_req_written(&s->req, id_len);
 		*s->req.status_byte = s->req.status;
 
@@ -520,6 +399,14 @@ static int blk_create(struct vm *vm, const struct vm_disk *d,
 	b->lim.seg_max = BLK_SEG_MAX;
 	b->lim.size_max = BLK_SIZE_MAX;
 	b->lim.ro = d->ro;
+	b->backend = (struct blk_backend){
+		.fd = b->fd,
+		.ro = d->ro,
+		.serial = b->serial,
+		.name = b->name,
+		.path = b->path,
+		.io_rl = &b->io_rl,
+	};
 	b->lim.max_discard_sectors = BLK_MAX_DISCARD_SECTORS;
 	features = BIT_ULL(VIRTIO_BLK_F_SIZE_MAX) | BIT_ULL(VIRTIO_BLK_F_SEG_MAX) |
 		   BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) | BIT_ULL(VIRTIO_BLK_F_FLUSH) |

@@ -2,6 +2,7 @@
 #ifndef LKVM_VIRTIO_BLK_H
 #define LKVM_VIRTIO_BLK_H
 
+#include <lkvm/log.h>
 #include <lkvm/virtqueue.h>
 
 /*
@@ -84,6 +85,28 @@ struct blk_req {
  */
 int blk_req_parse(const struct virtq_chain *c, const struct blk_limits *lim,
 		  struct blk_req *r, const char **why);
+
+/* What executing a request needs to know about the disk. */
+struct blk_backend {
+	int fd;
+	bool ro;
+	const char *serial;		/* VIRTIO_BLK_ID_BYTES, for GET_ID */
+	const char *name;		/* for messages: "virtio-blk0" */
+	const char *path;
+	struct log_ratelimit *io_rl;	/* limits I/O error messages */
+};
+
+/*
+ * Carries out a request blk_req_parse() accepted (r->status OK): reads,
+ * writes, flushes, discards or zeroes on @b->fd. Returns the status for
+ * the guest; *@id_len is set for GET_ID.
+ */
+uint8_t blk_req_execute(const struct blk_backend *b, struct blk_req *r,
+			uint32_t *id_len);
+
+/* Transfers all of @iov at @off, resuming after short transfers. */
+int blk_rw_all(int fd, struct iovec *iov, unsigned int nr, uint64_t off,
+	       bool write);
 
 /* Bytes the device wrote into the chain for a completed request. */
 uint32_t blk_req_written(const struct blk_req *r, uint32_t id_len);

@@ -11,7 +11,12 @@ for t in "$@"; do
 	name=$(basename "$t")
 	# Library refusals go to stderr by design; keep them out of the way.
 	if ! $runner "$t" >"$out" 2>"$out.err"; then
-		grep -q '^not ok' "$out" || echo "not ok $name: exited with status $? and no result" >>"$out"
+		status=$?
+		if ! grep -q '^not ok' "$out"; then
+			# A sanitizer or a crash: say so, with what it printed.
+			echo "not ok $name: exited with status $status" >>"$out"
+			tail -n 25 "$out.err" | sed "s/^/$name: stderr: /"
+		fi
 	fi
 	sed "s/^/$name: /" "$out" | grep -v ': ok ' || true
 	p=$(grep -c '^ok ' "$out")
@@ -21,6 +26,6 @@ for t in "$@"; do
 done
 rm -f "$out" "$out.err"
 mkdir -p build
-echo "$passed $failed" >build/unit.counts
-echo "unit: $passed passed, $failed failed"
+echo "$passed $failed" >>build/unit.counts
+echo "unit (${runner:-native, ASan+UBSan}): $passed passed, $failed failed"
 [ "$failed" = 0 ]

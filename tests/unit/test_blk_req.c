@@ -186,6 +186,7 @@ static void test_sector_overflow(void)
 		      true);
 		CHECK_EQ(parse(&b, &lim, &why), 0);
 		CHECK_EQ(req.status, cases[i].status);
+		vqb_free(&b);
 		build(&b, VIRTIO_BLK_T_OUT, cases[i].sector, 1, cases[i].len,
 		      false);
 		CHECK_EQ(parse(&b, &lim, &why), 0);

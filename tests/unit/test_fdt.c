@@ -18,14 +18,15 @@ static const void *prop(const void *fdt, const char *path, const char *name,
 	return fdt_getprop(fdt, node, name, len);
 }
 
+/* Property values are only 4-byte aligned: read them byte-wise. */
 static uint32_t cell(const void *p, int i)
 {
-	return fdt32_to_cpu(((const fdt32_t *)p)[i]);
+	return fdt32_ld((const fdt32_t *)p + i);
 }
 
 static uint64_t cell64(const void *p, int i)
 {
-	return fdt64_to_cpu(((const fdt64_t *)p)[i]);
+	return fdt64_ld((const fdt64_t *)p + i);
 }
 
 struct built {

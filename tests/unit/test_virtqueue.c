@@ -173,6 +173,7 @@ static void test_out_of_range_indices(void)
 	vqb_offer(&b, 8);	/* head == queue size */
 	CHECK_EQ(pop(&b, false, &why), -EINVAL);
 	CHECK(why && strstr(why, "head"));
+	vqb_free(&b);
 	vqb_init(&b, 8);
 	vqb_desc(&b, 0, VQB_DATA, 16, N, 0xffff);
 	vqb_offer(&b, 0);

@@ -10,6 +10,8 @@ struct vm;
 struct vcpu;
 
 #define ARM_MAX_VCPUS_GICV2 8U
+/* GIC interrupt IDs 0-31 are SGIs and PPIs; SPIs start at 32. */
+#define GIC_SPI_BASE 32U
 
 /* Interrupt controller (arm/gic.c). */
 int gic_create(struct vm *vm);

@@ -1,0 +1,47 @@
+/*
+ * `lkvm run`'s option parser over every option table: the input is an
+ * argv (NUL-separated). Parsing must never crash, and never keep a
+ * pointer outside argv.
+ */
+#include <lkvm/log.h>
+#include <lkvm/run_options.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ARGS 64
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	/* Refusals are explained on stderr; run.sh closes it (-close_fd_mask). */
+	log_set_level(LOG_ERROR);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1);
+	char *argv[MAX_ARGS + 1];
+	struct vm_config cfg;
+	struct opt_args args;
+	int argc = 0;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	for (char *p = buf; argc < MAX_ARGS && p <= buf + size;
+	     p += strlen(p) + 1)
+		argv[argc++] = p;
+	argv[argc] = NULL;
+	vm_config_init(&cfg);
+	if (run_options_parse(&cfg, argc, argv, &args) == OPT_OK)
+		opt_args_free(&args);
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/*
+ * The native (x86) sanitizer and fuzzer builds compile the arch-neutral
+ * code only. These stand in for the arm64 KVM hooks it links against;
+ * nothing those builds exercise may reach them, so each aborts loudly.
+ */
+#include <lkvm/arch.h>
+#include <lkvm/irq.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+static void unreachable(const char *what)
+{
+	fprintf(stderr, "native build: %s() needs arm64 KVM\n", what);
+	abort();
+}
+
+uint64_t arch_ram_base(void)
+{
+	return 0x80000000ULL;
+}
+
+int arch_vm_type(struct vm *vm, unsigned long *type)
+{
+	(void)vm;
+	(void)type;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_vm_init(struct vm *vm)
+{
+	(void)vm;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_vcpu_init(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_vm_finalize(struct vm *vm)
+{
+	(void)vm;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_load_guest(struct vm *vm)
+{
+	(void)vm;
+	unreachable(__func__);
+	return -1;
+}
+
+void arch_log_summary(const struct vm *vm)
+{
+	(void)vm;
+	unreachable(__func__);
+}
+
+void arch_vcpu_dump(struct vcpu *vcpu, int fd)
+{
+	(void)vcpu;
+	(void)fd;
+	unreachable(__func__);
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	(void)vm;
+	unreachable(__func__);
+}
+
+int vm_irq_line(struct vm *vm, unsigned int spi, int level)
+{
+	(void)vm;
+	(void)spi;
+	(void)level;
+	unreachable(__func__);
+	return -1;
+}
+
+int vm_irqfd(struct vm *vm, unsigned int spi, int fd, bool assign)
+{
+	(void)vm;
+	(void)spi;
+	(void)fd;
+	(void)assign;
+	unreachable(__func__);
+	return -1;
+}
