@@ -120,7 +120,8 @@ static void send_request(int fd, uint16_t type, const void *payload,
 	uint8_t frame[IPC_HDR_SIZE + 8];
 
 	ipc_hdr_encode(frame, type, len, 0);
-	memcpy(frame + IPC_HDR_SIZE, payload, len);
+	if (len)
+		memcpy(frame + IPC_HDR_SIZE, payload, len);
 	send_all(fd, frame, IPC_HDR_SIZE + len);
 }
 
