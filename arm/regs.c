@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
-/* KVM_{GET,SET}_ONE_REG and the register dump after an unexpected exit. */
+/*
+ * KVM_{GET,SET}_ONE_REG, the boot registers, and reading the whole
+ * register file (KVM_GET_REG_LIST) for the dumps.
+ */
 #include <lkvm/arm/arm.h>
 
+#include <lkvm/arm/reg_id.h>
+
 #include <lkvm/kvm.h>
+#include <lkvm/reg_set.h>
 #include <lkvm/vm.h>
 
 #include <asm/kvm.h>
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define CORE_REG(field)                                         \
@@ -72,46 +79,91 @@ int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	uint64_t id;
-} dump_sysregs[] = {
-	{ "SCTLR_EL1", ARM64_SYS_REG(3, 0, 1, 0, 0) },
-	{ "TCR_EL1", ARM64_SYS_REG(3, 0, 2, 0, 2) },
-	{ "TTBR0_EL1", ARM64_SYS_REG(3, 0, 2, 0, 0) },
-	{ "TTBR1_EL1", ARM64_SYS_REG(3, 0, 2, 0, 1) },
-	{ "ESR_EL1", ARM64_SYS_REG(3, 0, 5, 2, 0) },
-	{ "FAR_EL1", ARM64_SYS_REG(3, 0, 6, 0, 0) },
-	{ "VBAR_EL1", ARM64_SYS_REG(3, 0, 12, 0, 0) },
-	{ "MPIDR_EL1", ARM64_SYS_REG(3, 0, 0, 0, 5) },
-};
-
-void arch_vcpu_dump(struct vcpu *vcpu, int fd)
+/* KVM_GET_REG_LIST: asks for the count first, then the IDs. */
+static int get_reg_list(struct vcpu *vcpu, struct kvm_reg_list **out)
 {
-	uint64_t v, pc = 0, pstate = 0, sp = 0, sp_el1 = 0, elr = 0;
+	struct kvm_reg_list probe = { .n = 0 }, *list = NULL;
+	int ret = kvm_ioctl(vcpu->fd, KVM_GET_REG_LIST, &probe);
 
-	dprintf(fd, "\n  vcpu %u registers:\n", vcpu->id);
-	vcpu_get_reg64(vcpu, CORE_REG(regs.pc), &pc);
-	vcpu_get_reg64(vcpu, CORE_REG(regs.pstate), &pstate);
-	vcpu_get_reg64(vcpu, CORE_REG(regs.sp), &sp);
-	vcpu_get_reg64(vcpu, CORE_REG(sp_el1), &sp_el1);
-	vcpu_get_reg64(vcpu, CORE_REG(elr_el1), &elr);
-	dprintf(fd, "  PC     0x%016llx  PSTATE  0x%016llx\n",
-		(unsigned long long)pc, (unsigned long long)pstate);
-	dprintf(fd, "  SP_EL0 0x%016llx  SP_EL1  0x%016llx  ELR_EL1 0x%016llx\n",
-		(unsigned long long)sp, (unsigned long long)sp_el1,
-		(unsigned long long)elr);
-	for (int i = 0; i < 31; i++) {
-		v = 0;
-		vcpu_get_reg64(vcpu, CORE_REG(regs.regs[i]), &v);
-		dprintf(fd, "  X%-2d 0x%016llx%s", i, (unsigned long long)v,
-			i % 3 == 2 || i == 30 ? "\n" : "");
+	/* The list can only grow between calls if KVM changes under us. */
+	for (int tries = 0; ret == -E2BIG && tries < 3; tries++) {
+		struct kvm_reg_list *l;
+
+		l = realloc(list, sizeof(*l) + probe.n * sizeof(l->reg[0]));
+		if (!l) {
+			ret = -ENOMEM;
+			break;
+		}
+		list = l;
+		list->n = probe.n;
+		ret = kvm_ioctl(vcpu->fd, KVM_GET_REG_LIST, list);
+		probe.n = list->n;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(dump_sysregs); i++) {
-		v = 0;
-		if (!vcpu_get_reg64(vcpu, dump_sysregs[i].id, &v))
-			dprintf(fd, "  %-9s 0x%016llx%s", dump_sysregs[i].name,
-				(unsigned long long)v, i % 2 ? "\n" : "");
+	if (ret < 0) {
+		free(list);
+		pr_err("vcpu %u: KVM_GET_REG_LIST failed: %s", vcpu->id,
+		       strerror(-ret));
+		return ret;
 	}
-	dprintf(fd, "\n");
+	if (!list)	/* no registers at all: an empty list */
+		list = calloc(1, sizeof(*list));
+	*out = list;
+	return list ? 0 : -ENOMEM;
+}
+
+/*
+ * The longest vector this vcpu has, from its own VLS pseudo-register
+ * (0 without SVE): SVE registers are shown at that length, not at the
+ * 2048 bits their IDs can hold.
+ */
+static unsigned int vcpu_max_vq(struct vcpu *vcpu,
+				const struct kvm_reg_list *list)
+{
+	uint64_t vls[KVM_ARM64_SVE_VLS_WORDS] = { 0 };
+
+	for (uint64_t i = 0; i < list->n; i++) {
+		if (list->reg[i] != KVM_REG_ARM64_SVE_VLS)
+			continue;
+		if (vcpu_get_reg(vcpu, KVM_REG_ARM64_SVE_VLS, vls))
+			return 0;
+		return sve_vqset_max_vq((sve_vqset)(vls[0] & SVE_VQSET_ALL));
+	}
+	return 0;
+}
+
+int arch_vcpu_read_regs(struct vcpu *vcpu, struct reg_set *set)
+{
+	struct kvm_reg_list *list;
+	unsigned int max_vq;
+	int ret = get_reg_list(vcpu, &list);
+
+	if (ret)
+		return ret;
+	max_vq = vcpu_max_vq(vcpu, list);
+	for (uint64_t i = 0; !ret && i < list->n; i++) {
+		uint8_t val[REG_VALUE_MAX] __attribute__((aligned(16)));
+		struct arm_reg_id r;
+		int err;
+
+		/* An ID lkvm cannot size is listed as unreadable, not read. */
+		if (arm_reg_id_decode(list->reg[i], &r) ||
+		    r.size > sizeof(val)) {
+			ret = reg_set_add(set, list->reg[i], NULL, 0, EINVAL);
+			continue;
+		}
+		err = vcpu_get_reg(vcpu, list->reg[i], val);
+		if (err)
+			ret = reg_set_add(set, list->reg[i], NULL, 0,
+					  (uint16_t)-err);
+		else
+			ret = reg_set_add(set, list->reg[i], val,
+					  (uint16_t)arm_reg_shown_size(&r,
+								       max_vq),
+					  0);
+	}
+	free(list);
+	if (ret)
+		pr_err("vcpu %u: reading registers: %s", vcpu->id,
+		       strerror(-ret));
+	return ret;
 }

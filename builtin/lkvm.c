@@ -7,8 +7,14 @@
 #include <string.h>
 
 const struct builtin_cmd builtin_cmds[] = {
+	{ "debug", "Print the registers of a running VM, or send it a SysRq",
+	  cmd_debug, debug_usage },
 	{ "help", "Display help information about lkvm", cmd_help, help_usage },
+	{ "list", "Print a list of running VMs", cmd_list, list_usage },
+	{ "pause", "Pause running VMs", cmd_pause, pause_usage },
+	{ "resume", "Resume paused VMs", cmd_resume, resume_usage },
 	{ "run", "Start the virtual machine", cmd_run, run_usage },
+	{ "stop", "Stop running VMs", cmd_stop, stop_usage },
 	{ "sve", "Show the SVE vector lengths guests can have; agree on a set across hosts",
 	  cmd_sve, sve_usage },
 	{ "version", "Print the version of the kernel tree lkvm was built from",

@@ -2,6 +2,7 @@
 /* `lkvm run`: parse, build the VM, run it, exit with its status. */
 #include <lkvm/builtin.h>
 
+#include <lkvm/control.h>
 #include <lkvm/log.h>
 #include <lkvm/run_options.h>
 #include <lkvm/vm.h>
@@ -93,6 +94,8 @@ int cmd_run(int argc, char **argv)
 		dtb_fd = open_dtb_output(cfg.dump_dtb);
 		if (dtb_fd < 0)
 			return 1;
+	} else if (control_check_name(cfg.name)) {
+		return 1;
 	}
 
 	ret = vm_create(&vm, &cfg);

@@ -120,3 +120,13 @@ enum console_event console_feed(struct console *con, const uint8_t *buf,
 	flush_input(con, out, &n);
 	return CONSOLE_NONE;
 }
+
+int console_sysrq(struct console *con, uint8_t key)
+{
+	if (!con->input || !con->input_break)
+		return -EOPNOTSUPP;
+	/* Linux treats the next character after a break as the SysRq key. */
+	con->input_break(con->input_opaque);
+	con->input(con->input_opaque, &key, 1);
+	return 0;
+}

@@ -10,6 +10,8 @@
 
 int event_loop_init(struct event_loop *loop)
 {
+	loop->batch = NULL;
+	loop->batch_next = loop->batch_len = 0;
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0) {
 		int err = errno;
@@ -37,9 +39,24 @@ int event_loop_add(struct event_loop *loop, struct event_handler *h,
 	return 0;
 }
 
+int event_loop_mod(struct event_loop *loop, struct event_handler *h,
+		   uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = h };
+
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, h->fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
 void event_loop_del(struct event_loop *loop, struct event_handler *h)
 {
+	struct epoll_event *evs = loop->batch;
+
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, h->fd, NULL);
+	for (int i = loop->batch_next; evs && i < loop->batch_len; i++)
+		if (evs[i].data.ptr == h)
+			evs[i].data.ptr = NULL;
 }
 
 int event_loop_run_once(struct event_loop *loop, int timeout_ms)
@@ -49,10 +66,16 @@ int event_loop_run_once(struct event_loop *loop, int timeout_ms)
 
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	loop->batch = evs;
+	loop->batch_len = n;
 	for (int i = 0; i < n; i++) {
 		struct event_handler *h = evs[i].data.ptr;
 
-		h->fn(h, evs[i].events);
+		loop->batch_next = i + 1;
+		if (h)
+			h->fn(h, evs[i].events);
 	}
+	loop->batch = NULL;
+	loop->batch_len = 0;
 	return n;
 }

@@ -3,6 +3,7 @@
 #include <lkvm/run_options.h>
 
 #include <lkvm/device.h>
+#include <lkvm/ipc_path.h>
 #include <lkvm/log.h>
 #include <lkvm/parse.h>
 
@@ -84,11 +85,8 @@ static int set_mem(void *ctx, const char *arg)
 
 static int set_name(void *ctx, const char *arg)
 {
-	size_t len = strlen(arg);
-
-	if (!len || len >= VM_NAME_MAX ||
-	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != len ||
-	    arg[0] == '.') {
+	/* The name is also the control socket's file name. */
+	if (!vm_name_valid(arg)) {
 		pr_err("--name '%s': use 1 to %d letters, digits, '.', '_' or '-', not starting with '.'",
 		       arg, VM_NAME_MAX - 1);
 		return -EINVAL;

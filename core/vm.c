@@ -238,12 +238,13 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 	vm->arch.gic_fd = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	atomic_init(&vm->stopping, false);
-	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	console_init_fds(&vm->console, STDIN_FILENO, STDOUT_FILENO);
 	*vmp = vm;
+	/* Both before any failure: vm_destroy() undoes them. */
+	ret = vm_pause_init(vm);
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_efd < 0)
 		return -errno;
-	ret = 0;
 
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(build_steps); i++) {
 		pr_debug("build: %s", build_steps[i].name);
@@ -320,6 +321,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	console_restore(&vm->console);
+	vm_pause_fini(vm);
 	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);
 }

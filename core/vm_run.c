@@ -5,13 +5,16 @@
  */
 #include <lkvm/vm.h>
 
+#include <lkvm/control.h>
 #include <lkvm/event_loop.h>
 #include <lkvm/log.h>
+#include <lkvm/reg_set.h>
 
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/epoll.h>
@@ -40,10 +43,37 @@ static const char *system_event_name(uint32_t type)
 	}
 }
 
+/*
+ * The registers of a vcpu that stopped unexpectedly, on its own thread
+ * (so it is not in KVM_RUN): the key ones, or with --debug every one
+ * KVM_GET_REG_LIST names, as `lkvm debug --dump` shows them.
+ */
+static void vcpu_print_regs(struct vcpu *vcpu, bool all)
+{
+	struct reg_set set;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	reg_set_init(&set, vcpu->id);
+	/* Formatted first, written at once: other threads log meanwhile. */
+	f = open_memstream(&text, &len);
+	if (f && !arch_vcpu_read_regs(vcpu, &set)) {
+		reg_set_sort(&set);
+		fputc('\n', f);
+		reg_set_print(f, &set, REG_FORMAT_TEXT, !all);
+		fputc('\n', f);
+	}
+	if (f && !fclose(f))
+		fwrite(text, 1, len, stderr);
+	free(text);
+	reg_set_free(&set);
+}
+
 static void vcpu_fail(struct vcpu *vcpu, const char *what)
 {
 	pr_err("vcpu %u: %s", vcpu->id, what);
-	arch_vcpu_dump(vcpu, STDERR_FILENO);
+	vcpu_print_regs(vcpu, vcpu->vm->cfg->debug);
 	vm_request_stop(vcpu->vm, VM_EXIT_ERROR);
 }
 
@@ -121,8 +151,11 @@ static void *vcpu_thread(void *arg)
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			int err = errno;
 
-			if (err == EINTR || err == EAGAIN)
+			/* A kick: stopping, or pausing (park here). */
+			if (err == EINTR || err == EAGAIN) {
+				vcpu_pause_point(vcpu);
 				continue;
+			}
 			/*
 			 * arm64 KVM answers ENOSYS when the guest touched
 			 * MMIO with an instruction it cannot decode.
@@ -141,22 +174,24 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* Makes every vcpu leave KVM_RUN and waits for its thread. */
+void vcpu_kick(struct vcpu *vcpu)
+{
+	/*
+	 * immediate_exit closes the race between the thread's checks (of
+	 * vm->stopping, of a pause request) and its next KVM_RUN; the
+	 * signal interrupts a KVM_RUN already in progress.
+	 */
+	vcpu->run->immediate_exit = 1;
+	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+}
+
+/* Makes every vcpu leave KVM_RUN (or its pause) and waits for its thread. */
 static void stop_vcpus(struct vm *vm)
 {
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		struct vcpu *vcpu = &vm->vcpus[i];
-
-		if (!vcpu->thread_started)
-			continue;
-		/*
-		 * immediate_exit closes the race between the thread's check
-		 * of vm->stopping and its next KVM_RUN; the signal interrupts
-		 * a KVM_RUN already in progress.
-		 */
-		vcpu->run->immediate_exit = 1;
-		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
-	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started)
+			vcpu_kick(&vm->vcpus[i]);
+	vm_pause_wake_for_stop(vm);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
@@ -285,6 +320,8 @@ int vm_run(struct vm *vm)
 
 	ret = setup_main_loop(&ml, vm, &handled);
 	if (!ret)
+		ret = control_start(vm, &ml.loop);
+	if (!ret)
 		ret = start_devices(vm);
 	if (!ret)
 		ret = console_enter_raw(&vm->console);
@@ -311,9 +348,12 @@ int vm_run(struct vm *vm)
 	}
 
 	pr_debug("run: stopping");
+	/* No new clients from here on: the name is free again. */
+	control_close_listener(vm->control);
 	stop_vcpus(vm);
 	pr_debug("run: vcpus stopped");
 	stop_devices(vm);
+	control_destroy(vm);
 	console_restore(&vm->console);
 	if (ml.signal_ev.fd > 0)
 		close(ml.signal_ev.fd);

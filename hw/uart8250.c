@@ -33,12 +33,14 @@ enum {
 #define IIR_NO_INT 0x01
 #define IIR_THRI 0x02
 #define IIR_RDI 0x04
+#define IIR_RLSI 0x06
 #define IIR_FIFO_ENABLED 0xc0
 #define FCR_ENABLE 0x01
 #define FCR_CLEAR_RCVR 0x02
 #define LCR_DLAB 0x80
 #define MCR_LOOP 0x10
 #define LSR_DR 0x01
+#define LSR_BI 0x10
 #define LSR_THRE 0x20
 #define LSR_TEMT 0x40
 #define MSR_DCD_DSR_CTS 0xb0
@@ -64,9 +66,16 @@ void uart8250_destroy(struct uart8250 *u)
 	pthread_mutex_destroy(&u->lock);
 }
 
+static bool break_at_head(const struct uart8250 *u)
+{
+	return u->rx_count && u->rx_break[u->rx_head];
+}
+
 /* The highest-priority pending source, as IIR reports it. */
 static uint8_t pending_iir(const struct uart8250 *u)
 {
+	if ((u->ier & IER_RLSI) && break_at_head(u))
+		return IIR_RLSI;
 	if ((u->ier & IER_RDI) && u->rx_count)
 		return IIR_RDI;
 	if ((u->ier & IER_THRI) && u->thr_empty_pending)
@@ -85,11 +94,14 @@ static void update_irq(struct uart8250 *u)
 	}
 }
 
-static void rx_push(struct uart8250 *u, uint8_t byte)
+static void rx_push(struct uart8250 *u, uint8_t byte, bool is_break)
 {
+	unsigned int tail = (u->rx_head + u->rx_count) % UART8250_RX_FIFO;
+
 	if (u->rx_count == UART8250_RX_FIFO)
 		return;
-	u->rx[(u->rx_head + u->rx_count) % UART8250_RX_FIFO] = byte;
+	u->rx[tail] = byte;
+	u->rx_break[tail] = is_break;
 	u->rx_count++;
 	u->lsr |= LSR_DR;
 }
@@ -118,7 +130,7 @@ static void write_reg(struct uart8250 *u, unsigned int reg, uint8_t v)
 			break;
 		}
 		if (u->mcr & MCR_LOOP)
-			rx_push(u, v);
+			rx_push(u, v, false);
 		else if (u->output)
 			u->output(u->opaque, v);
 		/* Transmission is instant: the holding register is empty again. */
@@ -176,7 +188,8 @@ static uint8_t read_reg(struct uart8250 *u, unsigned int reg)
 	case REG_MCR:
 		return u->mcr;
 	case REG_LSR:
-		return u->lsr;
+		/* BI stays set while the break's NUL is the next byte. */
+		return u->lsr | (break_at_head(u) ? LSR_BI : 0);
 	case REG_MSR:
 		if (u->mcr & MCR_LOOP)	/* modem outputs feed the inputs */
 			return (uint8_t)(((u->mcr & 0x0c) << 4) |
@@ -213,10 +226,23 @@ size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len)
 
 	pthread_mutex_lock(&u->lock);
 	for (n = 0; n < len && u->rx_count < UART8250_RX_FIFO; n++)
-		rx_push(u, buf[n]);
+		rx_push(u, buf[n], false);
 	update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 	return n;
+}
+
+bool uart8250_receive_break(struct uart8250 *u)
+{
+	bool fits;
+
+	pthread_mutex_lock(&u->lock);
+	fits = u->rx_count < UART8250_RX_FIFO;
+	if (fits)
+		rx_push(u, 0, true);
+	update_irq(u);
+	pthread_mutex_unlock(&u->lock);
+	return fits;
 }
 
 /* The device glue: MMIO window, SPI, console, device tree. */
@@ -254,6 +280,13 @@ static void uart_input(void *opaque, const uint8_t *buf, size_t len)
 
 	/* A full FIFO drops input, as a real UART overruns. */
 	uart8250_receive(&ud->uart, buf, len);
+}
+
+static void uart_input_break(void *opaque)
+{
+	struct uart_dev *ud = opaque;
+
+	uart8250_receive_break(&ud->uart);
 }
 
 static int uart_fdt_node(const struct device *dev, void *fdt)
@@ -310,6 +343,7 @@ static int uart_instantiate(struct vm *vm)
 		return ret;
 	if (vm->cfg->console == CONSOLE_SERIAL) {
 		vm->console.input = uart_input;
+		vm->console.input_break = uart_input_break;
 		vm->console.input_opaque = ud;
 	}
 	return 0;

@@ -20,7 +20,8 @@ host_arch=$(dpkg --print-architecture)
 
 # Packages the build host needs. On an arm64 host the native gcc builds
 # lkvm; the cross compiler and qemu are only needed on other hosts.
-pkgs="make device-tree-compiler cpio gzip"
+# jq: host checks read lkvm's JSON output with an independent parser.
+pkgs="make device-tree-compiler cpio gzip jq"
 if [ "$host_arch" = arm64 ]; then
 	pkgs="$pkgs gcc libc6-dev libfdt-dev"
 	fdt_pkg=libfdt-dev

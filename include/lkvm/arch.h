@@ -61,8 +61,20 @@ int arch_vm_finalize(struct vm *vm);
 int arch_load_guest(struct vm *vm);
 /* Logs, at info level, what the guest is about to get (before it runs). */
 void arch_log_summary(const struct vm *vm);
-/* Prints the vcpu's registers (after an unexpected exit). */
-void arch_vcpu_dump(struct vcpu *vcpu, int fd);
+
+struct reg_set;
+struct reg_desc;
+/*
+ * Appends every register KVM_GET_REG_LIST names for @vcpu, read with
+ * KVM_GET_ONE_REG, to @set (vector registers cut to the vcpu's longest
+ * vector length). The vcpu must not be in KVM_RUN: call it on the vcpu's
+ * own thread or while it is parked.
+ */
+int arch_vcpu_read_regs(struct vcpu *vcpu, struct reg_set *set);
+/* Pure: the name, display order and format of the register @id. */
+void arch_reg_describe(uint64_t id, struct reg_desc *d);
+/* The vector lengths every vcpu has (SVE on arm64); 0 for none. */
+sve_vqset arch_vm_vector_lengths(const struct vm *vm);
 void arch_vm_destroy(struct vm *vm);
 
 #endif

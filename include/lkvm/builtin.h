@@ -18,11 +18,21 @@ extern const struct builtin_cmd builtin_cmds[];
 int cmd_run(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_debug(int argc, char **argv);
 int cmd_sve(int argc, char **argv);
 
 void run_usage(void);
 void help_usage(void);
 void version_usage(void);
+void list_usage(void);
+void stop_usage(void);
+void pause_usage(void);
+void resume_usage(void);
+void debug_usage(void);
 void sve_usage(void);
 
 /* Exit status for a command line lkvm cannot parse (as git and kvmtool). */

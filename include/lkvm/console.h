@@ -20,6 +20,8 @@ struct console {
 	bool in_eof;
 	/* Receives host input for the guest. */
 	void (*input)(void *opaque, const uint8_t *buf, size_t len);
+	/* Signals a break condition (serial consoles; may be NULL). */
+	void (*input_break)(void *opaque);
 	void *input_opaque;
 };
 
@@ -42,5 +44,11 @@ enum console_event {
  */
 enum console_event console_feed(struct console *con, const uint8_t *buf,
 				size_t len);
+
+/*
+ * Magic SysRq on a serial console: a break, then @key. Returns 0, or
+ * -EOPNOTSUPP when the console device cannot signal a break.
+ */
+int console_sysrq(struct console *con, uint8_t key);
 
 #endif

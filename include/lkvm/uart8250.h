@@ -19,6 +19,7 @@ struct uart8250 {
 	bool thr_empty_pending;	/* THRE interrupt not yet acknowledged */
 	int irq_level;
 	uint8_t rx[UART8250_RX_FIFO];
+	bool rx_break[UART8250_RX_FIFO];	/* that byte ended a break */
 	unsigned int rx_head, rx_count;
 
 	void (*output)(void *opaque, uint8_t byte);
@@ -40,5 +41,11 @@ void uart8250_mmio(struct uart8250 *u, uint64_t offset, uint8_t *data,
 
 /* Host input; returns how many bytes fit in the receive FIFO. */
 size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
+
+/*
+ * A break condition on the line: a NUL byte that LSR flags with BI while
+ * it is at the head of the FIFO. Returns false when the FIFO is full.
+ */
+bool uart8250_receive_break(struct uart8250 *u);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 
 struct kvm_run;
+struct control;
 
 struct vcpu {
 	struct vm *vm;
@@ -23,6 +24,19 @@ struct vcpu {
 	pthread_t thread;
 	bool thread_started;
 	struct arch_vcpu arch;
+};
+
+/*
+ * Pausing (core/vcpu_pause.c): vcpu threads leave KVM_RUN and park on
+ * @cond until released; each one that parks bumps @efd so that the main
+ * loop learns when all have.
+ */
+struct vm_pause {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool requested;
+	unsigned int nr_parked;
+	int efd;
 };
 
 /*
@@ -51,6 +65,9 @@ struct vm {
 	atomic_bool stopping;
 	int exit_status;
 	int stop_efd;		/* eventfd: wakes the main loop */
+
+	struct vm_pause pause;
+	struct control *control;	/* the control socket, while running */
 };
 
 /* Exit statuses of `lkvm run`. */
@@ -68,6 +85,22 @@ void vm_destroy(struct vm *vm);
 
 /* Asks every vcpu to stop; safe from any thread. */
 void vm_request_stop(struct vm *vm, int exit_status);
+
+/* Interrupts the vcpu's KVM_RUN (and makes the next one return at once). */
+void vcpu_kick(struct vcpu *vcpu);
+
+int vm_pause_init(struct vm *vm);
+void vm_pause_fini(struct vm *vm);
+/* Main thread: makes every vcpu thread leave KVM_RUN and park. */
+void vm_pause_request(struct vm *vm);
+/* Whether every started vcpu thread has parked. */
+bool vm_pause_complete(struct vm *vm);
+/* Main thread: lets parked vcpus run again. */
+void vm_pause_release(struct vm *vm);
+/* Main thread, stopping: wakes parked vcpus so that they can exit. */
+void vm_pause_wake_for_stop(struct vm *vm);
+/* vcpu thread, after KVM_RUN returned EINTR: parks while paused. */
+void vcpu_pause_point(struct vcpu *vcpu);
 
 /* Writes the DTB this VM boots with to @fd (@path names it in errors). */
 int vm_write_dtb(const struct vm *vm, int fd, const char *path);

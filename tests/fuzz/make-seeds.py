@@ -129,3 +129,32 @@ put("sve", "probe-json", struct.pack("<H", 0xf) + b"""{
   "possible_sets": ["128", "128,256"]
 }
 """)
+
+# fuzz_ipc: u8 flags (bit 0: from a client), u8 read() size - 1, then the
+# byte stream: 16-byte headers ("LKVM", u16 version, u16 type, u32 length,
+# i32 status) and payloads (Documentation/ipc.md).
+def frame(typ, payload=b"", status=0):
+    return b"LKVM" + struct.pack("<HHIi", 1, typ, len(payload), status) + payload
+
+
+def info(name, state=1):
+    return struct.pack("<IIQQIBBH", 4242, 2, 256 << 20, 12345, 0x3, state,
+                       len(name), 0) + name
+
+
+def vcpu(vid, regs):
+    p = struct.pack("<II", vid, len(regs))
+    for rid, val, err in regs:
+        p += struct.pack("<QHH", rid, len(val), err) + val
+    return p
+
+
+regs = [(0x6030000000100000, bytes(range(8)), 0),
+        (0x6080000000150000, bytes(range(32)), 0),
+        (0x606000000015ffff, bytes([3]) + bytes(63), 0),
+        (0x603000000013c008, b"", 22)]
+put("ipc", "requests", b"\x01\x00" + frame(0x01) + frame(0x06, b"h") + frame(0x05))
+put("ipc", "dump", b"\x00\x07" + frame(0x81, info(b"vm-1")) +
+    frame(0x83, vcpu(0, regs)) + frame(0x83, vcpu(1, regs[:2])) + frame(0x84))
+put("ipc", "replies", b"\x00\xff" + frame(0x82, bytes([2, 1, 0, 0])) +
+    frame(0x85, b"the VM stopped", -108))

@@ -103,10 +103,39 @@ static void test_console_escape(void)
 	CHECK_STR(t.buf, "ls\r\001\001yz");
 }
 
+static unsigned int breaks;
+
+static void on_break(void *opaque)
+{
+	struct typed *t = opaque;
+
+	breaks++;
+	/* The break comes before the key reaches the device. */
+	CHECK_EQ(t->n, 0);
+}
+
+static void test_console_sysrq(void)
+{
+	struct console con;
+	struct typed t = { 0 };
+
+	console_init_fds(&con, -1, -1);
+	con.input = input;
+	con.input_opaque = &t;
+	/* A console that cannot signal a break cannot do sysrq. */
+	CHECK(console_sysrq(&con, 'h') < 0);
+	CHECK_EQ(t.n, 0);
+	con.input_break = on_break;
+	CHECK_EQ(console_sysrq(&con, 'h'), 0);
+	CHECK_EQ(breaks, 1);
+	CHECK_STR(t.buf, "h");
+}
+
 static const struct unit_test tests[] = {
 	{ "guest-mem-ranges", test_guest_mem_ranges },
 	{ "mmio-bus", test_mmio_bus },
 	{ "console-escape", test_console_escape },
+	{ "console-sysrq", test_console_sysrq },
 };
 
 UNIT_MAIN(tests)

@@ -161,6 +161,45 @@ static void test_bad_accesses_ignored(void)
 	uart8250_destroy(&u);
 }
 
+/* What Linux's 8250 driver does for magic SysRq: break, then the key. */
+static void test_break_then_key(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+	const uint8_t key = 'h';
+
+	uart8250_init(&u, out, irq, &s);
+	wr(&u, 1, 0x05);	/* RDI | RLSI, as the driver enables them */
+	CHECK(uart8250_receive_break(&u));
+	CHECK_EQ(uart8250_receive(&u, &key, 1), 1);
+	CHECK_EQ(s.level, 1);
+	/* Receiver line status outranks received data. */
+	CHECK_EQ(rd(&u, 2) & 0x0f, 0x06);
+	CHECK_EQ(rd(&u, 5) & 0x11, 0x11);	/* BI | DR */
+	CHECK_EQ(rd(&u, 0), 0);			/* the break's NUL */
+	/* The key that follows is plain data, without BI. */
+	CHECK_EQ(rd(&u, 5) & 0x11, 0x01);
+	CHECK_EQ(rd(&u, 2) & 0x0f, 0x04);
+	CHECK_EQ(rd(&u, 0), 'h');
+	CHECK_EQ(rd(&u, 5) & 0x11, 0);
+	CHECK_EQ(s.level, 0);
+	uart8250_destroy(&u);
+}
+
+static void test_break_fifo_full(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+	uint8_t big[UART8250_RX_FIFO];
+
+	memset(big, 'z', sizeof(big));
+	uart8250_init(&u, out, irq, &s);
+	CHECK_EQ(uart8250_receive(&u, big, sizeof(big)), UART8250_RX_FIFO);
+	CHECK(!uart8250_receive_break(&u));
+	CHECK_EQ(rd(&u, 5) & 0x10, 0);
+	uart8250_destroy(&u);
+}
+
 static const struct unit_test tests[] = {
 	{ "transmit", test_transmit },
 	{ "thre-interrupt", test_thre_interrupt },
@@ -169,6 +208,8 @@ static const struct unit_test tests[] = {
 	{ "dlab-and-scratch", test_dlab_and_scratch },
 	{ "loopback", test_loopback },
 	{ "bad-accesses-ignored", test_bad_accesses_ignored },
+	{ "break-then-key", test_break_then_key },
+	{ "break-fifo-full", test_break_fifo_full },
 };
 
 UNIT_MAIN(tests)

@@ -142,7 +142,7 @@ t_unexpected_exit() {
 	[ "$RC" != 124 ] || fail "lkvm hung" || return
 	expect_line "vcpu 0: KVM_RUN failed" || return
 	expect_line "vcpu 0 registers:" || return
-	expect_line "PC     0x00000000800800" || return
+	expect_line "PC                 0x00000000800800" || return
 	expect_no_line "NOT REACHED"
 }
 

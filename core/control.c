@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM side of the control socket, on the main thread's event loop.
+ *
+ * Threat model: any process of the same user (the directory is 0700)
+ * may connect and send anything, slowly, or vanish at any point. So every
+ * socket is non-blocking, a request is at most IPC_HDR_SIZE +
+ * IPC_REQ_PAYLOAD_MAX bytes and must arrive within
+ * CONTROL_REQUEST_TIMEOUT_MS, a reply must make progress every
+ * CONTROL_WRITE_TIMEOUT_MS, at most CONTROL_MAX_CLIENTS are served at
+ * once, and nothing a client does blocks the loop or another client.
+ * One request per connection; control_requests.c acts on it.
+ */
+#include "control_priv.h"
+
+#include <lkvm/log.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CONTROL_TICK_MS 250
+
+int64_t control_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void arm_timer(struct control *ctl, bool on)
+{
+	struct itimerspec its = { 0 };
+
+	if (ctl->timer_armed == on)
+		return;
+	if (on) {
+		its.it_interval.tv_nsec = CONTROL_TICK_MS * 1000000L;
+		its.it_value = its.it_interval;
+	}
+	if (!timerfd_settime(ctl->timer_ev.fd, 0, &its, NULL))
+		ctl->timer_armed = on;
+}
+
+void client_set_events(struct control_client *c, uint32_t events)
+{
+	if (c->events == events)
+		return;
+	if (!event_loop_mod(c->ctl->loop, &c->ev, events))
+		c->events = events;
+}
+
+static void client_free(struct control_client *c)
+{
+	struct control *ctl = c->ctl;
+	struct control_client **p;
+
+	for (p = &ctl->clients; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	ctl->nr_clients--;
+	event_loop_del(ctl->loop, &c->ev);
+	close(c->ev.fd);
+	ipc_reader_fini(&c->rd);
+	ipc_buf_free(&c->out);
+	free(c);
+	if (!ctl->clients)
+		arm_timer(ctl, false);
+}
+
+/* A client that went away or misbehaved; whatever it waited for is moot. */
+void client_drop(struct control_client *c, const char *why)
+{
+	struct control *ctl = c->ctl;
+
+	pr_debug("control: dropping a %s client: %s",
+		 c->request ? ipc_type_name(c->request) : "new", why);
+	client_free(c);
+	control_release_if_unneeded(ctl);
+}
+
+/*
+ * Sends what is queued without blocking. Returns false when the client
+ * was freed (done, or the peer is gone).
+ */
+static bool client_flush(struct control_client *c)
+{
+	while (c->out_off < c->out.len) {
+		ssize_t n = send(c->ev.fd, c->out.data + c->out_off,
+				 c->out.len - c->out_off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			client_set_events(c, EPOLLOUT);
+			return true;
+		}
+		if (n <= 0) {
+			client_drop(c, n < 0 ? strerror(errno) : "short write");
+			return false;
+		}
+		c->out_off += (size_t)n;
+		c->deadline = control_now_ms() + CONTROL_WRITE_TIMEOUT_MS;
+	}
+	if (c->request == IPC_REQ_STOP) {
+		/* Held open: the peer sees EOF when the VM has gone. */
+		c->state = CLIENT_WAIT_EXIT;
+		c->deadline = 0;
+		client_set_events(c, 0);
+		return true;
+	}
+	client_free(c);
+	return false;
+}
+
+void client_reply(struct control_client *c)
+{
+	c->state = CLIENT_WRITE;
+	c->deadline = control_now_ms() + CONTROL_WRITE_TIMEOUT_MS;
+	/* Whatever else the client sends is not read (one request each). */
+	client_set_events(c, 0);
+	client_flush(c);
+}
+
+/* Queues an ERROR frame (or at least closes) and sends it. */
+void client_error(struct control_client *c, int err, const char *msg)
+{
+	c->out.len = c->out_off = 0;
+	if (ipc_error_append(&c->out, err, "%s", msg))
+		c->out.len = 0;
+	client_reply(c);
+}
+
+static void protocol_error(struct control_client *c, int err)
+{
+	const struct ipc_hdr *h = &c->rd.hdr;
+	char msg[160];
+
+	switch (err) {
+	case -EPROTONOSUPPORT:
+		snprintf(msg, sizeof(msg),
+			 "protocol version %u is not supported: this VM's lkvm speaks version %u",
+			 h->version, IPC_VERSION);
+		break;
+	case -EPROTO:
+		snprintf(msg, sizeof(msg), "request type 0x%x is unknown",
+			 h->type);
+		break;
+	case -EMSGSIZE:
+		snprintf(msg, sizeof(msg),
+			 "a %s request cannot carry %u bytes",
+			 ipc_type_name(h->type), h->len);
+		break;
+	default:
+		snprintf(msg, sizeof(msg),
+			 "not an lkvm control request (bad header)");
+		break;
+	}
+	pr_debug("control: refusing a client: %s", msg);
+	client_error(c, err, msg);
+}
+
+/*
+ * Reads the request. The client controls every byte and their timing:
+ * at most the header's and then the validated payload length are read
+ * (ipc_reader never asks for more), EOF before a whole frame drops the
+ * client, a bad header gets an ERROR frame and the connection closed.
+ */
+static void client_read(struct control_client *c)
+{
+	for (;;) {
+		uint8_t *dst;
+		size_t want = ipc_reader_want(&c->rd, &dst);
+		ssize_t n;
+		int ret;
+
+		n = read(c->ev.fd, dst, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			client_drop(c, n ? strerror(errno) :
+					   "disconnected mid-request");
+			return;
+		}
+		ret = ipc_reader_advance(&c->rd, (size_t)n);
+		if (ret < 0) {
+			protocol_error(c, ret);
+			return;
+		}
+		if (ret == 1) {
+			control_dispatch(c);
+			return;
+		}
+	}
+}
+
+static void on_client(struct event_handler *h, uint32_t events)
+{
+	struct control_client *c = container_of(h, struct control_client, ev);
+
+	switch (c->state) {
+	case CLIENT_READ:
+		/* Data first: a request may come with the hang-up. */
+		client_read(c);
+		return;
+	case CLIENT_WRITE:
+		if (events & (EPOLLERR | EPOLLHUP))
+			client_drop(c, "hung up before the reply");
+		else if (events & EPOLLOUT)
+			client_flush(c);
+		return;
+	case CLIENT_WAIT_PAUSE:
+	case CLIENT_WAIT_EXIT:
+		if (events & (EPOLLERR | EPOLLHUP))
+			client_drop(c, "hung up while waiting");
+		return;
+	}
+}
+
+/* Peers of another user are refused; root may always connect. */
+static bool peer_allowed(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return false;
+	return cred.uid == geteuid() || cred.uid == 0;
+}
+
+/* Best effort, never blocking: a short ERROR frame for a refused peer. */
+static void refuse(int fd, int err, const char *msg)
+{
+	struct ipc_buf b;
+
+	ipc_buf_init(&b, 512);
+	if (!ipc_error_append(&b, err, "%s", msg) &&
+	    send(fd, b.data, b.len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		pr_debug("control: could not tell a refused client why");
+	ipc_buf_free(&b);
+	close(fd);
+}
+
+static void on_listen(struct event_handler *h, uint32_t events)
+{
+	struct control *ctl = container_of(h, struct control, listen_ev);
+
+	(void)events;
+	/* A bounded number per wake-up, so a flood cannot starve the loop. */
+	for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		struct control_client *c;
+		int fd = accept4(ctl->listen_fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				pr_debug("control: accept: %s", strerror(errno));
+			return;
+		}
+		if (!peer_allowed(fd)) {
+			refuse(fd, -EACCES, "permission denied");
+			continue;
+		}
+		if (ctl->nr_clients >= CONTROL_MAX_CLIENTS) {
+			refuse(fd, -EBUSY,
+			       "too many control clients at once; try again");
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->ctl = ctl;
+		c->ev = (struct event_handler){ .fn = on_client, .fd = fd };
+		c->state = CLIENT_READ;
+		c->events = EPOLLIN;
+		c->deadline = control_now_ms() + CONTROL_REQUEST_TIMEOUT_MS;
+		ipc_reader_init(&c->rd, IPC_FROM_CLIENT);
+		ipc_buf_init(&c->out, CONTROL_OUTPUT_MAX);
+		if (event_loop_add(ctl->loop, &c->ev, EPOLLIN)) {
+			ipc_reader_fini(&c->rd);
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->next = ctl->clients;
+		ctl->clients = c;
+		ctl->nr_clients++;
+		arm_timer(ctl, true);
+	}
+}
+
+static void on_pause_event(struct event_handler *h, uint32_t events)
+{
+	struct control *ctl = container_of(h, struct control, pause_ev);
+	uint64_t v;
+
+	(void)events;
+	if (read(h->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		pr_debug("control: pause eventfd: %s", strerror(errno));
+	control_pause_progress(ctl);
+}
+
+static void on_timer(struct event_handler *h, uint32_t events)
+{
+	struct control *ctl = container_of(h, struct control, timer_ev);
+	struct control_client *c, *next;
+	int64_t now = control_now_ms();
+	uint64_t ticks;
+
+	(void)events;
+	if (read(h->fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return;
+	for (c = ctl->clients; c; c = next) {
+		next = c->next;
+		if (!c->deadline || now < c->deadline)
+			continue;
+		if (c->state == CLIENT_WAIT_PAUSE)
+			client_error(c, -ETIMEDOUT,
+				     "the vcpus did not all stop in time");
+		else
+			client_drop(c, c->state == CLIENT_READ ?
+					       "no whole request in time" :
+					       "not reading its reply");
+	}
+}
+
+/*
+ * Puts a listening socket at @ctl->path without ever replacing one: it
+ * is bound under a temporary name and hard-linked into place, which
+ * fails if the name exists. So the socket file exists only while
+ * something listens on it, and "connection refused" means stale.
+ */
+static int create_socket(struct control *ctl, const char *dir)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, n, ret;
+
+	n = snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/.tmp-%d.sock",
+		     dir, (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A leftover of a killed process that had our pid. */
+	unlink(addr.sun_path);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(fd, CONTROL_MAX_CLIENTS) < 0 ||
+	    link(addr.sun_path, ctl->path) < 0 || stat(ctl->path, &st) < 0) {
+		ret = -errno;
+		unlink(addr.sun_path);
+		close(fd);
+		return ret;
+	}
+	unlink(addr.sun_path);
+	ctl->listen_fd = fd;
+	ctl->dev = st.st_dev;
+	ctl->ino = st.st_ino;
+	return 0;
+}
+
+/*
+ * What is at @path, for a VM about to take @name: 0 when nothing, 1 when
+ * a stale socket; a live VM or anything else is an error (logged).
+ */
+static int probe_name(const char *name, const char *path)
+{
+	uint32_t pid;
+	int ret = ipc_probe(path, &pid);
+
+	switch (ret) {
+	case IPC_PROBE_ABSENT:
+		return 0;
+	case IPC_PROBE_STALE:
+		return 1;
+	case IPC_PROBE_LIVE:
+		pr_err("--name %s: a VM with that name is already running (pid %u); stop it with 'lkvm stop -n %s' or choose another name",
+		       name, pid, name);
+		return -EADDRINUSE;
+	case -ENOTSOCK:
+		pr_err("%s exists and is not a socket: remove it or choose another --name",
+		       path);
+		return ret;
+	default:
+		pr_err("%s: %s", path, strerror(-ret));
+		return ret;
+	}
+}
+
+int control_check_name(const char *name)
+{
+	char path[IPC_PATH_MAX];
+	uint32_t pid;
+	int ret;
+
+	/* Anything but a live VM is control_start()'s to report. */
+	if (ipc_sock_path(name, path, sizeof(path)) ||
+	    ipc_probe(path, &pid) != IPC_PROBE_LIVE)
+		return 0;
+	ret = probe_name(name, path);	/* says who has the name */
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Claims the name under the directory lock: a live VM is an error
+ * (logged, < 0), a stale socket is replaced. Returns 0 when the socket
+ * is ours, or 1 when it could not be made, with @why.
+ */
+static int claim_name(struct control *ctl, const char *dir, const char *name,
+		      char *why, size_t why_len)
+{
+	int lock = ipc_dir_lock(dir), ret;
+
+	if (lock < 0) {
+		snprintf(why, why_len, "cannot lock %s/.lock: %s", dir,
+			 strerror(-lock));
+		return 1;
+	}
+	ret = probe_name(name, ctl->path);
+	if (ret == 1 && unlink(ctl->path) < 0) {
+		snprintf(why, why_len, "cannot remove the stale socket %s: %s",
+			 ctl->path, strerror(errno));
+	} else if (ret == 1) {
+		pr_info("removed the stale control socket %s (its VM is gone)",
+			ctl->path);
+		ret = 0;
+	}
+	if (!ret) {
+		ret = create_socket(ctl, dir);
+		if (ret)
+			snprintf(why, why_len, "cannot create %s: %s",
+				 ctl->path, strerror(-ret));
+		ret = ret ? 1 : 0;
+	}
+	ipc_dir_unlock(lock);
+	return ret;
+}
+
+static int add_handlers(struct control *ctl)
+{
+	int ret;
+
+	ctl->listen_ev = (struct event_handler){ .fn = on_listen,
+						 .fd = ctl->listen_fd };
+	ctl->pause_ev = (struct event_handler){ .fn = on_pause_event,
+						.fd = ctl->vm->pause.efd };
+	ctl->timer_ev.fn = on_timer;
+	ctl->timer_ev.fd = timerfd_create(CLOCK_MONOTONIC,
+					  TFD_NONBLOCK | TFD_CLOEXEC);
+	if (ctl->timer_ev.fd < 0)
+		return -errno;
+	ret = event_loop_add(ctl->loop, &ctl->listen_ev, EPOLLIN);
+	ret = ret ?: event_loop_add(ctl->loop, &ctl->pause_ev, EPOLLIN);
+	return ret ?: event_loop_add(ctl->loop, &ctl->timer_ev, EPOLLIN);
+}
+
+int control_start(struct vm *vm, struct event_loop *loop)
+{
+	struct control *ctl = calloc(1, sizeof(*ctl));
+	char dir[IPC_PATH_MAX], why[IPC_PATH_MAX + 64];
+	int ret;
+
+	if (!ctl)
+		return -ENOMEM;
+	ctl->vm = vm;
+	ctl->loop = loop;
+	ctl->listen_fd = -1;
+	ctl->timer_ev.fd = -1;
+	ctl->start_ms = control_now_ms();
+	vm->control = ctl;
+
+	/* 1: no socket, for a reason in @why; < 0: a name conflict. */
+	ret = ipc_dir_prepare(dir, sizeof(dir), why, sizeof(why)) ? 1 : 0;
+	if (!ret && ipc_sock_path(vm->cfg->name, ctl->path, sizeof(ctl->path))) {
+		snprintf(why, sizeof(why),
+			 "%s/%s%s is too long for a socket address", dir,
+			 vm->cfg->name, IPC_SOCK_SUFFIX);
+		ret = 1;
+	}
+	ret = ret ?: claim_name(ctl, dir, vm->cfg->name, why, sizeof(why));
+	if (ret) {
+		ctl->path[0] = '\0';	/* not ours: never remove it */
+		if (ret < 0)
+			return ret;
+		/*
+		 * A home that is missing or read-only must not stop a guest:
+		 * it runs, uncontrollable, and the user is told.
+		 */
+		pr_warn("no control socket (%s): lkvm list, stop, pause, resume and debug will not reach this VM",
+			why);
+		return 0;
+	}
+	ret = add_handlers(ctl);
+	if (ret)
+		pr_err("control socket: cannot watch it: %s", strerror(-ret));
+	else
+		pr_debug("control: listening on %s", ctl->path);
+	return ret;
+}
+
+void control_close_listener(struct control *ctl)
+{
+	struct stat st;
+
+	if (!ctl)
+		return;
+	/* Only our own socket: someone may have replaced the file. */
+	if (ctl->path[0] && !lstat(ctl->path, &st) && st.st_dev == ctl->dev &&
+	    st.st_ino == ctl->ino)
+		unlink(ctl->path);
+	ctl->path[0] = '\0';
+	if (ctl->listen_fd >= 0) {
+		event_loop_del(ctl->loop, &ctl->listen_ev);
+		close(ctl->listen_fd);
+		ctl->listen_fd = -1;
+	}
+}
+
+void control_destroy(struct vm *vm)
+{
+	struct control *ctl = vm->control;
+
+	if (!ctl)
+		return;
+	control_close_listener(ctl);
+	while (ctl->clients) {
+		struct control_client *c = ctl->clients;
+
+		/* Whoever still waits learns why, if its socket has room. */
+		if (c->state == CLIENT_WAIT_PAUSE || c->state == CLIENT_READ) {
+			c->out.len = c->out_off = 0;
+			if (!ipc_error_append(&c->out, -ESHUTDOWN,
+					      "the VM stopped"))
+				send(c->ev.fd, c->out.data, c->out.len,
+				     MSG_NOSIGNAL | MSG_DONTWAIT);
+		} else if (c->state == CLIENT_WRITE) {
+			send(c->ev.fd, c->out.data + c->out_off,
+			     c->out.len - c->out_off,
+			     MSG_NOSIGNAL | MSG_DONTWAIT);
+		}
+		client_free(c);
+	}
+	if (ctl->timer_ev.fd >= 0) {
+		event_loop_del(ctl->loop, &ctl->timer_ev);
+		close(ctl->timer_ev.fd);
+	}
+	if (ctl->pause_ev.fd > 0)
+		event_loop_del(ctl->loop, &ctl->pause_ev);
+	free(ctl);
+	vm->control = NULL;
+}
+

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_CORE_CONTROL_PRIV_H
+#define LKVM_CORE_CONTROL_PRIV_H
+
+/*
+ * Shared between the two halves of the control socket: control.c (the
+ * socket, its clients and their I/O, deadlines) and control_requests.c
+ * (what each request does to the VM).
+ */
+#include <lkvm/control.h>
+#include <lkvm/event_loop.h>
+#include <lkvm/ipc.h>
+#include <lkvm/ipc_path.h>
+
+#include <sys/types.h>
+
+enum client_state {
+	CLIENT_READ,		/* collecting the request */
+	CLIENT_WAIT_PAUSE,	/* pause or dump: until every vcpu has parked */
+	CLIENT_WRITE,		/* sending the reply, then closing */
+	CLIENT_WAIT_EXIT,	/* stop: held open until the VM has gone */
+};
+
+struct control_client {
+	struct control *ctl;
+	struct event_handler ev;
+	enum client_state state;
+	uint32_t events;
+	struct ipc_reader rd;
+	uint16_t request;
+	struct ipc_buf out;
+	size_t out_off;
+	int64_t deadline;	/* ms; 0: none */
+	struct control_client *next;
+};
+
+struct control {
+	struct vm *vm;
+	struct event_loop *loop;
+	int listen_fd;
+	char path[IPC_PATH_MAX];
+	dev_t dev;
+	ino_t ino;
+	struct event_handler listen_ev;
+	struct event_handler pause_ev;
+	struct event_handler timer_ev;
+	bool timer_armed;
+	struct control_client *clients;
+	unsigned int nr_clients;
+	bool user_paused;	/* `lkvm pause` without a `resume` since */
+	bool pausing;		/* vm_pause_request() is in force */
+	bool parked_logged;
+	bool user_pause_seen;	/* this pause served `lkvm pause` */
+	int64_t pause_ms;	/* when the current pause was requested */
+	int64_t start_ms;
+};
+
+int64_t control_now_ms(void);
+
+/* Client I/O (control.c). */
+void client_set_events(struct control_client *c, uint32_t events);
+/* Frees a client that went away or misbehaved; may end a pause. */
+void client_drop(struct control_client *c, const char *why);
+/* Sends what c->out holds, then closes (or holds a STOP client open). */
+void client_reply(struct control_client *c);
+/* Replaces c->out with an ERROR frame and sends it. */
+void client_error(struct control_client *c, int err, const char *msg);
+
+/* Requests (control_requests.c). */
+/* A complete, validated request frame in c->rd: act on it. */
+void control_dispatch(struct control_client *c);
+/* Answers pause and dump waiters once every vcpu has parked. */
+void control_pause_progress(struct control *ctl);
+/* Ends a pause nobody needs any more (no `lkvm pause`, no dump waiting). */
+void control_release_if_unneeded(struct control *ctl);
+
+#endif

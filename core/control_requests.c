@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What each control request does to the VM: info, stop, pause (answered
+ * once every vcpu has parked), resume, dump (the registers read while
+ * parked; the VM resumes unless `lkvm pause` holds it) and sysrq. The
+ * request frame has been validated by the time control_dispatch() runs.
+ */
+#include "control_priv.h"
+
+#include <lkvm/log.h>
+#include <lkvm/reg_set.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static unsigned int dump_waiters(const struct control *ctl)
+{
+	unsigned int n = 0;
+
+	for (struct control_client *c = ctl->clients; c; c = c->next)
+		n += c->state == CLIENT_WAIT_PAUSE &&
+		     c->request == IPC_REQ_DUMP;
+	return n;
+}
+
+/* Ends a pause nobody needs any more (no `lkvm pause`, no dump waiting). */
+void control_release_if_unneeded(struct control *ctl)
+{
+	if (ctl->pausing && !ctl->user_paused && !dump_waiters(ctl)) {
+		vm_pause_release(ctl->vm);
+		ctl->pausing = false;
+		pr_debug("control: the guest was paused for %lld ms (%s)",
+			 (long long)(control_now_ms() - ctl->pause_ms),
+			 ctl->user_pause_seen ? "lkvm pause" : "register dump");
+	}
+}
+
+
+static enum ipc_vm_state vm_state(const struct control *ctl)
+{
+	if (atomic_load(&ctl->vm->stopping))
+		return IPC_STATE_STOPPING;
+	return ctl->user_paused ? IPC_STATE_PAUSED : IPC_STATE_RUNNING;
+}
+
+static int append_info(struct control *ctl, struct ipc_buf *b)
+{
+	struct vm *vm = ctl->vm;
+	struct ipc_info info = {
+		.pid = (uint32_t)getpid(),
+		.nr_vcpus = vm->nr_vcpus,
+		.ram_bytes = vm->ram.size,
+		.uptime_ms = (uint64_t)(control_now_ms() - ctl->start_ms),
+		.sve_vqs = arch_vm_vector_lengths(vm),
+		.state = (uint8_t)vm_state(ctl),
+	};
+
+	snprintf(info.name, sizeof(info.name), "%s", vm->cfg->name);
+	return ipc_info_append(b, &info);
+}
+
+static int append_done(struct control *ctl, struct ipc_buf *b, bool changed)
+{
+	struct ipc_done done = { .state = (uint8_t)vm_state(ctl),
+				 .changed = changed };
+
+	return ipc_done_append(b, &done);
+}
+
+/*
+ * INFO, every vcpu's registers, END: built once while every vcpu is
+ * parked, then copied to each client that asked.
+ */
+static int build_dump(struct control *ctl, struct ipc_buf *b)
+{
+	struct vm *vm = ctl->vm;
+	int ret = append_info(ctl, b);
+
+	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++) {
+		struct reg_set set;
+
+		reg_set_init(&set, i);
+		ret = arch_vcpu_read_regs(&vm->vcpus[i], &set);
+		ret = ret ?: ipc_vcpu_append(b, &set);
+		reg_set_free(&set);
+	}
+	return ret ?: ipc_frame_append(b, IPC_REP_END, 0, NULL, 0);
+}
+
+/* Answers pause and dump waiters once every vcpu has parked. */
+void control_pause_progress(struct control *ctl)
+{
+	struct control_client *c, *next;
+	struct ipc_buf dump;
+	int dump_ret = 1;	/* not built yet */
+	int64_t t0;
+
+	if (!ctl->pausing || !vm_pause_complete(ctl->vm))
+		return;
+	if (!ctl->parked_logged) {
+		pr_debug("control: all %u vcpus parked %lld ms after the request",
+			 ctl->vm->nr_vcpus, (long long)(control_now_ms() - ctl->pause_ms));
+		ctl->parked_logged = true;
+	}
+	ipc_buf_init(&dump, CONTROL_OUTPUT_MAX);
+	for (c = ctl->clients; c; c = next) {
+		next = c->next;
+		if (c->state != CLIENT_WAIT_PAUSE)
+			continue;
+		if (c->request == IPC_REQ_PAUSE) {
+			if (append_done(ctl, &c->out, true))
+				client_drop(c, "out of memory");
+			else
+				client_reply(c);
+			continue;
+		}
+		if (dump_ret > 0) {
+			t0 = control_now_ms();
+			dump_ret = build_dump(ctl, &dump);
+			pr_debug("control: register dump of %u vcpus: %zu bytes in %lld ms",
+				 ctl->vm->nr_vcpus, dump.len,
+				 (long long)(control_now_ms() - t0));
+		}
+		if (dump_ret) {
+			client_error(c, dump_ret, "reading the registers failed");
+			continue;
+		}
+		if (ipc_buf_put(&c->out, dump.data, dump.len))
+			client_error(c, -ENOMEM, "the dump does not fit in memory");
+		else
+			client_reply(c);
+	}
+	ipc_buf_free(&dump);
+	control_release_if_unneeded(ctl);
+}
+
+static void start_pause(struct control *ctl)
+{
+	if (!ctl->pausing) {
+		ctl->pausing = true;
+		ctl->parked_logged = false;
+		ctl->user_pause_seen = false;
+		ctl->pause_ms = control_now_ms();
+		vm_pause_request(ctl->vm);
+	}
+}
+
+static void wait_for_pause(struct control_client *c)
+{
+	c->state = CLIENT_WAIT_PAUSE;
+	c->deadline = control_now_ms() + CONTROL_PAUSE_TIMEOUT_MS;
+	client_set_events(c, 0);	/* only hang-ups from now on */
+	start_pause(c->ctl);
+	control_pause_progress(c->ctl);
+}
+
+static void do_resume(struct control_client *c)
+{
+	struct control *ctl = c->ctl;
+	bool was_paused = ctl->user_paused;
+
+	if (was_paused) {
+		ctl->user_paused = false;
+		/* Pauses still on their way were overtaken by this resume. */
+		struct control_client *w, *next;
+
+		for (w = ctl->clients; w; w = next) {
+			next = w->next;
+			if (w != c && w->state == CLIENT_WAIT_PAUSE &&
+			    w->request == IPC_REQ_PAUSE)
+				client_error(w, -ECANCELED,
+					     "a resume arrived before every vcpu had stopped");
+		}
+		control_release_if_unneeded(ctl);
+		pr_info("control: resumed (lkvm resume)");
+	}
+	if (append_done(ctl, &c->out, was_paused))
+		client_drop(c, "out of memory");
+	else
+		client_reply(c);
+}
+
+static void do_sysrq(struct control_client *c, uint8_t key)
+{
+	struct control *ctl = c->ctl;
+	int ret;
+
+	if (key < 0x21 || key > 0x7e) {
+		client_error(c, -EINVAL,
+			     "the sysrq key must be one printable character");
+		return;
+	}
+	ret = console_sysrq(&ctl->vm->console, key);
+	if (ret) {
+		client_error(c, ret,
+			     "the guest console cannot send a break (sysrq needs a serial console)");
+		return;
+	}
+	pr_info("control: sysrq '%c' sent to the guest console", key);
+	if (append_done(ctl, &c->out, true))
+		client_drop(c, "out of memory");
+	else
+		client_reply(c);
+}
+
+/* A complete, validated request frame: act on it. */
+void control_dispatch(struct control_client *c)
+{
+	struct control *ctl = c->ctl;
+	int ret = 0;
+
+	c->request = c->rd.hdr.type;
+	switch (c->request) {
+	case IPC_REQ_INFO:
+		ret = append_info(ctl, &c->out);
+		break;
+	case IPC_REQ_STOP:
+		pr_info("control: stop requested (lkvm stop): stopping the guest");
+		vm_request_stop(ctl->vm, VM_EXIT_OK);
+		ret = append_done(ctl, &c->out, true);
+		break;
+	case IPC_REQ_PAUSE:
+		if (ctl->user_paused && ctl->pausing &&
+		    vm_pause_complete(ctl->vm)) {
+			ret = append_done(ctl, &c->out, false);
+			break;
+		}
+		if (!ctl->user_paused)
+			pr_info("control: pausing (lkvm pause)");
+		ctl->user_paused = true;
+		wait_for_pause(c);
+		ctl->user_pause_seen = true;
+		return;
+	case IPC_REQ_RESUME:
+		do_resume(c);
+		return;
+	case IPC_REQ_DUMP:
+		wait_for_pause(c);
+		return;
+	case IPC_REQ_SYSRQ:
+		do_sysrq(c, c->rd.payload[0]);
+		return;
+	}
+	if (ret)
+		client_drop(c, strerror(-ret));
+	else
+		client_reply(c);
+}
+

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_CONTROL_H
+#define LKVM_CONTROL_H
+
+#include <lkvm/compiler.h>
+
+/*
+ * The VM side of the control socket ($HOME/.lkvm/NAME.sock), served on
+ * the main thread's event loop: `lkvm list`, `stop`, `pause`, `resume`
+ * and `debug` talk to it (protocol: include/lkvm/ipc.h, ipc.md).
+ */
+struct vm;
+struct control;
+struct event_loop;
+
+/* Server limits: what one client may cost the VM. */
+#define CONTROL_MAX_CLIENTS 16
+#define CONTROL_REQUEST_TIMEOUT_MS 5000	/* connect to whole request */
+#define CONTROL_WRITE_TIMEOUT_MS 10000	/* without any reply progress */
+#define CONTROL_PAUSE_TIMEOUT_MS 10000	/* every vcpu parked (takes ms) */
+#define CONTROL_OUTPUT_MAX (64U << 20)	/* queued reply bytes per client */
+
+/*
+ * Before the VM is built, so that the user hears at once: -EADDRINUSE
+ * when a live VM has @name (logged). Creates nothing and reports nothing
+ * else: a missing $HOME or an unusable directory is control_start()'s
+ * error, after /dev/kvm's.
+ */
+int control_check_name(const char *name);
+
+/*
+ * Creates the socket (a live VM of the same name is an error, a stale
+ * socket is replaced) and serves it on @loop. Logs one line on failure.
+ */
+int control_start(struct vm *vm, struct event_loop *loop);
+
+/* Removes the socket file and stops accepting; clients stay. */
+void control_close_listener(struct control *ctl);
+
+/*
+ * After the vcpus have stopped: tells clients that still wait that the
+ * VM stopped, closes every connection, frees everything.
+ */
+void control_destroy(struct vm *vm);
+
+#endif
