@@ -43,7 +43,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) $(HARDENING) -Iinclude -MMD -MP \
 	  -DLKVM_VERSION='"$(LKVM_VERSION)"'
 LDFLAGS += -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
-LDLIBS := -lfdt -lpthread
+LDLIBS := -lfdt -lseccomp -lpthread
 
 LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c))
 BUILTIN_SRCS := $(sort $(wildcard builtin/*.c))
@@ -94,6 +94,14 @@ $(BUILD)/tools/%: tests/system/tools/%.c
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+# lkvm with a hook that breaks a seccomp filter on demand (tests only).
+$(BUILD)/tools/lkvm-seccomp-test: $(BUILTIN_OBJS) $(LIBLKVM) core/seccomp.c
+	@mkdir -p $(dir $@)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(CFLAGS) -DLKVM_SECCOMP_TEST -c -o $(BUILD)/obj/seccomp-test.o core/seccomp.c
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(BUILD)/obj/seccomp-test.o $(LIBLKVM) $(LDLIBS)
+TEST_TOOLS += $(BUILD)/tools/lkvm-seccomp-test
+
 $(BUILD)/tools/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
@@ -140,7 +148,7 @@ $(NATIVE_LIB): $(NATIVE_OBJS)
 $(NATIVE)/tests/unit/%: $(NATIVE)/obj/tests/unit/%.o $(NATIVE)/obj/tests/unit/harness.o $(NATIVE_LIB)
 	@mkdir -p $(dir $@)
 	$(quiet) LINK $@
-	$(Q)$(NATIVE_CC) $(NATIVE_SAN) -o $@ $^ $(NATIVE_FDT_LIBS) -lpthread -lm
+	$(Q)$(NATIVE_CC) $(NATIVE_SAN) -o $@ $^ $(NATIVE_FDT_LIBS) -lseccomp -lpthread -lm
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), native, with ASan and UBSan.
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -152,7 +160,7 @@ $(NATIVE)/fuzz/%: tests/fuzz/%.c $(NATIVE_LIB)
 	@mkdir -p $(dir $@)
 	$(quiet) FUZZ $<
 	$(Q)$(NATIVE_CC) $(NATIVE_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \
-		$(NATIVE_LIB) $(NATIVE_FDT_LIBS) -lpthread -lm
+		$(NATIVE_LIB) $(NATIVE_FDT_LIBS) -lseccomp -lpthread -lm
 
 fuzz: .deps-ok
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)

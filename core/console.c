@@ -15,10 +15,15 @@
 static struct termios crash_restore_termios;
 static volatile sig_atomic_t crash_restore_fd = -1;
 
-static void restore_on_fatal_signal(int sig)
+void console_restore_after_crash(void)
 {
 	if (crash_restore_fd >= 0)
 		tcsetattr(crash_restore_fd, TCSANOW, &crash_restore_termios);
+}
+
+static void restore_on_fatal_signal(int sig)
+{
+	console_restore_after_crash();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

@@ -27,6 +27,7 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->console = CONSOLE_SERIAL;
 	cfg->irqchip = IRQCHIP_AUTO;
 	cfg->ptrauth = FEATURE_DEFAULT;
+	cfg->seccomp = true;
 	cfg->sve.kind = SVE_SPEC_HOST;
 	snprintf(cfg->sve_name, sizeof(cfg->sve_name), "--sve-vls=host");
 }
@@ -120,6 +121,15 @@ static int set_debug(void *ctx, const char *arg)
 	return 0;
 }
 
+static int set_seccomp(void *ctx, const char *arg)
+{
+	if (parse_bool(arg, &CFG(ctx)->seccomp)) {
+		pr_err("--seccomp '%s': expected on or off", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int set_dump_dtb(void *ctx, const char *arg)
 {
 	CFG(ctx)->dump_dtb = arg;
@@ -184,6 +194,7 @@ const struct opt core_run_options[] = {
 	{ OPT_VALUE, 0, "loglevel", "level", "error, warning, info (default) or debug", set_loglevel },
 	{ OPT_FLAG, 0, "debug", NULL, "Debug messages and register dumps", set_debug },
 	{ OPT_VALUE, 0, "dump-dtb", "file", "Write the guest's device tree to FILE and exit", set_dump_dtb },
+	{ OPT_VALUE, 0, "seccomp", "on|off", "Per-thread system-call filters (default on; off only to debug)", set_seccomp },
 	OPT_TABLE_END,
 };
 

@@ -8,6 +8,7 @@
 #include <lkvm/control.h>
 #include <lkvm/event_loop.h>
 #include <lkvm/log.h>
+#include <lkvm/seccomp.h>
 #include <lkvm/reg_set.h>
 
 #include <errno.h>
@@ -146,6 +147,10 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	if (seccomp_enter(vm, SECCOMP_VCPU, name, NULL, 0)) {
+		vm_request_stop(vm, VM_EXIT_ERROR);
+		return NULL;
+	}
 
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
@@ -306,6 +311,7 @@ int vm_run(struct vm *vm)
 	sigset_t handled, blocked, old;
 	int ret;
 
+	seccomp_prepare();
 	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
 	sigaction(SIG_VCPU_KICK, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -335,6 +341,9 @@ int vm_run(struct vm *vm)
 		else
 			vcpu->thread_started = true;
 	}
+	/* Last: threads started after this would inherit the main filter. */
+	if (!ret)
+		ret = seccomp_enter(vm, SECCOMP_MAIN, "lkvm-main", NULL, 0);
 	if (ret)
 		vm_request_stop(vm, VM_EXIT_ERROR);
 	pr_debug("run: %u vcpu threads started", vm->nr_vcpus);

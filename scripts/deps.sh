@@ -23,11 +23,13 @@ host_arch=$(dpkg --print-architecture)
 # jq: host checks read lkvm's JSON output with an independent parser.
 pkgs="make device-tree-compiler cpio gzip jq"
 if [ "$host_arch" = arm64 ]; then
-	pkgs="$pkgs gcc libc6-dev libfdt-dev"
+	pkgs="$pkgs gcc libc6-dev libfdt-dev libseccomp-dev"
 	fdt_pkg=libfdt-dev
 else
 	pkgs="$pkgs gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu"
 	pkgs="$pkgs qemu-system-arm qemu-user-static"
+	# libseccomp for lkvm (arm64) and for the native sanitizer build.
+	pkgs="$pkgs libseccomp-dev:arm64 libseccomp-dev"
 	fdt_pkg=libfdt-dev:arm64
 fi
 pkgs="$pkgs $fdt_pkg"

@@ -10,6 +10,7 @@
 #include <lkvm/virtio_blk.h>
 
 #include <lkvm/devices.h>
+#include <lkvm/seccomp.h>
 #include <lkvm/vm.h>
 
 #include <endian.h>
@@ -98,7 +99,13 @@ static void *blk_worker(void *arg)
 {
 	struct vblk *b = arg;
 	struct virtio_dev *vd = &b->vd;
+	char name[16];
 
+	snprintf(name, sizeof(name), "lkvm-blk-worker");
+	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, NULL, 0)) {
+		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
+		return NULL;
+	}
 	for (;;) {
 		struct blk_slot *s;
 		uint32_t id_len = 0, written;

@@ -12,6 +12,7 @@
 #include <lkvm/irq.h>
 #include <lkvm/kvm.h>
 #include <lkvm/run_options.h>
+#include <lkvm/seccomp.h>
 #include <lkvm/vm.h>
 
 #include <endian.h>
@@ -435,6 +436,13 @@ static void *io_thread(void *arg)
 	}
 	for (unsigned int q = 0; !stop && q < vd->vops->nr_queues; q++)
 		io_add(epfd, vd->queues[q].kick_efd, q);
+	/* Set up; from here on only guest-driven work. */
+	if (!stop && seccomp_enter(vd->dev.vm, SECCOMP_IO, name,
+				   vd->vops->seccomp_extra,
+				   vd->vops->nr_seccomp_extra)) {
+		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
+		stop = true;
+	}
 
 	while (!stop) {
 		struct epoll_event ev[VIRTIO_MAX_QUEUES + 2];

@@ -50,6 +50,7 @@ struct vm_config {
 	uint64_t ram_size;		/* 0: 64 MiB x (cpus + 3) */
 
 	bool nodefaults;
+	bool seccomp;			/* per-thread filters; --seccomp=off */
 	bool debug;
 	enum log_level loglevel;
 	const char *dump_dtb;

@@ -29,6 +29,8 @@ void console_init_fds(struct console *con, int in_fd, int out_fd);
 /* Raw mode when the input is a terminal; a no-op otherwise. */
 int console_enter_raw(struct console *con);
 void console_restore(struct console *con);
+/* Async-signal-safe: puts the terminal back from a fatal-signal handler. */
+void console_restore_after_crash(void);
 
 /* Output from the guest; short writes are retried. */
 void console_write(struct console *con, const void *buf, size_t len);

@@ -108,6 +108,9 @@ struct virtio_dev_ops {
 	int (*start)(struct virtio_dev *vd);
 	void (*stop)(struct virtio_dev *vd);
 	void (*destroy)(struct virtio_dev *vd);
+	/* System calls the device's threads need beyond SECCOMP_IO's. */
+	const int *seccomp_extra;
+	unsigned int nr_seccomp_extra;
 };
 
 struct virtio_queue {

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * System-call allowlists per thread kind, in the manner of Firecracker:
+ * a vcpu thread may do little more than KVM_RUN; I/O threads may do
+ * their device's I/O; the main thread runs the event loop and tears the
+ * VM down. Filters are per thread (no TSYNC) and stack: a thread created
+ * after its parent installed a filter also obeys the parent's, which is
+ * why the main thread installs its own only after starting every other.
+ */
+#include <lkvm/seccomp.h>
+
+#include <lkvm/console.h>
+#include <lkvm/log.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+/* Every thread: memory, locks, signals, time, exit, and plain fd I/O. */
+static const int base_syscalls[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(close), SCMP_SYS(futex), SCMP_SYS(set_robust_list),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),
+	SCMP_SYS(tgkill), SCMP_SYS(getpid), SCMP_SYS(gettid),
+	SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall),
+	SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+	SCMP_SYS(getrandom), SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise),
+	SCMP_SYS(mremap), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	SCMP_SYS(sysinfo),	/* glibc's qsort() asks how much RAM there is */
+};
+
+/* The event loop, the control socket, child processes, teardown. */
+static const int main_syscalls[] = {
+	SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(accept4),
+	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg),
+	SCMP_SYS(recvmsg), SCMP_SYS(getsockopt), SCMP_SYS(shutdown),
+	SCMP_SYS(unlinkat), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
+	SCMP_SYS(fcntl), SCMP_SYS(wait4), SCMP_SYS(kill), SCMP_SYS(ppoll),
+	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync), SCMP_SYS(lseek), SCMP_SYS(prctl),
+	SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(eventfd2),
+	SCMP_SYS(getuid), SCMP_SYS(geteuid),
+};
+
+/* Device threads: waiting for work, and the I/O devices commonly do. */
+static const int io_syscalls[] = {
+	SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(ppoll),
+	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv),
+	SCMP_SYS(pwritev), SCMP_SYS(fdatasync), SCMP_SYS(fsync),
+	SCMP_SYS(fallocate), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
+	SCMP_SYS(lseek),
+};
+
+/* ioctls by thread kind: KVM calls, and TCSETS for terminal restore. */
+static const unsigned long vcpu_ioctls[] = {
+	KVM_RUN, KVM_GET_ONE_REG, KVM_SET_ONE_REG, KVM_GET_REG_LIST,
+	KVM_IRQ_LINE, TCSETS,
+};
+static const unsigned long main_ioctls[] = {
+	KVM_GET_ONE_REG, KVM_SET_ONE_REG, KVM_GET_REG_LIST, KVM_IRQ_LINE,
+	KVM_IRQFD, KVM_IOEVENTFD, TCGETS, TCSETS, TCSETSW, TCSETSF,
+	FIONBIO,
+};
+static const unsigned long io_ioctls[] = { TCSETS, TCGETS };
+
+/* Written by seccomp_prepare() before any filter; only read after. */
+#define NAMES_MAX 512
+static char syscall_names[NAMES_MAX][24];
+static __thread char thread_name_tls[16];
+
+static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
+{
+	char line[160];
+	int nr = si->si_syscall;
+	const char *name = nr >= 0 && nr < NAMES_MAX && syscall_names[nr][0] ?
+				   syscall_names[nr] : "?";
+	int n;
+
+	(void)sig;
+	(void)uctx;
+	n = snprintf(line, sizeof(line),
+		     "lkvm: error: seccomp: thread %s made a forbidden system call: %s (%d); stopping (--seccomp=off turns filters off for debugging)\n",
+		     thread_name_tls[0] ? thread_name_tls : "?", name, nr);
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		n = 0;
+	console_restore_after_crash();
+	/*
+	 * SIGSYS is blocked inside its own handler, so repeating the
+	 * forbidden call makes the kernel kill the process with SIGSYS.
+	 */
+	syscall(nr, 0, 0, 0, 0, 0, 0);
+	_exit(128 + SIGSYS);
+}
+
+void seccomp_prepare(void)
+{
+	struct sigaction sa = { .sa_sigaction = sigsys_handler,
+				.sa_flags = SA_SIGINFO };
+
+	for (int nr = 0; nr < NAMES_MAX; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+
+		if (name) {
+			snprintf(syscall_names[nr], sizeof(syscall_names[nr]),
+				 "%s", name);
+			free(name);
+		}
+	}
+	sigaction(SIGSYS, &sa, NULL);
+}
+
+static int allow_all(scmp_filter_ctx ctx, const int *nrs, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nrs[i], 0);
+
+		/* A call this architecture lacks needs no rule. */
+		if (ret && ret != -EDOM)
+			return ret;
+	}
+	return 0;
+}
+
+static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *reqs,
+			unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		int ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					   SCMP_A1(SCMP_CMP_EQ, reqs[i]));
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Anonymous or file mappings, never executable. */
+static int allow_memory(scmp_filter_ctx ctx)
+{
+	int ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				   SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+
+	return ret ?: seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+}
+
+static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
+		 const int *extra, unsigned int nr_extra)
+{
+	int ret = allow_all(ctx, base_syscalls, ARRAY_SIZE(base_syscalls));
+
+	ret = ret ?: allow_memory(ctx);
+	ret = ret ?: allow_all(ctx, extra, nr_extra);
+	switch (kind) {
+	case SECCOMP_MAIN:
+		ret = ret ?: allow_all(ctx, main_syscalls, ARRAY_SIZE(main_syscalls));
+		ret = ret ?: allow_ioctls(ctx, main_ioctls, ARRAY_SIZE(main_ioctls));
+		break;
+	case SECCOMP_VCPU:
+		ret = ret ?: allow_ioctls(ctx, vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls));
+		break;
+	case SECCOMP_IO:
+		ret = ret ?: allow_all(ctx, io_syscalls, ARRAY_SIZE(io_syscalls));
+		ret = ret ?: allow_ioctls(ctx, io_ioctls, ARRAY_SIZE(io_ioctls));
+		break;
+	}
+	return ret;
+}
+
+#ifdef LKVM_SECCOMP_TEST
+/*
+ * Test builds only (build/tools/lkvm-seccomp-test): LKVM_SECCOMP_TEST=vcpu,
+ * io or main makes the first thread of that kind break its filter.
+ */
+static void test_violation(enum seccomp_thread kind)
+{
+	static const char *const kinds[] = { "main", "vcpu", "io" };
+	const char *want = getenv("LKVM_SECCOMP_TEST");
+
+	if (want && !strcmp(want, kinds[kind]))
+		syscall(SYS_socket, 1, 1, 0);
+}
+#else
+static void test_violation(enum seccomp_thread kind)
+{
+	(void)kind;
+}
+#endif
+
+int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
+		  const char *thread_name, const int *extra,
+		  unsigned int nr_extra)
+{
+	scmp_filter_ctx ctx;
+	int ret;
+
+	snprintf(thread_name_tls, sizeof(thread_name_tls), "%s", thread_name);
+	if (!vm->cfg->seccomp)
+		return 0;
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx) {
+		pr_err("seccomp: cannot create a filter for %s", thread_name);
+		return -ENOMEM;
+	}
+	ret = build(ctx, kind, extra, nr_extra);
+	ret = ret ?: seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (ret) {
+		pr_err("seccomp: installing the filter of %s failed: %s",
+		       thread_name, strerror(-ret));
+		return ret;
+	}
+	test_violation(kind);
+	return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_SECCOMP_H
+#define LKVM_SECCOMP_H
+
+#include <lkvm/compiler.h>
+
+struct vm;
+
+/*
+ * Per-thread system-call filters (libseccomp). Each thread installs its
+ * own filter before it first handles guest-driven work; a call outside
+ * the allowlist kills lkvm with SIGSYS after one log line naming the
+ * thread and the call. Nothing may ever map memory executable.
+ * Documentation/security.md lists what each kind may do.
+ */
+enum seccomp_thread {
+	SECCOMP_MAIN,	/* event loop, control socket, teardown */
+	SECCOMP_VCPU,	/* KVM_RUN and the MMIO handlers it calls */
+	SECCOMP_IO,	/* device I/O threads and workers */
+};
+
+/*
+ * Once per process, before the first filter: the SIGSYS handler and its
+ * table of syscall names (so the handler itself makes no calls).
+ */
+void seccomp_prepare(void);
+
+/*
+ * Installs the filter of @kind on the calling thread, plus @extra system
+ * calls a device's threads need (by number; SCMP_SYS(name)). A no-op
+ * with --seccomp=off. Returns 0 or -errno after logging.
+ */
+int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
+		  const char *thread_name, const int *extra,
+		  unsigned int nr_extra);
+
+#endif

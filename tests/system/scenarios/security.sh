@@ -1,0 +1,57 @@
+# Hardening at run time: every lkvm thread runs under its seccomp filter,
+# and a forbidden system call kills lkvm with SIGSYS and one log line.
+
+# seccomp_kill KIND THREAD [lkvm run options]: the test build breaks the
+# filter of the first thread of KIND.
+seccomp_kill() {
+	kind=$1
+	thread=$2
+	shift 2
+	LKVM_SECCOMP_TEST=$kind timeout 30 lkvm-seccomp-test run -k $BM/echo.flat \
+		-c 1 -m 64 "$@" </dev/null >"$OUT" 2>&1
+	RC=$?
+	expect_rc 159 || return	# 128 + SIGSYS
+	expect_line "seccomp: thread $thread made a forbidden system call: socket"
+}
+
+t_vcpu_violation() { seccomp_kill vcpu lkvm-vcpu0; }
+t_io_violation() { seccomp_kill io lkvm-virtio-rng --rng; }
+t_main_violation() { seccomp_kill main lkvm-main; }
+
+t_seccomp_off() {
+	LKVM_SECCOMP_TEST=vcpu timeout 30 lkvm-seccomp-test run -k $BM/hello.flat \
+		-c 1 -m 64 --seccomp=off </dev/null >"$OUT" 2>&1
+	RC=$?
+	expect_rc 0 || return
+	expect_line "baremetal: powering off"
+}
+
+# Every thread of a running VM is filtered (Seccomp: 2 in its status).
+t_all_threads_filtered() {
+	lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 2 -m 256 --rng -d /tmp/sec.img \
+		-p "$L2_PARAMS lkvm.test=sleep" </dev/null >"$OUT" 2>&1 &
+	pid=$!
+	n=0
+	while ! grep -q "@@L2 sleeping" "$OUT" && [ $n -lt 600 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	total=0
+	filtered=0
+	for st in /proc/$pid/task/*/status; do
+		total=$((total + 1))
+		grep -q '^Seccomp:[[:space:]]*2' "$st" && filtered=$((filtered + 1))
+	done
+	kill -TERM $pid
+	wait $pid
+	[ "$total" -ge 5 ] || fail "only $total threads" || return
+	[ "$filtered" = "$total" ] || fail "$filtered of $total threads filtered"
+}
+
+truncate -s 16M /tmp/sec.img
+run_test seccomp-vcpu-violation t_vcpu_violation
+run_test seccomp-io-violation t_io_violation
+run_test seccomp-main-violation t_main_violation
+run_test seccomp-off t_seccomp_off
+run_test seccomp-all-threads t_all_threads_filtered
+rm -f /tmp/sec.img
