@@ -55,3 +55,16 @@ run_test seccomp-main-violation t_main_violation
 run_test seccomp-off t_seccomp_off
 run_test seccomp-all-threads t_all_threads_filtered
 rm -f /tmp/sec.img
+
+# Every size at every offset of every device window, and the holes.
+t_mmio_sweep() {
+	truncate -s 1M /tmp/sweep.img
+	lkvm_run 300 run -k $BM/mmio_sweep.flat -c 1 -m 64 --rng -d /tmp/sweep.img \
+		--console virtio
+	rm -f /tmp/sweep.img
+	expect_rc 0 || return
+	expect_line "accesses done" || return
+	expect_no_line "sweep: FAIL" || return
+	expect_line "guest requested power-off"
+}
+run_test mmio-sweep t_mmio_sweep
