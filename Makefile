@@ -42,7 +42,7 @@ CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) -Iinclude -MMD -MP \
 LDFLAGS += -static
 LDLIBS := -lfdt -lpthread
 
-LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c))
+LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c net/*.c))
 BUILTIN_SRCS := $(sort $(wildcard builtin/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(BUILD)/obj/%.o)
