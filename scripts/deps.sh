@@ -45,8 +45,15 @@ have_guest() {
 		[ -d "$cache/kernel/modules" ]
 }
 
+# passt for user-mode networking in the nested test host, with the arm64
+# C library it is linked against (it needs nothing else).
+have_passt() {
+	[ -x "$cache/passt/usr/bin/passt" ] &&
+		[ -e "$cache/passt/lib/ld-linux-aarch64.so.1" ]
+}
+
 if [ "$check_only" = 1 ]; then
-	[ -z "$missing" ] && have_guest && exit 0
+	[ -z "$missing" ] && have_guest && have_passt && exit 0
 	exit 1
 fi
 
@@ -87,5 +94,18 @@ if ! have_guest; then
 	mv "$dl"/b/bin/busybox "$cache/busybox/busybox"
 	echo "$kpkg" >"$cache/kernel/package"
 	rm -rf "$dl"
+fi
+if ! have_passt; then
+	dl="$cache/download-passt"
+	rm -rf "$dl" && mkdir -p "$dl"
+	echo "deps: fetching passt:arm64 and libc6:arm64 into $cache"
+	(cd "$dl" && apt-get download -q passt:arm64 libc6:arm64 2>&1 |
+		grep -v 'unsandboxed' || true)
+	rm -rf "$cache/passt"
+	for deb in "$dl"/*.deb; do
+		dpkg -x "$deb" "$cache/passt"
+	done
+	rm -rf "$dl"
+	have_passt || { echo "deps: passt:arm64 did not unpack as expected" >&2; exit 1; }
 fi
 echo "deps: ok (cache: $cache)"
