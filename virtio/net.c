@@ -135,8 +135,6 @@ static void net_tx(struct vnet *n)
 
 	if (!vd->queues[TX_Q].ready)
 		return;
-	if (!n->be_gone && n->be.ops->tx_flush(&n->be) < 0)
-		n->be_gone = true;
 	do {
 		virtq_disable_notify(vq);
 		while ((n->be_gone || !n->be.ops->tx_busy(&n->be)) &&
@@ -294,6 +292,9 @@ static void *net_thread(void *arg)
 			n->rx_stalled = false;
 		}
 		pthread_mutex_lock(&vd->queue_lock);
+		/* The tail of a frame passt could not take yet goes first. */
+		if (!n->be_gone && n->be.ops->tx_flush(&n->be) < 0)
+			n->be_gone = true;
 		if (net_live(vd)) {
 			net_tx(n);
 			if (!n->be_gone)

@@ -134,4 +134,6 @@ action_bench_net() {
 		host=$(cat /tmp/router)
 	fi
 	netbench send "$host" "$(net_param port)" "$(net_param mib)"
+	st=/sys/class/net/eth0/statistics
+	echo "@@L2 tx_avg_frame=$(($(cat $st/tx_bytes) / ($(cat $st/tx_packets) + 1)))"
 }
