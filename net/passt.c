@@ -272,10 +272,12 @@ static void fwd_spec(const struct vm_nic *nic, bool udp, char *buf,
  */
 static void summarize_stderr(char *text, char *out, size_t out_len)
 {
+	char *save = NULL;
 	size_t at = 0;
 
 	out[0] = 0;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+	for (char *line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		if (strstr(line, "to syslog") || strstr(line, "Don't run as root") ||
 		    !*line || at >= out_len)
 			continue;
