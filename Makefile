@@ -45,7 +45,7 @@ CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) $(HARDENING) -Iinclude -MMD -MP \
 LDFLAGS += -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LDLIBS := -lfdt -lseccomp -lpthread
 
-LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c))
+LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c net/*.c))
 BUILTIN_SRCS := $(sort $(wildcard builtin/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -122,10 +122,10 @@ NATIVE_FDT_LIBS := $(CACHE)/host-libfdt/usr/lib/$(HOST_ARCH)-linux-gnu/libfdt.a
 endif
 NATIVE_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 NATIVE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-		 $(WARNINGS) -Iinclude $(NATIVE_FDT_CFLAGS) $(NATIVE_SAN)
+		 $(WARNINGS) -Iinclude $(NATIVE_FDT_CFLAGS) $(NATIVE_SAN) -MMD -MP
 NATIVE_ARM_SRCS := arm/image.c arm/memmap.c arm/fdt.c arm/spi.c arm/options.c \
 		   arm/vm_info.c
-NATIVE_SRCS := $(sort $(wildcard core/*.c hw/*.c virtio/*.c)) $(NATIVE_ARM_SRCS) \
+NATIVE_SRCS := $(sort $(wildcard core/*.c hw/*.c virtio/*.c net/*.c)) $(NATIVE_ARM_SRCS) \
 	       tests/native/arch_shim.c
 NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(NATIVE)/obj/%.o)
 NATIVE_LIB := $(NATIVE)/liblkvm.a

@@ -150,41 +150,12 @@ static int set_console(void *ctx, const char *arg)
 	return -EINVAL;
 }
 
-static int set_network(void *ctx, const char *arg)
-{
-	char mode[32];
-	const char *p = strstr(arg, "mode=");
-	size_t len;
-
-	if (!p || (p != arg && p[-1] != ',')) {
-		pr_err("--network '%s': expected mode=none, mode=tap or mode=user",
-		       arg);
-		return -EINVAL;
-	}
-	p += 5;
-	len = strcspn(p, ",");
-	snprintf(mode, sizeof(mode), "%.*s", (int)MIN(len, sizeof(mode) - 1), p);
-	if (!strcmp(mode, "none")) {
-		CFG(ctx)->network_none = true;
-		return 0;
-	}
-	if (!strcmp(mode, "tap") || !strcmp(mode, "user")) {
-		pr_err("--network mode=%s: networking is not supported yet; use mode=none",
-		       mode);
-		return -EOPNOTSUPP;
-	}
-	pr_err("--network '%s': unknown mode '%s' (expected none, tap or user)",
-	       arg, mode);
-	return -EINVAL;
-}
-
 const struct opt core_run_options[] = {
 	OPT_GROUP_HEADING(" Basic options:"),
 	{ OPT_VALUE, 0, "name", "guest name", "A name for the guest (default guest-PID)", set_name },
 	{ OPT_VALUE, 'c', "cpus", "n", "Number of vcpus (default: one per online host CPU)", set_cpus },
 	{ OPT_VALUE, 'm', "mem", "size", "Guest RAM in MiB, or with K/M/G suffix (default 64M x (cpus+3))", set_mem },
 	{ OPT_VALUE, 0, "console", "serial|virtio", "Console device: ttyS0 (default) or hvc0", set_console },
-	{ OPT_VALUE, 'n', "network", "mode=none", "Network (only mode=none so far)", set_network },
 	OPT_GROUP_HEADING(" Kernel options:"),
 	{ OPT_VALUE, 'k', "kernel", "kernel", "Kernel to boot: arm64 Image or flat binary", set_kernel },
 	{ OPT_VALUE, 'i', "initrd", "initrd", "Initial RAM disk image", set_initrd },

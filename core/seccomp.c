@@ -135,7 +135,7 @@ static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *reqs,
 {
 	for (unsigned int i = 0; i < n; i++) {
 		int ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-					   SCMP_A1(SCMP_CMP_EQ, reqs[i]));
+					   SCMP_A1(SCMP_CMP_EQ, reqs[i], 0));
 
 		if (ret)
 			return ret;
@@ -154,12 +154,15 @@ static int allow_memory(scmp_filter_ctx ctx)
 }
 
 static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
-		 const int *extra, unsigned int nr_extra)
+		 const struct seccomp_extra *extra)
 {
 	int ret = allow_all(ctx, base_syscalls, ARRAY_SIZE(base_syscalls));
 
 	ret = ret ?: allow_memory(ctx);
-	ret = ret ?: allow_all(ctx, extra, nr_extra);
+	if (extra) {
+		ret = ret ?: allow_all(ctx, extra->syscalls, extra->nr_syscalls);
+		ret = ret ?: allow_ioctls(ctx, extra->ioctls, extra->nr_ioctls);
+	}
 	switch (kind) {
 	case SECCOMP_MAIN:
 		ret = ret ?: allow_all(ctx, main_syscalls, ARRAY_SIZE(main_syscalls));
@@ -197,8 +200,7 @@ static void test_violation(enum seccomp_thread kind)
 #endif
 
 int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
-		  const char *thread_name, const int *extra,
-		  unsigned int nr_extra)
+		  const char *thread_name, const struct seccomp_extra *extra)
 {
 	scmp_filter_ctx ctx;
 	int ret;
@@ -211,7 +213,7 @@ int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
 		pr_err("seccomp: cannot create a filter for %s", thread_name);
 		return -ENOMEM;
 	}
-	ret = build(ctx, kind, extra, nr_extra);
+	ret = build(ctx, kind, extra);
 	ret = ret ?: seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (ret) {

@@ -147,7 +147,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, SIG_VCPU_KICK);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
-	if (seccomp_enter(vm, SECCOMP_VCPU, name, NULL, 0)) {
+	if (seccomp_enter(vm, SECCOMP_VCPU, name, NULL)) {
 		vm_request_stop(vm, VM_EXIT_ERROR);
 		return NULL;
 	}
@@ -343,7 +343,7 @@ int vm_run(struct vm *vm)
 	}
 	/* Last: threads started after this would inherit the main filter. */
 	if (!ret)
-		ret = seccomp_enter(vm, SECCOMP_MAIN, "lkvm-main", NULL, 0);
+		ret = seccomp_enter(vm, SECCOMP_MAIN, "lkvm-main", NULL);
 	if (ret)
 		vm_request_stop(vm, VM_EXIT_ERROR);
 	pr_debug("run: %u vcpu threads started", vm->nr_vcpus);

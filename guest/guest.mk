@@ -42,8 +42,10 @@ $(GUEST_BM)/%.flat: $(GUEST_BM)/%.flat.elf
 $(GUEST_BM)/%.img: $(GUEST_BM)/%.img.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
-# Keep objects make would otherwise treat as intermediate.
-.SECONDARY:
+# Keep the payloads' objects and ELF files make would otherwise delete as
+# intermediate. (A bare .SECONDARY: would make every target secondary, and
+# then a missing object would not cause its archive to be rebuilt.)
+.PRECIOUS: $(GUEST_BM)/%.o $(GUEST_BM)/%.elf
 
 # Programs that run inside Linux guests (static, copied into the test
 # guests' /bin by tests/system/run.sh).

@@ -57,8 +57,15 @@ have_host_libfdt() {
 	[ "$host_arch" = arm64 ] || [ -s "$cache/host-libfdt/usr/include/libfdt.h" ]
 }
 
+# passt for user-mode networking in the nested test host, with the arm64
+# C library it is linked against (it needs nothing else).
+have_passt() {
+	[ -x "$cache/passt/usr/bin/passt" ] &&
+		[ -e "$cache/passt/lib/ld-linux-aarch64.so.1" ]
+}
+
 if [ "$check_only" = 1 ]; then
-	[ -z "$missing" ] && have_guest && have_host_libfdt && exit 0
+	[ -z "$missing" ] && have_guest && have_host_libfdt && have_passt && exit 0
 	exit 1
 fi
 
@@ -109,5 +116,18 @@ if ! have_host_libfdt; then
 	rm -rf "$cache/host-libfdt"
 	for d in "$dl"/*.deb; do dpkg -x "$d" "$cache/host-libfdt"; done
 	rm -rf "$dl"
+fi
+if ! have_passt; then
+	dl="$cache/download-passt"
+	rm -rf "$dl" && mkdir -p "$dl"
+	echo "deps: fetching passt:arm64 and libc6:arm64 into $cache"
+	(cd "$dl" && apt-get download -q passt:arm64 libc6:arm64 2>&1 |
+		grep -v 'unsandboxed' || true)
+	rm -rf "$cache/passt"
+	for deb in "$dl"/*.deb; do
+		dpkg -x "$deb" "$cache/passt"
+	done
+	rm -rf "$dl"
+	have_passt || { echo "deps: passt:arm64 did not unpack as expected" >&2; exit 1; }
 fi
 echo "deps: ok (cache: $cache)"

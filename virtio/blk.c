@@ -102,7 +102,7 @@ static void *blk_worker(void *arg)
 	char name[16];
 
 	snprintf(name, sizeof(name), "lkvm-blk-worker");
-	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, NULL, 0)) {
+	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, NULL)) {
 		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
 		return NULL;
 	}

@@ -438,8 +438,7 @@ static void *io_thread(void *arg)
 		io_add(epfd, vd->queues[q].kick_efd, q);
 	/* Set up; from here on only guest-driven work. */
 	if (!stop && seccomp_enter(vd->dev.vm, SECCOMP_IO, name,
-				   vd->vops->seccomp_extra,
-				   vd->vops->nr_seccomp_extra)) {
+				   vd->vops->seccomp)) {
 		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
 		stop = true;
 	}

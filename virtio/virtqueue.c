@@ -223,6 +223,11 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why)
 	return 1;
 }
 
+void virtq_unpop(struct virtq *vq, uint16_t n)
+{
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
+}
+
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
 	uint8_t *e = vq->used + RING_HDR +

@@ -4,6 +4,7 @@
 
 #include <lkvm/compiler.h>
 #include <lkvm/log.h>
+#include <lkvm/net_spec.h>
 #include <lkvm/sve_vls.h>
 
 /*
@@ -62,6 +63,9 @@ struct vm_config {
 	struct sve_spec sve;		/* --sve-vls / --sve-max-vl */
 	char sve_name[64];		/* how the user wrote it, for messages */
 	bool network_none;		/* -n mode=none was given */
+	unsigned int nr_nics;		/* -n: none means one user-mode NIC */
+	struct vm_nic nics[VM_MAX_NICS];
+	const char *passt;		/* --passt; NULL: passt from PATH */
 
 	bool rng;			/* --rng: virtio-rng */
 	unsigned int nr_disks;

@@ -25,13 +25,19 @@ enum seccomp_thread {
  */
 void seccomp_prepare(void);
 
+/* What a device's threads need beyond their kind's allowlist. */
+struct seccomp_extra {
+	const int *syscalls;		/* by number: SCMP_SYS(name) */
+	unsigned int nr_syscalls;
+	const unsigned long *ioctls;	/* request numbers */
+	unsigned int nr_ioctls;
+};
+
 /*
- * Installs the filter of @kind on the calling thread, plus @extra system
- * calls a device's threads need (by number; SCMP_SYS(name)). A no-op
- * with --seccomp=off. Returns 0 or -errno after logging.
+ * Installs the filter of @kind on the calling thread, plus @extra (may be
+ * NULL). A no-op with --seccomp=off. Returns 0 or -errno after logging.
  */
 int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
-		  const char *thread_name, const int *extra,
-		  unsigned int nr_extra);
+		  const char *thread_name, const struct seccomp_extra *extra);
 
 #endif

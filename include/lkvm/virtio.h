@@ -5,6 +5,7 @@
 #include <lkvm/device.h>
 #include <lkvm/guest_mem.h>
 #include <lkvm/log.h>
+#include <lkvm/seccomp.h>
 #include <lkvm/virtqueue.h>
 
 #include <pthread.h>
@@ -108,9 +109,8 @@ struct virtio_dev_ops {
 	int (*start)(struct virtio_dev *vd);
 	void (*stop)(struct virtio_dev *vd);
 	void (*destroy)(struct virtio_dev *vd);
-	/* System calls the device's threads need beyond SECCOMP_IO's. */
-	const int *seccomp_extra;
-	unsigned int nr_seccomp_extra;
+	/* What the device's threads need beyond SECCOMP_IO (may be NULL). */
+	const struct seccomp_extra *seccomp;
 };
 
 struct virtio_queue {

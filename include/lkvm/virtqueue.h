@@ -83,6 +83,13 @@ int virtq_init(struct virtq *vq, const struct guest_mem *mem, uint32_t num,
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why);
 
+/*
+ * Gives back the last @n chains virtq_pop() returned, unused and not
+ * pushed: the next pops take them again, read and checked anew. For a
+ * device that learns only after popping that it cannot use them yet.
+ */
+void virtq_unpop(struct virtq *vq, uint16_t n);
+
 /* Returns a chain to the guest with @len bytes written into it. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 

@@ -2,10 +2,14 @@
 # exec of `lkvm run` to its exit, for a bare-metal payload that powers off
 # at once. Median of several runs; numbers only, no thresholds.
 # Reference: kvmtool needs about 105 ms (best of 5) for the 1-vcpu case in
-# the same nested host.
+# the same nested host. Without -n every run starts passt for the default
+# NIC, as kvmtool starts its user-mode stack; the "no NIC" line shows
+# what that costs.
 runs=11
 for cfg in "1 256M" "8 4G"; do
 	set -- $cfg
 	r=$(timeit $runs lkvm run -k $BM/poweroff.flat -c "$1" -m "$2" --loglevel error)
 	echo "@@BENCH startup ${1}vcpu-${2}: $r"
 done
+r=$(timeit $runs lkvm run -k $BM/poweroff.flat -c 1 -m 256M --loglevel error --network mode=none)
+echo "@@BENCH startup 1vcpu-256M, no NIC (--network mode=none): $r"

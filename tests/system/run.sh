@@ -33,7 +33,8 @@ done
 
 kernel=$cache/kernel/Image
 busybox=$cache/busybox/busybox
-for f in "$kernel" "$busybox" "$top/lkvm"; do
+passt=$cache/passt
+for f in "$kernel" "$busybox" "$top/lkvm" "$passt/usr/bin/passt"; do
 	[ -e "$f" ] || { echo "run.sh: missing $f (run make deps && make)" >&2; exit 2; }
 done
 
@@ -85,6 +86,17 @@ build_l2_initrd() {
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/l2-initrd.cpio.gz"
 }
 
+# passt, which lkvm runs for user-mode networking, and the C library it
+# is linked against (scripts/deps.sh fetches both).
+add_passt() {
+	local root=$1
+	mkdir -p "$root/lib/aarch64-linux-gnu"
+	cp "$passt/usr/bin/passt" "$root/usr/bin/passt"
+	cp -a "$passt/lib/ld-linux-aarch64.so.1" "$root/lib/"
+	cp "$passt"/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1 \
+		"$passt"/lib/aarch64-linux-gnu/libc.so.6 "$root/lib/aarch64-linux-gnu/"
+}
+
 build_l1_initrd() {
 	local root=$out/l1-root
 	rm -rf "$root"
@@ -100,6 +112,9 @@ build_l1_initrd() {
 	cp "$top"/tests/system/scenarios/*.sh "$root/tests/scenarios/"
 	cp "$top"/tests/bench/*.sh "$root/tests/bench/" 2>/dev/null || true
 	cp "$top"/build/tools/* "$root/usr/bin/" 2>/dev/null || true
+	cp "$top"/build/guest/linux/netbench "$root/usr/bin/" 2>/dev/null || true
+	add_passt "$root"
+	add_modules "$root" "$top/tests/system/l1/modules.list"
 	chmod +x "$root/init"
 	# Uncompressed: unpacking is faster than decompressing under TCG.
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out/l1.cpio"

@@ -97,7 +97,7 @@ static void test_bad_values(void)
 	CHECK_EQ(PARSE(&cfg, &args, "-m", "0"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--loglevel", "chatty"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--irqchip", "gicv3-its"), OPT_BAD_VALUE);
-	CHECK_EQ(PARSE(&cfg, &args, "--network", "mode=tap"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--network", "mode=carrier-pigeon"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--network", "tap"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--name", ""), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--name", "../x"), OPT_BAD_VALUE);
@@ -129,12 +129,48 @@ static void test_network_modes(void)
 	vm_config_init(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=none"), OPT_OK);
 	CHECK(cfg.network_none);
+	CHECK_EQ(cfg.nr_nics, 0);
 	opt_args_free(&args);
+
+	/* Several NICs, in order; the spec is kept for messages. */
 	vm_config_init(&cfg);
-	CHECK_EQ(PARSE(&cfg, &args, "--network=tapif=x,mode=none"), OPT_OK);
-	CHECK(cfg.network_none);
+	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=tap,tapif=tap7", "--network",
+		       "mode=user,hostfwd=tcp:8080:80", "-nguest_mac=52:54:00:00:00:01",
+		       "--passt", "/opt/passt"),
+		 OPT_OK);
+	CHECK(!cfg.network_none);
+	CHECK_EQ(cfg.nr_nics, 3);
+	CHECK_EQ(cfg.nics[0].mode, NET_MODE_TAP);
+	CHECK_STR(cfg.nics[0].tapif, "tap7");
+	CHECK_STR(cfg.nics[0].spec, "mode=tap,tapif=tap7");
+	CHECK_EQ(cfg.nics[1].mode, NET_MODE_USER);
+	CHECK_EQ(cfg.nics[1].nr_hostfwd, 1);
+	CHECK_EQ(cfg.nics[2].mode, NET_MODE_USER);
+	CHECK(cfg.nics[2].has_mac);
+	CHECK_STR(cfg.passt, "/opt/passt");
 	opt_args_free(&args);
+
+	/* mode=none means no network: nothing else goes with it. */
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=none", "-n", "mode=user"),
+		 OPT_BAD_VALUE);
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=user", "-n", "mode=none"),
+		 OPT_BAD_VALUE);
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--network=tapif=x,mode=none"),
+		 OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--network=xmode=none"), OPT_BAD_VALUE);
+	CHECK_EQ(PARSE(&cfg, &args, "--passt="), OPT_BAD_VALUE);
+
+	/* At most VM_MAX_NICS. */
+	vm_config_init(&cfg);
+	for (unsigned int i = 0; i < VM_MAX_NICS; i++) {
+		CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=user"), OPT_OK);
+		opt_args_free(&args);
+	}
+	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=user"), OPT_BAD_VALUE);
+	CHECK_EQ(cfg.nr_nics, VM_MAX_NICS);
 }
 
 static const struct unit_test tests[] = {

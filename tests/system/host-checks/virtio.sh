@@ -1,6 +1,6 @@
 #!/bin/bash
 # Decodes the DTB the virtio suite exported (--dump-dtb with a virtio
-# console, two disks and an rng) with dtc and checks the virtio-mmio
+# console, two disks, an rng and the default NIC) with dtc and checks the virtio-mmio
 # nodes. Prints @@RESULT-style lines.
 set -u
 files=${FILES:?}
@@ -32,12 +32,14 @@ virtio_nodes() {
 	local dtb=$files/virtio.dtb d=$files/virtio.dts
 	[ -f "$dtb" ] || { echo "no virtio.dtb exported"; return 1; }
 	dtc -q -I dtb -O dts -o "$d" "$dtb" 2>&1 || return 1
-	# Console, two disks, rng: slots 0-3 after the UART's SPI 0.
+	# Console, two disks, rng, the default NIC: slots 0-4 after the
+	# UART's SPI 0.
 	check_node $d virtio@3000000 0x01 &&
 	check_node $d virtio@3000200 0x02 &&
 	check_node $d virtio@3000400 0x03 &&
 	check_node $d virtio@3000600 0x04 &&
-	{ ! grep -q 'virtio@3000800' $d || { echo "a fifth virtio node"; return 1; }; } &&
+	check_node $d virtio@3000800 0x05 &&
+	{ ! grep -q 'virtio@3000a00' $d || { echo "a sixth virtio node"; return 1; }; } &&
 	{ ! grep -q 'stdout-path' $d || { echo "stdout-path with --console virtio"; return 1; }; } &&
 	grep -q 'bootargs = "console=hvc0 root=/dev/vda rw"' $d ||
 		{ echo "bootargs: $(grep bootargs $d)"; return 1; }

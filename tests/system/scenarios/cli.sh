@@ -65,7 +65,7 @@ t_bad_values() {
 	bad --loglevel loud && expect_error "--loglevel" "loud" || return
 	bad --irqchip gicv4 && expect_error "--irqchip" "gicv4" || return
 	bad --irqchip gicv3-its && expect_error "gicv3-its" "not supported" || return
-	bad --network mode=tap && expect_error "mode=tap" "not supported yet" || return
+	bad --network mode=tap,tapif=a/b && expect_error "--network" "tapif=a/b" || return
 	bad --network mode=carrier-pigeon && expect_error "carrier-pigeon" || return
 	bad --console vga && expect_error "--console" "vga" || return
 	bad --name 'a/b' && expect_error "--name" "a/b" || return

@@ -8,7 +8,7 @@ seccomp_kill() {
 	thread=$2
 	shift 2
 	LKVM_SECCOMP_TEST=$kind timeout 30 lkvm-seccomp-test run -k $BM/echo.flat \
-		-c 1 -m 64 "$@" </dev/null >"$OUT" 2>&1
+		-c 1 -m 64 --network mode=none "$@" </dev/null >"$OUT" 2>&1
 	RC=$?
 	expect_rc 159 || return	# 128 + SIGSYS
 	expect_line "seccomp: thread $thread made a forbidden system call: socket"

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-net (VIRTIO 1.2 section 5.1): -n/--network, one receive and one
+ * transmit queue per NIC, frames to and from a backend (net/tap.c,
+ * net/passt.c). Without -n the guest gets one user-mode NIC, as kvmtool
+ * gives it.
+ *
+ * Each NIC has a thread of its own that polls the backend and does all
+ * queue work under the transport's queue lock; the transport's I/O
+ * thread only passes the guest's kicks on. Frames are copied between
+ * guest memory and the backend in one bounded buffer per direction, so
+ * at most one frame per direction is in flight and nothing is lost: a
+ * frame the guest has no buffers for stays with the backend (the host
+ * queues or drops it, as for any NIC) until the guest posts buffers.
+ */
+#include <lkvm/virtio.h>
+#include <lkvm/virtio_net.h>
+
+#include <lkvm/devices.h>
+#include <lkvm/seccomp.h>
+#include <lkvm/net_backend.h>
+#include <lkvm/vm.h>
+
+#include <endian.h>
+#include <errno.h>
+#include <poll.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define RX_Q 0
+#define TX_Q 1
+#define NET_CONFIG_SIZE 12U	/* mac, status, max_virtqueue_pairs, mtu */
+/* Frames per direction before the thread polls again: fairness. */
+#define NET_BATCH 256U
+
+#define CFG(ctx) ((struct vm_config *)(ctx))
+
+/* kvmtool's guest address; the last byte counts NICs up from it. */
+static const uint8_t default_mac[NET_ETH_ALEN] = { 0x02, 0x15, 0x15,
+						   0x15, 0x15, 0x15 };
+
+struct vnet {
+	struct virtio_dev vd;
+	char name[16];
+	unsigned int index;
+	uint8_t mac[NET_ETH_ALEN];
+	struct net_backend be;
+	atomic_uint link;	/* VIRTIO_NET_S_LINK_UP or 0 */
+	int kick_efd;		/* the guest kicked a queue */
+	int stop_efd;
+	pthread_t thread;
+	bool thread_started;
+
+	/* The NIC's thread only. */
+	bool be_gone;
+	bool rx_stalled;	/* a frame waits for receive buffers */
+	uint8_t *txbuf;		/* NET_HDR_SIZE + NET_FRAME_MAX */
+	struct virtq_chain txc;
+	struct net_rx_scratch rxs;
+	struct log_ratelimit tx_rl, rx_rl;
+};
+
+static struct vnet *to_vnet(struct virtio_dev *vd)
+{
+	return container_of(vd, struct vnet, vd);
+}
+
+static void efd_signal(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0)
+		return;	/* saturated: already signalled */
+}
+
+static void efd_drain(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		return;
+}
+
+/* As the transport decides it: between DRIVER_OK and a reset. */
+static bool net_live(const struct virtio_dev *vd)
+{
+	unsigned int s = atomic_load(&vd->status);
+
+	return (s & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(s & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED));
+}
+
+/* struct virtio_net_config, little-endian, up to mtu. */
+static void net_config_read(struct virtio_dev *vd, uint32_t offset,
+			    uint8_t *data, unsigned int len)
+{
+	struct vnet *n = to_vnet(vd);
+	uint8_t cfg[NET_CONFIG_SIZE];
+	uint16_t v;
+
+	memcpy(cfg, n->mac, NET_ETH_ALEN);
+	v = htole16((uint16_t)atomic_load(&n->link));
+	memcpy(cfg + 6, &v, 2);
+	v = htole16(1);				/* max_virtqueue_pairs */
+	memcpy(cfg + 8, &v, 2);
+	v = htole16(n->be.mtu);
+	memcpy(cfg + 10, &v, 2);
+	memcpy(data, cfg + offset, len);
+}
+
+/* On the I/O thread: the NIC's own thread does the work. */
+static void net_queue_notify(struct virtio_dev *vd, unsigned int q)
+{
+	(void)q;
+	efd_signal(to_vnet(vd)->kick_efd);
+}
+
+/*
+ * Guest-controlled: the transmit queue and every frame in it (checked by
+ * virtq_pop() and net_tx_copy()). A frame that breaks the rules is
+ * dropped with a rate-limited warning; only a broken ring breaks the
+ * device. Frames are consumed even without a backend, as a NIC without
+ * a cable does, so the guest never waits for them.
+ */
+static void net_tx(struct vnet *n)
+{
+	struct virtio_dev *vd = &n->vd;
+	struct virtq *vq = &vd->queues[TX_Q].vq;
+	struct net_offloads ok = net_tx_offloads(vd->driver_features);
+	unsigned int done = 0;
+	const char *why;
+	int r = 0;
+
+	if (!vd->queues[TX_Q].ready)
+		return;
+	do {
+		virtq_disable_notify(vq);
+		while ((n->be_gone || !n->be.ops->tx_busy(&n->be)) &&
+		       done < NET_BATCH &&
+		       (r = virtq_pop(vq, &n->txc, &why)) > 0) {
+			const char *bad;
+			int len = net_tx_copy(&n->txc, n->txbuf, &ok, &bad);
+
+			virtq_push(vq, n->txc.head, 0);
+			done++;
+			if (len < 0) {
+				if (log_ratelimit_ok(&n->tx_rl, 1))
+					pr_warn("%s: dropped a frame the guest sent: %s",
+						n->name, bad);
+				continue;
+			}
+			if (!n->be_gone &&
+			    n->be.ops->send(&n->be, n->txbuf, (size_t)len) < 0)
+				n->be_gone = true;
+		}
+		if (r < 0) {
+			virtio_broken(vd, why);
+			return;
+		}
+		/* Busy or batch done: the thread comes back to the rest. */
+		if ((!n->be_gone && n->be.ops->tx_busy(&n->be)) ||
+		    done == NET_BATCH) {
+			if (done == NET_BATCH)
+				efd_signal(n->kick_efd);
+			break;
+		}
+	} while (virtq_enable_notify(vq));
+	virtio_queue_interrupt(vd, vq);
+}
+
+/* Frames arriving while no driver runs the device: a NIC drops them. */
+static void net_drop_rx(struct vnet *n)
+{
+	struct net_hdr hdr;
+	const uint8_t *frame;
+	size_t len;
+	int r;
+
+	for (unsigned int i = 0; i < NET_BATCH; i++) {
+		r = n->be.ops->recv(&n->be, &hdr, &frame, &len);
+		if (r < 0)
+			n->be_gone = true;
+		if (r <= 0)
+			return;
+		n->be.ops->recv_done(&n->be);
+	}
+}
+
+/*
+ * Backend-controlled: each frame and its header (checked against what
+ * the driver accepts: a frame it cannot take is dropped).
+ * Guest-controlled: the receive queue (net_rx_put()).
+ */
+static void net_rx(struct vnet *n)
+{
+	struct virtio_dev *vd = &n->vd;
+	struct virtq *vq = &vd->queues[RX_Q].vq;
+	bool mergeable = virtio_has_feature(vd, VIRTIO_NET_F_MRG_RXBUF);
+	struct net_offloads ok = net_rx_offloads(vd->driver_features);
+	unsigned int delivered = 0;
+
+	if (!vd->queues[RX_Q].ready) {
+		n->rx_stalled = true;
+		return;
+	}
+	n->be.ops->set_offloads(&n->be, &ok);
+	virtq_disable_notify(vq);
+	for (unsigned int i = 0; i < NET_BATCH; i++) {
+		const char *why;
+		const uint8_t *frame;
+		struct net_hdr hdr;
+		size_t len;
+		int r = n->be.ops->recv(&n->be, &hdr, &frame, &len);
+
+		if (r < 0)
+			n->be_gone = true;
+		if (r <= 0)
+			break;
+		why = net_hdr_check(&hdr, &ok, len);
+		if (why) {
+			if (log_ratelimit_ok(&n->rx_rl, 1))
+				pr_debug("%s: dropped a frame from %s: %s",
+					 n->name, n->be.desc, why);
+			n->be.ops->recv_done(&n->be);
+			continue;
+		}
+		r = net_rx_put(vq, &n->rxs, mergeable, &hdr, frame, len, &why);
+		if (r == 0) {
+			/* Buffers may have arrived as we asked to be told. */
+			if (virtq_enable_notify(vq))
+				continue;
+			n->rx_stalled = true;
+			break;
+		}
+		if (r == -EMSGSIZE) {
+			if (log_ratelimit_ok(&n->rx_rl, 1))
+				pr_warn("%s: dropped a %zu-byte frame: larger than the guest's receive buffers",
+					n->name, len);
+		} else if (r < 0) {
+			virtio_broken(vd, why);
+			break;
+		} else {
+			delivered++;
+		}
+		n->be.ops->recv_done(&n->be);
+	}
+	if (delivered)
+		virtio_queue_interrupt(vd, vq);
+}
+
+/* The backend is gone: the guest sees its link go down. */
+static void net_link_down(struct vnet *n)
+{
+	struct virtio_dev *vd = &n->vd;
+
+	pr_warn("%s: %s: the guest's network is down", n->name, n->be.err);
+	pthread_mutex_lock(&vd->reg_lock);
+	atomic_store(&n->link, 0);
+	vd->config_generation++;
+	pthread_mutex_unlock(&vd->reg_lock);
+	virtio_raise_irq(vd, VIRTIO_ISR_CONFIG);
+}
+
+/*
+ * Beyond the I/O threads' allowlist: passt's socket, and the tap's
+ * offloads, which follow what the guest's driver negotiated.
+ */
+static const int net_syscalls[] = { SCMP_SYS(sendto), SCMP_SYS(recvfrom),
+				    SCMP_SYS(wait4) };
+static const unsigned long net_ioctls[] = { TUNSETOFFLOAD };
+static const struct seccomp_extra net_seccomp = {
+	.syscalls = net_syscalls,
+	.nr_syscalls = ARRAY_SIZE(net_syscalls),
+	.ioctls = net_ioctls,
+	.nr_ioctls = ARRAY_SIZE(net_ioctls),
+};
+
+static void *net_thread(void *arg)
+{
+	struct vnet *n = arg;
+	struct virtio_dev *vd = &n->vd;
+	char name[16];
+
+	snprintf(name, sizeof(name), "lkvm-net%u", n->index);
+	pthread_setname_np(pthread_self(), name);
+	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, &net_seccomp)) {
+		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
+		return NULL;
+	}
+	for (;;) {
+		bool gone = n->be_gone;
+		struct pollfd p[3] = {
+			{ n->stop_efd, POLLIN, 0 },
+			{ n->kick_efd, POLLIN, 0 },
+			{ gone ? -1 : n->be.fd,
+			  (short)((n->rx_stalled ? 0 : POLLIN) |
+				  (!gone && n->be.ops->tx_busy(&n->be) ?
+					   POLLOUT : 0)),
+			  0 },
+		};
+
+		if (poll(p, 3, -1) < 0)
+			continue;	/* EINTR */
+		if (p[0].revents)
+			break;
+		if (p[1].revents) {
+			efd_drain(n->kick_efd);
+			n->rx_stalled = false;
+		}
+		pthread_mutex_lock(&vd->queue_lock);
+		/* The tail of a frame passt could not take yet goes first. */
+		if (!n->be_gone && n->be.ops->tx_flush(&n->be) < 0)
+			n->be_gone = true;
+		if (net_live(vd)) {
+			net_tx(n);
+			if (!n->be_gone)
+				net_rx(n);
+		} else if (!n->be_gone) {
+			net_drop_rx(n);
+		}
+		pthread_mutex_unlock(&vd->queue_lock);
+		if (n->be_gone && !gone)
+			net_link_down(n);
+	}
+	return NULL;
+}
+
+static int net_start(struct virtio_dev *vd)
+{
+	struct vnet *n = to_vnet(vd);
+	int ret = -pthread_create(&n->thread, NULL, net_thread, n);
+
+	if (ret) {
+		pr_err("%s: cannot start its thread: %s", n->name,
+		       strerror(-ret));
+		return ret;
+	}
+	n->thread_started = true;
+	return 0;
+}
+
+static void net_stop(struct virtio_dev *vd)
+{
+	struct vnet *n = to_vnet(vd);
+
+	if (!n->thread_started)
+		return;
+	efd_signal(n->stop_efd);
+	pthread_join(n->thread, NULL);
+	n->thread_started = false;
+}
+
+static void net_free(struct vnet *n)
+{
+	if (n->be.ops)
+		n->be.ops->close(&n->be);
+	if (n->kick_efd >= 0)
+		close(n->kick_efd);
+	if (n->stop_efd >= 0)
+		close(n->stop_efd);
+	free(n->txbuf);
+	free(n);
+}
+
+static void net_destroy(struct virtio_dev *vd)
+{
+	net_free(to_vnet(vd));
+}
+
+static const struct virtio_dev_ops net_ops = {
+	.device_id = VIRTIO_ID_NET,
+	.nr_queues = 2,
+	.config_size = NET_CONFIG_SIZE,
+	.config_read = net_config_read,
+	.queue_notify = net_queue_notify,
+	.start = net_start,
+	.stop = net_stop,
+	.destroy = net_destroy,
+};
+
+static const char *mode_name(enum net_mode mode)
+{
+	return mode == NET_MODE_TAP ? "tap" : "user";
+}
+
+/*
+ * One NIC. The default one (@implicit) that cannot get a backend is
+ * left out with a warning; a NIC the user asked for is an error.
+ */
+static int net_create(struct vm *vm, const struct vm_nic *nic,
+		      unsigned int index, bool implicit)
+{
+	struct vnet *n = calloc(1, sizeof(*n));
+	const char *passt = vm->cfg->passt ? vm->cfg->passt : "passt";
+	uint64_t features;
+	char why[320];
+	int ret;
+
+	if (!n)
+		return -ENOMEM;
+	n->kick_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	n->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	n->txbuf = malloc(NET_HDR_SIZE + NET_FRAME_MAX);
+	if (n->kick_efd < 0 || n->stop_efd < 0 || !n->txbuf) {
+		net_free(n);
+		return -ENOMEM;
+	}
+	n->index = index;
+	snprintf(n->name, sizeof(n->name), "virtio-net%u", index);
+	if (nic->mode == NET_MODE_TAP)
+		ret = net_tap_open(&n->be, nic, why, sizeof(why));
+	else
+		/*
+		 * The default NIC does not hold up the boot (passt takes
+		 * ~300 ms to start under emulation); one the user asked for
+		 * is checked before the guest runs.
+		 */
+		ret = net_passt_open(&n->be, nic, passt, !implicit, why,
+				     sizeof(why));
+	if (ret) {
+		net_free(n);
+		if (!implicit) {
+			pr_err("--network %s: %s", nic->spec, why);
+			return ret;
+		}
+		pr_warn("the guest has no network: %s; --network mode=none leaves the NIC out without this warning",
+			why);
+		return 0;
+	}
+	if (nic->mode == NET_MODE_TAP && !*nic->tapif)
+		pr_info("%s: %s", n->name, n->be.desc);
+	memcpy(n->mac, nic->has_mac ? nic->mac : default_mac, NET_ETH_ALEN);
+	if (!nic->has_mac)
+		n->mac[5] = (uint8_t)(n->mac[5] + index);
+	atomic_init(&n->link, VIRTIO_NET_S_LINK_UP);
+	pr_debug("%s: mode=%s, %s", n->name, mode_name(nic->mode), n->be.desc);
+	features = BIT_ULL(VIRTIO_NET_F_MAC) | BIT_ULL(VIRTIO_NET_F_STATUS) |
+		   BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) |
+		   BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |
+		   BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) | n->be.features;
+	if (n->be.mtu)
+		features |= BIT_ULL(VIRTIO_NET_F_MTU);
+	return virtio_mmio_create(vm, &n->vd, &net_ops, features, n->name);
+}
+
+static int net_instantiate(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	static const struct vm_nic default_nic = {
+		.spec = "mode=user",
+		.mode = NET_MODE_USER,
+	};
+
+	if (cfg->network_none)
+		return 0;
+	if (!cfg->nr_nics)
+		return net_create(vm, &default_nic, 0, true);
+	for (unsigned int i = 0; i < cfg->nr_nics; i++) {
+		int ret = net_create(vm, &cfg->nics[i], i, false);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int set_network(void *ctx, const char *arg)
+{
+	struct vm_config *cfg = CFG(ctx);
+	struct vm_nic nic;
+	char err[200];
+
+	if (net_spec_parse(arg, &nic, err, sizeof(err))) {
+		pr_err("--network '%s': %s", arg, err);
+		return -EINVAL;
+	}
+	if ((nic.mode == NET_MODE_NONE && cfg->nr_nics) ||
+	    (nic.mode != NET_MODE_NONE && cfg->network_none)) {
+		pr_err("--network mode=none cannot be combined with other --network options");
+		return -EINVAL;
+	}
+	if (nic.mode == NET_MODE_NONE) {
+		cfg->network_none = true;
+		return 0;
+	}
+	if (cfg->nr_nics == VM_MAX_NICS) {
+		pr_err("--network %s: at most %u NICs", arg, VM_MAX_NICS);
+		return -E2BIG;
+	}
+	nic.spec = arg;
+	cfg->nics[cfg->nr_nics++] = nic;
+	return 0;
+}
+
+static int set_passt(void *ctx, const char *arg)
+{
+	if (!*arg) {
+		pr_err("--passt: expected the path of the passt program");
+		return -EINVAL;
+	}
+	CFG(ctx)->passt = arg;
+	return 0;
+}
+
+static const struct opt net_options[] = {
+	OPT_GROUP_HEADING(" Network options:"),
+	{ OPT_VALUE, 'n', "network", "mode=user|tap|none[,...]", "A virtio-net NIC, repeatable: mode=user[,hostfwd=tcp:HOSTPORT:GUESTPORT] (through passt) or mode=tap[,tapif=NAME], each with [,guest_mac=MAC]; mode=none: no NIC. Default: one user-mode NIC", set_network },
+	{ OPT_VALUE, 0, "passt", "path", "The passt program for user-mode networking (default: passt in PATH)", set_passt },
+	OPT_TABLE_END,
+};
+
+const struct device_model virtio_net_model = {
+	.name = "virtio-net",
+	.options = net_options,
+	.instantiate = net_instantiate,
+};
