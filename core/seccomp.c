@@ -14,8 +14,13 @@
 #include <lkvm/vm.h>
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
 #include <seccomp.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +106,33 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 	_exit(128 + SIGSYS);
 }
 
-void seccomp_prepare(void)
+/* One compiled filter: the BPF program libseccomp produced. */
+struct seccomp_prog {
+	enum seccomp_thread kind;
+	const struct seccomp_extra *extra;
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
+#define SECCOMP_CACHE_MAX 16
+
+struct seccomp_cache {
+	pthread_mutex_t lock;
+	struct seccomp_prog progs[SECCOMP_CACHE_MAX];
+	unsigned int nr;
+};
+
+int seccomp_prepare(struct vm *vm)
 {
 	struct sigaction sa = { .sa_sigaction = sigsys_handler,
 				.sa_flags = SA_SIGINFO };
+
+	if (vm->cfg->seccomp && !vm->seccomp) {
+		vm->seccomp = calloc(1, sizeof(*vm->seccomp));
+		if (!vm->seccomp)
+			return -ENOMEM;
+		pthread_mutex_init(&vm->seccomp->lock, NULL);
+	}
 
 	for (int nr = 0; nr < NAMES_MAX; nr++) {
 		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
@@ -116,6 +144,18 @@ void seccomp_prepare(void)
 		}
 	}
 	sigaction(SIGSYS, &sa, NULL);
+	return 0;
+}
+
+void seccomp_release_cache(struct vm *vm)
+{
+	if (!vm->seccomp)
+		return;
+	for (unsigned int i = 0; i < vm->seccomp->nr; i++)
+		free(vm->seccomp->progs[i].insns);
+	pthread_mutex_destroy(&vm->seccomp->lock);
+	free(vm->seccomp);
+	vm->seccomp = NULL;
 }
 
 static int allow_all(scmp_filter_ctx ctx, const int *nrs, unsigned int n)
@@ -199,23 +239,83 @@ static void test_violation(enum seccomp_thread kind)
 }
 #endif
 
+/* Compiles a filter with libseccomp and keeps its BPF program. */
+static int compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
+		   struct seccomp_prog *out)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	int fd = -1, ret;
+	struct stat st;
+
+	if (!ctx)
+		return -ENOMEM;
+	ret = build(ctx, kind, extra);
+	if (!ret) {
+		fd = memfd_create("lkvm-seccomp", MFD_CLOEXEC);
+		ret = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
+	}
+	if (!ret && fstat(fd, &st))
+		ret = -errno;
+	if (!ret && (st.st_size <= 0 ||
+		     st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter))))
+		ret = -E2BIG;
+	if (!ret) {
+		out->insns = malloc((size_t)st.st_size);
+		if (!out->insns ||
+		    pread(fd, out->insns, (size_t)st.st_size, 0) != st.st_size)
+			ret = -EIO;
+		out->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	}
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	out->kind = kind;
+	out->extra = extra;
+	return ret;
+}
+
+/* The compiled filter of (@kind, @extra), compiling it the first time. */
+static int cached_prog(struct seccomp_cache *c, enum seccomp_thread kind,
+		       const struct seccomp_extra *extra, struct sock_fprog *fp)
+{
+	struct seccomp_prog *p = NULL;
+	int ret = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (unsigned int i = 0; i < c->nr && !p; i++)
+		if (c->progs[i].kind == kind && c->progs[i].extra == extra)
+			p = &c->progs[i];
+	if (!p) {
+		if (c->nr == SECCOMP_CACHE_MAX)
+			ret = -ENOSPC;
+		else
+			ret = compile(kind, extra, &c->progs[c->nr]);
+		if (!ret)
+			p = &c->progs[c->nr++];
+	}
+	if (p) {
+		fp->filter = p->insns;
+		fp->len = p->len;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
 int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
 		  const char *thread_name, const struct seccomp_extra *extra)
 {
-	scmp_filter_ctx ctx;
+	struct sock_fprog fp;
 	int ret;
 
 	snprintf(thread_name_tls, sizeof(thread_name_tls), "%s", thread_name);
 	if (!vm->cfg->seccomp)
 		return 0;
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		pr_err("seccomp: cannot create a filter for %s", thread_name);
-		return -ENOMEM;
-	}
-	ret = build(ctx, kind, extra);
-	ret = ret ?: seccomp_load(ctx);
-	seccomp_release(ctx);
+	ret = vm->seccomp ? cached_prog(vm->seccomp, kind, extra, &fp) : -EINVAL;
+	if (!ret && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		ret = -errno;
+	/* Only this thread: filters are inherited, not synchronised. */
+	if (!ret && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp))
+		ret = -errno;
 	if (ret) {
 		pr_err("seccomp: installing the filter of %s failed: %s",
 		       thread_name, strerror(-ret));

@@ -311,7 +311,9 @@ int vm_run(struct vm *vm)
 	sigset_t handled, blocked, old;
 	int ret;
 
-	seccomp_prepare();
+	ret = seccomp_prepare(vm);
+	if (ret)
+		return VM_EXIT_ERROR;
 	/* No SA_RESTART: the kick must make KVM_RUN return EINTR. */
 	sigaction(SIG_VCPU_KICK, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -363,6 +365,7 @@ int vm_run(struct vm *vm)
 	pr_debug("run: vcpus stopped");
 	stop_devices(vm);
 	control_destroy(vm);
+	seccomp_release_cache(vm);
 	console_restore(&vm->console);
 	if (ml.signal_ev.fd > 0)
 		close(ml.signal_ev.fd);

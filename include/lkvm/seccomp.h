@@ -20,10 +20,13 @@ enum seccomp_thread {
 };
 
 /*
- * Once per process, before the first filter: the SIGSYS handler and its
- * table of syscall names (so the handler itself makes no calls).
+ * Before the first filter: the SIGSYS handler and its table of syscall
+ * names (so the handler itself makes no calls), and @vm's cache of
+ * compiled filters (each kind is compiled once, however many threads
+ * load it). Returns 0 or -ENOMEM.
  */
-void seccomp_prepare(void);
+int seccomp_prepare(struct vm *vm);
+void seccomp_release_cache(struct vm *vm);
 
 /* What a device's threads need beyond their kind's allowlist. */
 struct seccomp_extra {

@@ -68,6 +68,7 @@ struct vm {
 
 	struct vm_pause pause;
 	struct control *control;	/* the control socket, while running */
+	struct seccomp_cache *seccomp;	/* compiled filters, while running */
 };
 
 /* Exit statuses of `lkvm run`. */
