@@ -83,6 +83,10 @@ static int load_file(struct vm *vm, struct guest_file *f, uint64_t gpa)
 	return 0;
 }
 
+#define ROOT_9P_PARAMS(mode) \
+	"root=/dev/root " mode \
+	" rootfstype=9p rootflags=trans=virtio,version=9p2000.L"
+
 static int build_cmdline(struct vm *vm)
 {
 	const char *defaults[4];
@@ -93,8 +97,15 @@ static int build_cmdline(struct vm *vm)
 			defaults[nr++] = "console=ttyS0";
 		else
 			defaults[nr++] = "console=hvc0";
-		/* kvmtool: the first disk is the root file system. */
-		if (vm->cfg->nr_disks)
+		/*
+		 * kvmtool: a directory given with -d is the root file
+		 * system over 9p, else the first disk is.
+		 */
+		if (vm->cfg->root_9p >= 0)
+			defaults[nr++] = vm->cfg->shares[vm->cfg->root_9p].ro ?
+						 ROOT_9P_PARAMS("ro") :
+						 ROOT_9P_PARAMS("rw");
+		else if (vm->cfg->nr_disks)
 			defaults[nr++] = "root=/dev/vda rw";
 	}
 	vm->arch.cmdline = cmdline_build(defaults, nr, vm->cfg->params);

@@ -15,5 +15,6 @@ const struct device_model *const device_models[] = {
 	&virtio_console_model,
 	&virtio_blk_model,
 	&virtio_rng_model,
+	&virtio_9p_model,
 	NULL,
 };

@@ -10,5 +10,6 @@ extern const struct device_model virtio_mmio_model;
 extern const struct device_model virtio_console_model;
 extern const struct device_model virtio_rng_model;
 extern const struct device_model virtio_blk_model;
+extern const struct device_model virtio_9p_model;
 
 #endif
