@@ -108,7 +108,7 @@ unit: .deps-ok
 	@tests/unit/run.sh "$(RUN_AARCH64)" $(UNIT_BINS)
 
 system: .deps-ok
-	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
+	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS) $(UNIT_BINS)
 	@tests/system/run.sh --cache "$(CACHE)" --all
 
 check: .deps-ok

@@ -100,6 +100,8 @@ build_l1_initrd() {
 	cp "$top"/tests/system/scenarios/*.sh "$root/tests/scenarios/"
 	cp "$top"/tests/bench/*.sh "$root/tests/bench/" 2>/dev/null || true
 	cp "$top"/build/tools/* "$root/usr/bin/" 2>/dev/null || true
+	# Unit tests that need a real kernel (openat2) run in L1 as well.
+	cp "$top"/build/tests/unit/test_p9 "$root/usr/bin/" 2>/dev/null || true
 	chmod +x "$root/init"
 	# Uncompressed: unpacking is faster than decompressing under TCG.
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out/l1.cpio"
