@@ -42,9 +42,11 @@ CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) -Iinclude -MMD -MP \
 LDFLAGS += -static
 LDLIBS := -lfdt -lpthread
 
-LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c))
+LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c sandbox/*.c))
 BUILTIN_SRCS := $(sort $(wildcard builtin/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# The sandbox's guest init (guest/guest.mk), embedded by sandbox/init_blob.S.
+GUEST_INIT := $(BUILD)/guest/lkvm-init
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/sandbox/init_blob.o
 BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBLKVM := $(BUILD)/liblkvm.a
 
@@ -65,6 +67,11 @@ $(BUILD)/obj/%.o: %.c
 	@command -v $(CC) >/dev/null || { echo "$(CC) not found: run 'make deps'" >&2; exit 1; }
 	$(quiet) CC $<
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/sandbox/init_blob.o: sandbox/init_blob.S $(GUEST_INIT)
+	@mkdir -p $(dir $@)
+	$(quiet) AS $<
+	$(Q)$(CC) -DGUEST_INIT_PATH='"$(GUEST_INIT)"' -c -o $@ $<
 
 # Guest-side programs: bare-metal payloads (see guest/baremetal).
 include guest/guest.mk
