@@ -29,6 +29,8 @@ enum feature_choice {
 };
 
 #define VM_NAME_MAX 64
+
+struct sandbox_result;
 #define VM_MAX_DISKS 32
 
 #define VM_MAX_9P 16
@@ -84,6 +86,14 @@ struct vm_config {
 	unsigned int nr_9p;
 	struct vm_9p shares[VM_MAX_9P];
 	int root_9p;			/* index in shares of -d DIR, or -1 */
+
+	/* lkvm sandbox (sandbox/sandbox.c); all zero for lkvm run. */
+	const char *sandbox_script;	/* lkvm run --sandbox SCRIPT */
+	const char *modules_dir;	/* --modules DIR */
+	const void *initrd_data;	/* an initramfs in memory, not -i */
+	size_t initrd_data_size;
+	struct sandbox_result *sandbox;	/* the channel reports here */
+	bool sandbox_tty;		/* the command runs on the console */
 };
 
 void vm_config_init(struct vm_config *cfg);
