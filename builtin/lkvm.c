@@ -9,6 +9,10 @@
 const struct builtin_cmd builtin_cmds[] = {
 	{ "help", "Display help information about lkvm", cmd_help, help_usage },
 	{ "run", "Start the virtual machine", cmd_run, run_usage },
+	{ "sandbox", "Run a command in a guest and exit with its status",
+	  cmd_sandbox, sandbox_usage },
+	{ "setup", "Create a root directory for sandboxes in $HOME/.lkvm",
+	  cmd_setup, setup_usage },
 	{ "sve", "Show the SVE vector lengths guests can have; agree on a set across hosts",
 	  cmd_sve, sve_usage },
 	{ "version", "Print the version of the kernel tree lkvm was built from",

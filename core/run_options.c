@@ -196,6 +196,7 @@ void run_option_tables(const struct opt **tables, size_t max)
 
 	tables[n++] = core_run_options;
 	tables[n++] = arch_run_options;
+	tables[n++] = sandbox_run_options;
 	for (const struct device_model *const *m = device_models;
 	     *m && n < max - 1; m++)
 		if ((*m)->options)
