@@ -60,6 +60,7 @@ struct ctrl_msg {
 struct chan {
 	struct virtio_dev vd;
 	struct sandbox_result *result;
+	int out_fd, err_fd;	/* lkvm's stdout and stderr */
 
 	/* I/O thread only. */
 	struct virtq_chain chain;
@@ -255,6 +256,13 @@ again:
 	virtio_queue_interrupt(&c->vd, vq);
 }
 
+/* Unit tests run the device without a VM. */
+static void stop_vm(struct chan *c, int status)
+{
+	if (c->vd.dev.vm)
+		vm_request_stop(c->vd.dev.vm, status);
+}
+
 /* Writes to lkvm's stdout or stderr; a reader gone stops the sandbox. */
 static void emit(struct chan *c, int fd, const uint8_t *buf, size_t len)
 {
@@ -267,7 +275,7 @@ static void emit(struct chan *c, int fd, const uint8_t *buf, size_t len)
 			/* As a process writing to a closed pipe would. */
 			c->output_gone = true;
 			c->result->output_closed = true;
-			vm_request_stop(c->vd.dev.vm, 128 + SIGPIPE);
+			stop_vm(c, 128 + SIGPIPE);
 			return;
 		}
 		if (n <= 0) {
@@ -316,7 +324,7 @@ static void status_complete(struct chan *c)
 {
 	drain_port(c, SANDBOX_PORT_STDOUT);
 	drain_port(c, SANDBOX_PORT_STDERR);
-	vm_request_stop(c->vd.dev.vm, VM_EXIT_OK);
+	stop_vm(c, VM_EXIT_OK);
 }
 
 /*
@@ -341,9 +349,9 @@ static void drain_port(struct chan *c, unsigned int port)
 				size_t n = c->chain.iov[i].iov_len;
 
 				if (port == SANDBOX_PORT_STDOUT)
-					emit(c, STDOUT_FILENO, b, n);
+					emit(c, c->out_fd, b, n);
 				else if (port == SANDBOX_PORT_STDERR)
-					emit(c, STDERR_FILENO, b, n);
+					emit(c, c->err_fd, b, n);
 				else if (port == SANDBOX_PORT_STATUS)
 					complete |= take_status(c, b, n);
 				/* stdin: what the guest writes there is dropped */
@@ -563,40 +571,70 @@ static const struct virtio_dev_ops chan_ops = {
 	.destroy = chan_destroy,
 };
 
-static int chan_instantiate(struct vm *vm)
-{
-	struct chan *c;
+#define CHAN_FEATURES                                              \
+	(BIT_ULL(VIRTIO_CONSOLE_F_MULTIPORT) |                     \
+	 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |                        \
+	 BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC))
 
-	if (!vm->cfg->sandbox)
-		return 0;
-	c = calloc(1, sizeof(*c));
+static struct chan *chan_new(struct sandbox_result *r, int in_fd, int out_fd,
+			     int err_fd)
+{
+	struct chan *c = calloc(1, sizeof(*c));
+
 	if (!c)
-		return -ENOMEM;
-	c->result = vm->cfg->sandbox;
+		return NULL;
+	c->result = r;
+	c->out_fd = out_fd;
+	c->err_fd = err_fd;
+	c->in_fd = in_fd;
+	/* Without input there is nothing to wait for: stdin has ended. */
+	c->in_eof = in_fd < 0;
 	pthread_mutex_init(&c->in_lock, NULL);
 	pthread_cond_init(&c->in_room, NULL);
 	c->in_stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (c->in_stop_efd < 0) {
 		chan_destroy(&c->vd);
-		return -errno;
+		return NULL;
 	}
-	if (vm->cfg->sandbox_tty) {
-		/* The command has the console, input included. */
-		c->in_fd = -1;
-		c->in_eof = true;
-	} else {
+	return c;
+}
+
+int sandbox_channel_setup(struct virtio_dev **vdp, const struct guest_mem *mem,
+			  struct sandbox_result *r, int in_fd, int out_fd,
+			  int err_fd)
+{
+	struct chan *c = chan_new(r, in_fd, out_fd, err_fd);
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	ret = virtio_dev_setup(&c->vd, mem, &chan_ops, CHAN_FEATURES,
+			       "sandbox-channel");
+	*vdp = &c->vd;
+	return ret;
+}
+
+static int chan_instantiate(struct vm *vm)
+{
+	bool tty = vm->cfg->sandbox_tty;
+	struct chan *c;
+
+	if (!vm->cfg->sandbox)
+		return 0;
+	/* With a tty the command has the console, input included. */
+	c = chan_new(vm->cfg->sandbox, tty ? -1 : STDIN_FILENO, STDOUT_FILENO,
+		     STDERR_FILENO);
+	if (!c)
+		return -ENOMEM;
+	if (!tty) {
 		/*
 		 * stdin and stdout carry the command's streams; the console
 		 * (kernel messages, the init's complaints) goes to stderr.
 		 */
-		c->in_fd = STDIN_FILENO;
 		vm->console.in_fd = -1;
 		vm->console.out_fd = STDERR_FILENO;
 	}
-	return virtio_mmio_create(vm, &c->vd, &chan_ops,
-				  BIT_ULL(VIRTIO_CONSOLE_F_MULTIPORT) |
-					  BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |
-					  BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC),
+	return virtio_mmio_create(vm, &c->vd, &chan_ops, CHAN_FEATURES,
 				  "sandbox-channel");
 }
 

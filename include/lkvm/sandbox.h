@@ -107,6 +107,18 @@ struct sandbox_state {
 };
 
 /*
+ * The channel device without a VM, for unit tests: @mem is the guest's
+ * RAM, the command's output goes to @out_fd and @err_fd, its input comes
+ * from @in_fd (-1: none). Free with virtio_dev_teardown() and the ops'
+ * destroy.
+ */
+struct guest_mem;
+struct virtio_dev;
+int sandbox_channel_setup(struct virtio_dev **vd, const struct guest_mem *mem,
+			  struct sandbox_result *r, int in_fd, int out_fd,
+			  int err_fd);
+
+/*
  * Completes @cfg for a sandbox run: the root (-d DIR, or the "default"
  * root, made on first use), the host's "/" as tag hostfs, the channel,
  * the initramfs and the kernel command line. Every refusal is one error
