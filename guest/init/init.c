@@ -166,7 +166,7 @@ static char **command_env(const struct init_config *cfg)
 
 	for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++)
 		out[n++] = (char *)env[i];
-	if (cfg->tty && cfg->term) {
+	if (cfg->tty && cfg->term && cfg->term[0]) {
 		snprintf(term, sizeof(term), "TERM=%s", cfg->term);
 		out[n++] = term;
 	}
@@ -280,6 +280,35 @@ static void early_mounts(void)
 	mount_fs("devtmpfs", "/dev", "devtmpfs", 0);
 }
 
+/*
+ * Started as /lkvm/init of a root made by `lkvm setup` (init=/lkvm/init,
+ * the root already mounted): no settings, no channel. A shell on the
+ * console, the host's / on /host when shared as tag hostfs; the guest
+ * powers off when the shell exits.
+ */
+static void interactive(void) __attribute__((noreturn));
+static void interactive(void)
+{
+	struct init_config cfg = {
+		.hostname = "lkvm",
+		.host_tag = "hostfs",
+		.term = "linux",
+		.cwd = "/root",
+		.tty = true,
+		.argv = (char *[]){ "sh", "-l", NULL },
+	};
+	struct ports p = { -1, -1, -1, -1 };
+	int ws;
+
+	setup_new_root(&cfg);
+	say("lkvm-init: no sandbox settings (%s): a shell on the console; the guest powers off when it exits",
+	    INIT_CONFIG);
+	ws = run_command(&cfg, &p);
+	say("lkvm-init: the shell exited with status %d: powering off",
+	    WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws));
+	power_off();
+}
+
 int main(void)
 {
 	struct init_config cfg = { 0 };
@@ -292,6 +321,8 @@ int main(void)
 		return 1;
 	}
 	early_mounts();
+	if (access(INIT_CONFIG, F_OK))
+		interactive();
 	load_config(&cfg, &p);
 	load_modules(&p);
 	open_ports(&p, !cfg.tty);

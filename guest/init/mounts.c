@@ -35,12 +35,16 @@ static bool is_dir(const char *path)
 	return !stat(path, &st) && S_ISDIR(st.st_mode);
 }
 
-/* The 9p channel of @tag exists once 9pnet_virtio has probed it. */
-static int mount_9p(const char *tag, const char *dir, unsigned long flags)
+/*
+ * The 9p channel of @tag exists once 9pnet_virtio has probed it; @wait_ms
+ * is how long to wait for that.
+ */
+static int mount_9p(const char *tag, const char *dir, unsigned long flags,
+		    long wait_ms)
 {
 	struct timespec ts = { 0, MOUNT_POLL_MS * 1000000L };
 
-	for (long waited = 0; waited < MOUNT_WAIT_MS; waited += MOUNT_POLL_MS) {
+	for (long waited = 0; waited <= wait_ms; waited += MOUNT_POLL_MS) {
 		if (!mount(tag, dir, "9p", flags, NINEP_OPTS))
 			return 0;
 		if (errno != ENOENT)
@@ -61,7 +65,8 @@ static void move_into_root(const char *from, const char *to)
 void mount_root(const struct init_config *cfg, const struct ports *p)
 {
 	mkdir("/newroot", 0755);
-	if (mount_9p(cfg->root_tag, "/newroot", cfg->root_ro ? MS_RDONLY : 0))
+	if (mount_9p(cfg->root_tag, "/newroot", cfg->root_ro ? MS_RDONLY : 0,
+		     MOUNT_WAIT_MS))
 		fatal(p, "cannot mount the root file system (9p, tag %s): %s%s",
 		      cfg->root_tag, strerror(errno),
 		      errno == ENODEV ? " (no 9p in the kernel or among its modules)" :
@@ -78,8 +83,9 @@ void mount_root(const struct init_config *cfg, const struct ports *p)
 
 void setup_new_root(const struct init_config *cfg)
 {
+	/* With the root mounted, every 9p channel is there: no waiting. */
 	if (cfg->host_tag && is_dir("/host") &&
-	    mount_9p(cfg->host_tag, "/host", 0))
+	    mount_9p(cfg->host_tag, "/host", 0, 0))
 		say("lkvm-init: cannot mount the host's / (9p, tag %s) on /host: %s",
 		    cfg->host_tag, strerror(errno));
 	if (is_dir("/tmp") && !mount_fs("tmpfs", "/tmp", "tmpfs", 0))

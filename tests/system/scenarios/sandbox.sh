@@ -245,6 +245,33 @@ t_setup() {
 	expect_line "stdout: init"
 }
 
+# The root's own /lkvm/init, without lkvm sandbox: a shell on the console.
+t_setup_root_init() {
+	[ -d "$HOME/.lkvm/mine" ] || lkvm setup mine >/dev/null
+	fifo=$SBDIR/console-in
+	rm -f $fifo
+	mkfifo $fifo
+	timeout 120 lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 1 -m 256 \
+		-d "$HOME/.lkvm/mine" --9p /,hostfs \
+		-p "$L2_PARAMS lkvm.test=9p_switch_init" <$fifo >"$OUT" 2>&1 &
+	pid=$!
+	exec 7>$fifo
+	n=0
+	while ! grep -q "lkvm-init: no sandbox settings" "$OUT" && [ $n -lt 500 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	sleep 2
+	echo 'echo "interactive $((6 * 7)) in $(pwd) on $(hostname)"; ls /host/guest; exit 3' >&7
+	wait $pid
+	RC=$?
+	exec 7>&-
+	expect_rc 0 || return
+	expect_line "interactive 42 in /root on lkvm" || return
+	expect_line "Image" || return
+	expect_line "the shell exited with status 3"
+}
+
 # Without -k, the host's own kernel (/boot/vmlinuz-$(uname -r)) and its
 # modules in /lib/modules, as kvmtool.
 t_host_kernel() {
@@ -307,6 +334,7 @@ run_test init-error t_init_error
 run_test missing-modules t_missing_modules
 run_test bad-input t_bad_input
 run_test setup t_setup
+run_test setup-root-init t_setup_root_init
 run_test host-kernel t_host_kernel
 run_test tty t_tty
 run_test sigterm t_sigterm

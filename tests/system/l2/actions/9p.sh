@@ -132,3 +132,11 @@ action_9p_root() {
 	echo "written from the guest" >/newroot/from-guest
 	echo "@@L2 root_write_rc=$?"
 }
+
+# A root made by lkvm setup, booted without lkvm sandbox: this kernel has
+# 9p as a module, so this initramfs mounts the root (the kernel would, with
+# 9p built in) and hands over to the root's own /lkvm/init.
+action_9p_switch_init() {
+	mount9p /dev/root /newroot || return
+	exec switch_root /newroot /lkvm/init
+}
