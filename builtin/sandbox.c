@@ -135,7 +135,7 @@ int cmd_sandbox(int argc, char **argv)
 		return 0;
 	}
 	vm_config_init(&cfg);
-	/* The command's output is what matters: lkvm says only what is wrong. */
+	/* The command's output is what matters: lkvm speaks up on trouble. */
 	cfg.loglevel = LOG_WARNING;
 	ret = run_options_parse(&cfg, argc - 1, argv + 1, &args);
 	if (ret == OPT_UNKNOWN) {

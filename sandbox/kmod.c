@@ -43,7 +43,8 @@ int kmod_release_scan(const uint8_t *buf, size_t len,
 		const uint8_t *r = p + bl;
 		size_t n = 0;
 
-		while (r + n < end && n < KMOD_RELEASE_MAX && release_char((char)r[n]))
+		while (r + n < end && n < KMOD_RELEASE_MAX &&
+		       release_char((char)r[n]))
 			n++;
 		/* A release starts with a digit and ends at a space. */
 		if (n && n < KMOD_RELEASE_MAX && r + n < end && r[n] == ' ' &&
@@ -96,8 +97,10 @@ int kmod_modinfo(const uint8_t *elf, size_t len, const char *key, char *out,
 	    elf[EI_CLASS] != ELFCLASS64 || elf[EI_DATA] != ELFDATA2LSB)
 		return -ENOEXEC;
 	memcpy(&eh, elf, sizeof(eh));
-	if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shstrndx >= eh.e_shnum ||
-	    !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr), len))
+	if (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+	    eh.e_shstrndx >= eh.e_shnum ||
+	    !in_file(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr),
+		     len))
 		return -ENOEXEC;
 	memcpy(&strtab, elf + eh.e_shoff + eh.e_shstrndx * sizeof(Elf64_Shdr),
 	       sizeof(strtab));
@@ -121,10 +124,12 @@ int kmod_modinfo(const uint8_t *elf, size_t len, const char *key, char *out,
 		end = data + sh.sh_size;
 		/* NUL-separated "key=value" strings, maybe padded with NULs. */
 		while (data < end) {
-			const char *nul = memchr(data, '\0', (size_t)(end - data));
-			size_t n = nul ? (size_t)(nul - data) : (size_t)(end - data);
+			size_t left = (size_t)(end - data);
+			const char *nul = memchr(data, '\0', left);
+			size_t n = nul ? (size_t)(nul - data) : left;
 
-			if (n > kl && !memcmp(data, key, kl) && data[kl] == '=') {
+			if (n > kl && !memcmp(data, key, kl) &&
+			    data[kl] == '=') {
 				if (n - kl - 1 >= outlen)
 					return -ENAMETOOLONG;
 				memcpy(out, data + kl + 1, n - kl - 1);

@@ -122,7 +122,8 @@ static int fill(int dirfd, const char **what)
 	}
 	*what = "lkvm/init";
 	return write_file(dirfd, "lkvm/init", lkvm_guest_init,
-			  (size_t)(lkvm_guest_init_end - lkvm_guest_init), 0755);
+			  (size_t)(lkvm_guest_init_end - lkvm_guest_init),
+			  0755);
 }
 
 /* Removes what fill() made in @path (all of it, or a part), then @path. */

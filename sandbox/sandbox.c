@@ -282,7 +282,8 @@ int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 		st->root = sandbox_root_path("default", true);
 		if (!st->root)
 			return -ENOENT;
-		ret = virtio_9p_set_root(cfg, st->root, strlen(st->root), false);
+		ret = virtio_9p_set_root(cfg, st->root, strlen(st->root),
+					 false);
 		if (ret)
 			return ret;
 	}
@@ -325,7 +326,7 @@ int sandbox_exit_status(const struct sandbox_state *st, int vm_status)
 	if (r->reported)
 		return r->status;
 	if (vm_status > 128)
-		return vm_status;	/* lkvm itself was stopped by a signal */
+		return vm_status;	/* lkvm itself got a signal */
 	why = vm_status == VM_EXIT_GUEST_CRASH ? "the guest crashed" :
 	      vm_status == VM_EXIT_ERROR ?
 			       "lkvm stopped it after the error above" :

@@ -32,7 +32,7 @@ struct v9p {
 	char tag[P9_TAG_MAX];
 	uint16_t tag_len;
 	struct p9_server srv;
-	uint8_t *req;			/* one request, copied out of the guest */
+	uint8_t *req;			/* a request, copied out */
 	uint8_t *resp;
 	struct virtq_chain chain;	/* I/O thread only */
 };
@@ -96,7 +96,7 @@ static void p9_queue_notify(struct virtio_dev *vd, unsigned int q)
 		while ((r = virtq_pop(vq, &p->chain, &why)) > 0) {
 			if (!serve_one(p))
 				return;
-			/* Answer as we go: a slow request must not hold others. */
+			/* Answer as we go: a slow request holds no other. */
 			virtio_queue_interrupt(vd, vq);
 		}
 		if (r < 0) {

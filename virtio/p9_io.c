@@ -19,6 +19,12 @@ static bool wants_write(int flags)
 	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 }
 
+/*
+ * Guest-controlled: fid, flags. The fid must exist and not be open; the
+ * flags are translated one by one (NOACCESS refused), writes and
+ * truncation refused on a read-only share, open files bounded; only a
+ * regular file or a directory is opened. Answers qid and iounit.
+ */
 int t_lopen(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in), dotl = p9_get32(&r->in);
@@ -194,6 +200,7 @@ int t_readdir(struct p9_req *r)
 	return 0;
 }
 
+/* Guest-controlled: fid (must be open) and an optional datasync flag. */
 int t_fsync(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in), datasync = 0;
@@ -235,6 +242,7 @@ int t_lock(struct p9_req *r)
 	return 0;
 }
 
+/* Guest-controlled: every field; echoed with type F_UNLCK (no conflict). */
 int t_getlock(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in), pid;
@@ -259,6 +267,11 @@ int t_getlock(struct p9_req *r)
 	return 0;
 }
 
+/*
+ * Guest-controlled: fid, offset, count. The fid must be an open file;
+ * count is cut to the room left in the answer (msize and the guest's
+ * buffers); offset must fit off_t. Answers the bytes read.
+ */
 int t_read(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in);

@@ -18,6 +18,11 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+/*
+ * Guest-controlled: fid, request mask. The file is looked up again beneath
+ * the root (an open fid answers from its open file, even unlinked).
+ * Answers every basic field, whatever the mask asked.
+ */
 int t_getattr(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in);
@@ -117,6 +122,13 @@ static int set_times(struct p9_req *r, struct p9_fid *f,
 	return ret;
 }
 
+/*
+ * Guest-controlled: fid, which attributes, and their values. Refused on a
+ * read-only share. Mode through the open file or the checked inode
+ * (never through a symlink), owner with AT_EMPTY_PATH, size only for
+ * regular files (opened like Tlopen would), times without following a
+ * symlink; nanoseconds are taken modulo a second.
+ */
 int t_setattr(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in), valid = p9_get32(&r->in);
@@ -266,6 +278,10 @@ int t_mknod(struct p9_req *r)
 	return ret ?: put_qid_at(r, df, name);
 }
 
+/*
+ * Guest-controlled: directory fid, name (p9_check_name()), mode (only the
+ * permission bits are used, exactly). Refused on a read-only share.
+ */
 int t_mkdir(struct p9_req *r)
 {
 	uint32_t dfid = p9_get32(&r->in);
@@ -333,6 +349,10 @@ static int do_rename(struct p9_req *r, struct p9_fid *odf, const char *oname,
 	return ret;
 }
 
+/*
+ * Guest-controlled: two directory fids and two names, each checked; the
+ * fids below the old name follow it. Refused on a read-only share.
+ */
 int t_renameat(struct p9_req *r)
 {
 	uint32_t ofid = p9_get32(&r->in);
@@ -382,6 +402,7 @@ int t_rename(struct p9_req *r)
 	return ret;
 }
 
+/* Guest-controlled: fid, which must name a symlink; its target is sent. */
 int t_readlink(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in);
@@ -411,6 +432,7 @@ int t_readlink(struct p9_req *r)
 	return 0;
 }
 
+/* Guest-controlled: fid; answers the host file system's statfs. */
 int t_statfs(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in);
@@ -444,6 +466,10 @@ int t_statfs(struct p9_req *r)
 	return 0;
 }
 
+/*
+ * Guest-controlled: directory fid, fid of the file, name. The link is
+ * made between two names beneath the root; a symlink is linked itself.
+ */
 int t_link(struct p9_req *r)
 {
 	uint32_t dfid = p9_get32(&r->in), fid = p9_get32(&r->in);
@@ -477,6 +503,10 @@ int t_link(struct p9_req *r)
 	return ret;
 }
 
+/*
+ * Guest-controlled: directory fid, name, flags (only AT_REMOVEDIR).
+ * Refused on a read-only share.
+ */
 int t_unlinkat(struct p9_req *r)
 {
 	uint32_t dfid = p9_get32(&r->in);

@@ -29,6 +29,11 @@ int p9_put_qid_of_path(struct p9_req *r, const char *path)
 	return 0;
 }
 
+/*
+ * Guest-controlled: msize and the version string. msize below
+ * P9_MSIZE_MIN is refused, above P9_MSIZE_MAX cut down; only "9P2000.L"
+ * starts a session (else "unknown", as 9P says). Every fid is forgotten.
+ */
 static int t_version(struct p9_req *r)
 {
 	uint32_t msize = p9_get32(&r->in);
@@ -53,6 +58,10 @@ static int t_version(struct p9_req *r)
 	return 0;
 }
 
+/*
+ * Guest-controlled: fid, afid, user and tree names. No authentication:
+ * afid must be NOFID; the names are read and ignored (one tree per share).
+ */
 static int t_attach(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in), afid = p9_get32(&r->in);
@@ -164,6 +173,7 @@ static int t_walk(struct p9_req *r)
 	return 0;
 }
 
+/* Guest-controlled: fid, which must exist; its open file is closed. */
 static int t_clunk(struct p9_req *r)
 {
 	uint32_t fid = p9_get32(&r->in);
@@ -180,12 +190,14 @@ static int t_clunk(struct p9_req *r)
 	return 0;
 }
 
+/* Guest-controlled: oldtag. Requests are answered in order: nothing to do. */
 static int t_flush(struct p9_req *r)
 {
 	p9_get16(&r->in);	/* oldtag: requests are answered in order */
 	return FIELDS_OK(r);
 }
 
+/* Guest-controlled: the fid field; extended attributes are not offered. */
 static int t_xattr(struct p9_req *r)
 {
 	/* Txattrwalk fid[4] newfid[4] name[s]; Txattrcreate alike. */

@@ -4,9 +4,9 @@
  * VIRTIO_CONSOLE_F_MULTIPORT and four named ports, between lkvm and the
  * guest init of `lkvm sandbox`:
  *
- *	org.lkvm.sandbox.status	one line from the init: how the command ended
+ *	org.lkvm.sandbox.status	one line: how the command ended
  *	org.lkvm.sandbox.stdin	lkvm's standard input; closed at its end
- *	org.lkvm.sandbox.stdout	the command's standard output, byte for byte
+ *	org.lkvm.sandbox.stdout	the command's output, byte for byte
  *	org.lkvm.sandbox.stderr	the command's standard error
  *
  * Queues: port 0 receive/transmit are 0 and 1, the control queues 2 (to
@@ -231,7 +231,8 @@ again:
 		while (c->in_count && done < c->chain.in_len) {
 			size_t run = MIN(c->in_count, STDIN_BUF - c->in_head);
 			size_t n = virtq_copy_to_in(&c->chain, done,
-						    c->in_buf + c->in_head, run);
+						    c->in_buf + c->in_head,
+						    run);
 
 			c->in_head = (c->in_head + n) % STDIN_BUF;
 			c->in_count -= n;
@@ -354,7 +355,7 @@ static void drain_port(struct chan *c, unsigned int port)
 					emit(c, c->err_fd, b, n);
 				else if (port == SANDBOX_PORT_STATUS)
 					complete |= take_status(c, b, n);
-				/* stdin: what the guest writes there is dropped */
+				/* stdin: what the guest writes is dropped */
 			}
 			virtq_push(vq, c->chain.head, 0);
 		}
@@ -428,7 +429,7 @@ static void ctrl_queue(struct chan *c)
 				ctrl_from_guest(c, le32toh(id), le16toh(event),
 						le16toh(value));
 			}
-			/* The guest spins until this is back: answer at once. */
+			/* The guest spins until this is back. */
 			virtq_push(vq, c->chain.head, 0);
 		}
 		if (r < 0) {
@@ -497,8 +498,11 @@ static void *stdin_thread(void *arg)
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		pthread_mutex_lock(&c->in_lock);
-		for (ssize_t i = 0; i < n; i++)
-			c->in_buf[(c->in_head + c->in_count++) % STDIN_BUF] = tmp[i];
+		for (ssize_t i = 0; i < n; i++) {
+			size_t at = (c->in_head + c->in_count++) % STDIN_BUF;
+
+			c->in_buf[at] = tmp[i];
+		}
 		if (n <= 0)
 			c->in_eof = true;	/* end of input, or an error */
 		pthread_mutex_unlock(&c->in_lock);

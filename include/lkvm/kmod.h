@@ -26,7 +26,7 @@ struct kmod {
 struct kmod_set {
 	struct kmod mods[KMOD_MAX];
 	unsigned int nr;
-	unsigned int nr_builtin;	/* wanted modules built into the kernel */
+	unsigned int nr_builtin;	/* wanted ones built in */
 };
 
 /*

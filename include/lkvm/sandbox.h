@@ -16,7 +16,7 @@
  */
 
 /* lkvm sandbox's own exit statuses; any other is the command's. */
-#define SANDBOX_EXIT_SETUP 125		/* the command could not be started */
+#define SANDBOX_EXIT_SETUP 125		/* the command was not started */
 #define SANDBOX_EXIT_NO_STATUS 255	/* the guest ended without a report */
 
 /* The channel's ports (guest/init/init.h names them too). */
@@ -101,7 +101,7 @@ struct sandbox_state {
 	struct sandbox_result result;
 	struct cpio initrd;
 	char *root;		/* the root directory shared as /dev/root */
-	char *params;		/* the kernel command line given to the VM */
+	char *params;		/* the VM's kernel command line */
 	char *modules_dir;	/* where the modules came from, or NULL */
 	unsigned int nr_modules;
 };
