@@ -61,6 +61,9 @@ int mount_fs(const char *src, const char *dir, const char *type,
 int load_config(struct init_config *cfg, const struct ports *p);
 void load_modules(const struct ports *p);
 void open_ports(struct ports *p, bool need_stdio);
+/* Fails at once when @driver is not registered on @bus. */
+void need_driver(const struct ports *p, const char *bus, const char *driver,
+		 const char *module);
 void mount_root(const struct init_config *cfg, const struct ports *p);
 void setup_new_root(const struct init_config *cfg);
 

@@ -65,6 +65,7 @@ static void move_into_root(const char *from, const char *to)
 void mount_root(const struct init_config *cfg, const struct ports *p)
 {
 	mkdir("/newroot", 0755);
+	need_driver(p, "virtio", "9pnet_virtio", "9pnet_virtio");
 	if (mount_9p(cfg->root_tag, "/newroot", cfg->root_ro ? MS_RDONLY : 0,
 		     MOUNT_WAIT_MS))
 		fatal(p, "cannot mount the root file system (9p, tag %s): %s%s",

@@ -91,8 +91,30 @@ static const char *ports_seen(void)
 	return n ? seen : d ? "none" : "none (no /sys/class/virtio-ports)";
 }
 
+/*
+ * Drivers register before the init runs (built in) or while their module
+ * loads: a missing one means waiting would be in vain.
+ */
+static bool driver_present(const char *bus, const char *driver)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/%s/drivers/%s", bus, driver);
+	return !access(path, F_OK);
+}
+
+void need_driver(const struct ports *p, const char *bus, const char *driver,
+		 const char *module)
+{
+	if (!driver_present(bus, driver))
+		fatal(p, "the guest kernel has no %s driver: %s is neither built in nor among the modules lkvm packed (see --modules)",
+		      driver, module);
+}
+
 void open_ports(struct ports *p, bool need_stdio)
 {
+	need_driver(p, "platform", "virtio-mmio", "virtio_mmio");
+	need_driver(p, "virtio", "virtio_console", "virtio_console");
 	for (long waited = 0; waited < PORT_WAIT_MS; waited += PORT_POLL_MS) {
 		if (p->status < 0)
 			p->status = open_named(PORT_STATUS, O_WRONLY);

@@ -181,7 +181,7 @@ t_missing_modules() {
 	rm -f $SBDIR/bare/Image
 	expect_rc 255 || return
 	expect_line "give --modules DIR" || return
-	expect_line "lkvm-init: the sandbox channel did not appear"
+	expect_line "lkvm-init: the guest kernel has no virtio-mmio driver"
 }
 
 t_bad_input() {
