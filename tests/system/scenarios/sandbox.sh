@@ -296,7 +296,13 @@ t_tty() {
 	expect_line "status=4" || return
 	expect_line "got=typed" || return
 	expect_line "/dev/console" || return
-	expect_line "restored=1"
+	expect_line "restored=1" || return
+	# The console is the command's controlling terminal: Ctrl-C is SIGINT.
+	: >"$OUT"
+	ptyrun "sleeping" "$(printf '\003')" -- lkvm sandbox -k "$L2_KERNEL" \
+		-c 1 -m 256 -p "$SB_PARAMS" -- sh -c 'echo sleeping; sleep 100' \
+		>"$OUT" 2>&1
+	expect_line "status=130"
 }
 
 # lkvm stopped by a signal: 128 + N, as for lkvm run.
