@@ -45,9 +45,12 @@ CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) $(HARDENING) -Iinclude -MMD -MP \
 LDFLAGS += -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LDLIBS := -lfdt -lseccomp -lpthread
 
-LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c net/*.c))
+LIB_SRCS := $(sort $(wildcard core/*.c arm/*.c hw/*.c virtio/*.c net/*.c \
+			     sandbox/*.c))
 BUILTIN_SRCS := $(sort $(wildcard builtin/*.c))
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# The sandbox's guest init (guest/guest.mk), embedded by sandbox/init_blob.S.
+GUEST_INIT := $(BUILD)/guest/lkvm-init
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/sandbox/init_blob.o
 BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBLKVM := $(BUILD)/liblkvm.a
 
@@ -68,6 +71,11 @@ $(BUILD)/obj/%.o: %.c
 	@command -v $(CC) >/dev/null || { echo "$(CC) not found: run 'make deps'" >&2; exit 1; }
 	$(quiet) CC $<
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/sandbox/init_blob.o: sandbox/init_blob.S $(GUEST_INIT)
+	@mkdir -p $(dir $@)
+	$(quiet) AS $<
+	$(Q)$(CC) -DGUEST_INIT_PATH='"$(GUEST_INIT)"' -c -o $@ $<
 
 # Guest-side programs: bare-metal payloads (see guest/baremetal).
 include guest/guest.mk
@@ -107,8 +115,8 @@ $(BUILD)/tools/%: tests/bench/%.c
 	$(quiet) CC $<
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-# Native build: the arch-neutral code (core/, hw/, virtio/ and the arm
-# files that need no KVM) for the build host, with ASan and UBSan, so unit
+# Native build: the arch-neutral code (core/, hw/, virtio/, net/, sandbox/
+# and the arm files that need no KVM) for the build host, with ASan and UBSan, so unit
 # tests and libFuzzer targets run at full speed there. KVM hooks are
 # stand-ins that abort (tests/native/arch_shim.c).
 NATIVE_CC ?= clang
@@ -125,9 +133,9 @@ NATIVE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 		 $(WARNINGS) -Iinclude $(NATIVE_FDT_CFLAGS) $(NATIVE_SAN) -MMD -MP
 NATIVE_ARM_SRCS := arm/image.c arm/memmap.c arm/fdt.c arm/spi.c arm/options.c \
 		   arm/vm_info.c
-NATIVE_SRCS := $(sort $(wildcard core/*.c hw/*.c virtio/*.c net/*.c)) $(NATIVE_ARM_SRCS) \
-	       tests/native/arch_shim.c
-NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(NATIVE)/obj/%.o)
+NATIVE_SRCS := $(sort $(wildcard core/*.c hw/*.c virtio/*.c net/*.c sandbox/*.c)) \
+	       $(NATIVE_ARM_SRCS) tests/native/arch_shim.c
+NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(NATIVE)/obj/%.o) $(NATIVE)/obj/sandbox/init_blob.o
 NATIVE_LIB := $(NATIVE)/liblkvm.a
 # Unit tests of arm64-only code (KVM register layouts) run under qemu only.
 # test_reg_id tests arm/reg_id.c, which decodes arm64's <asm/kvm.h> IDs.
@@ -139,6 +147,11 @@ $(NATIVE)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(quiet) CC-NAT $<
 	$(Q)$(NATIVE_CC) $(NATIVE_CFLAGS) -fsanitize=fuzzer-no-link -Itests/unit -c -o $@ $<
+
+$(NATIVE)/obj/sandbox/init_blob.o: sandbox/init_blob.S $(GUEST_INIT)
+	@mkdir -p $(dir $@)
+	$(quiet) AS-NAT $<
+	$(Q)$(NATIVE_CC) -DGUEST_INIT_PATH='"$(GUEST_INIT)"' -c -o $@ $<
 
 $(NATIVE_LIB): $(NATIVE_OBJS)
 	@rm -f $@
@@ -181,7 +194,7 @@ unit: .deps-ok
 	@tests/unit/run.sh "" $(NATIVE_UNIT_BINS)
 
 system: .deps-ok
-	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
+	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS) $(UNIT_BINS)
 	@tests/system/run.sh --cache "$(CACHE)" --all
 
 check: .deps-ok

@@ -29,6 +29,7 @@ struct guest_file {
 	const char *path;
 	int fd;
 	uint64_t size;
+	const void *data;	/* in memory instead of a file (lkvm sandbox) */
 };
 
 static int open_guest_file(struct guest_file *f, const char *what,
@@ -67,6 +68,10 @@ static int load_file(struct vm *vm, struct guest_file *f, uint64_t gpa)
 		       f->path, (unsigned long long)gpa);
 		return -ENOSPC;
 	}
+	if (f->data) {
+		memcpy(dst, f->data, f->size);
+		return 0;
+	}
 	while (done < f->size) {
 		ssize_t n = pread(f->fd, dst + done, f->size - done,
 				  (off_t)done);
@@ -83,6 +88,10 @@ static int load_file(struct vm *vm, struct guest_file *f, uint64_t gpa)
 	return 0;
 }
 
+#define ROOT_9P_PARAMS(mode) \
+	"root=/dev/root " mode \
+	" rootfstype=9p rootflags=trans=virtio,version=9p2000.L"
+
 static int build_cmdline(struct vm *vm)
 {
 	const char *defaults[4];
@@ -93,8 +102,15 @@ static int build_cmdline(struct vm *vm)
 			defaults[nr++] = "console=ttyS0";
 		else
 			defaults[nr++] = "console=hvc0";
-		/* kvmtool: the first disk is the root file system. */
-		if (vm->cfg->nr_disks)
+		/*
+		 * kvmtool: a directory given with -d is the root file
+		 * system over 9p, else the first disk is.
+		 */
+		if (vm->cfg->root_9p >= 0)
+			defaults[nr++] = vm->cfg->shares[vm->cfg->root_9p].ro ?
+						 ROOT_9P_PARAMS("ro") :
+						 ROOT_9P_PARAMS("rw");
+		else if (vm->cfg->nr_disks)
 			defaults[nr++] = "root=/dev/vda rw";
 	}
 	vm->arch.cmdline = cmdline_build(defaults, nr, vm->cfg->params);
@@ -185,8 +201,7 @@ static int load_all(struct vm *vm, struct guest_file *kernel,
 		return ret;
 	}
 	ret = boot_layout_compute(&img, vm->ram.gpa_base, vm->ram.size,
-				  initrd->fd >= 0 ? initrd->size : 0, &layout,
-				  reason, sizeof(reason));
+				  initrd->size, &layout, reason, sizeof(reason));
 	if (ret) {
 		pr_err("cannot place the guest in RAM: %s", reason);
 		return ret;
@@ -200,7 +215,7 @@ static int load_all(struct vm *vm, struct guest_file *kernel,
 
 	ret = load_file(vm, kernel, layout.kernel_base);
 
-	if (!ret && initrd->fd >= 0)
+	if (!ret && initrd->size)
 		ret = load_file(vm, initrd, layout.initrd_base);
 	ret = ret ?: build_cmdline(vm);
 	ret = ret ?: build_fdt(vm);
@@ -220,7 +235,13 @@ int arch_load_guest(struct vm *vm)
 	int ret;
 
 	ret = open_guest_file(&kernel, "kernel", vm->cfg->kernel);
-	if (!ret && vm->cfg->initrd)
+	if (!ret && vm->cfg->initrd_data)
+		initrd = (struct guest_file){ .what = "initrd",
+					      .path = "(the sandbox's)",
+					      .fd = -1,
+					      .size = vm->cfg->initrd_data_size,
+					      .data = vm->cfg->initrd_data };
+	else if (!ret && vm->cfg->initrd)
 		ret = open_guest_file(&initrd, "initrd", vm->cfg->initrd);
 	if (!ret)
 		ret = load_all(vm, &kernel, &initrd);

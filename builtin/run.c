@@ -5,6 +5,7 @@
 #include <lkvm/control.h>
 #include <lkvm/log.h>
 #include <lkvm/run_options.h>
+#include <lkvm/sandbox.h>
 #include <lkvm/vm.h>
 
 #include <fcntl.h>
@@ -40,7 +41,7 @@ static bool wants_help(int argc, char **argv)
 }
 
 /* Opening the kernel first gives kvm-unit-tests its exact message. */
-static bool kernel_readable(const char *path)
+bool builtin_kernel_readable(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -83,12 +84,20 @@ int cmd_run(int argc, char **argv)
 		return 1;
 	opt_args_free(&args);
 	log_set_level(cfg.loglevel);
+	if (cfg.sandbox_script)
+		return sandbox_main(&cfg, &(struct sandbox_request){
+						  .script = cfg.sandbox_script });
+	if (cfg.modules_dir) {
+		pr_err("--modules %s: only sandboxes load modules (lkvm sandbox, lkvm run --sandbox)",
+		       cfg.modules_dir);
+		return 1;
+	}
 
 	if (!cfg.kernel) {
 		pr_err("no kernel to boot: give one with -k/--kernel (or as the first argument)");
 		return 1;
 	}
-	if (!kernel_readable(cfg.kernel))
+	if (!builtin_kernel_readable(cfg.kernel))
 		return 1;
 	if (cfg.dump_dtb) {
 		dtb_fd = open_dtb_output(cfg.dump_dtb);

@@ -16,5 +16,7 @@ const struct device_model *const device_models[] = {
 	&virtio_blk_model,
 	&virtio_rng_model,
 	&virtio_net_model,
+	&virtio_9p_model,
+	&sandbox_channel_model,
 	NULL,
 };

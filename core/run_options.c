@@ -29,6 +29,7 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->ptrauth = FEATURE_DEFAULT;
 	cfg->seccomp = true;
 	cfg->sve.kind = SVE_SPEC_HOST;
+	cfg->root_9p = -1;
 	snprintf(cfg->sve_name, sizeof(cfg->sve_name), "--sve-vls=host");
 }
 
@@ -175,6 +176,7 @@ void run_option_tables(const struct opt **tables, size_t max)
 
 	tables[n++] = core_run_options;
 	tables[n++] = arch_run_options;
+	tables[n++] = sandbox_run_options;
 	for (const struct device_model *const *m = device_models;
 	     *m && n < max - 1; m++)
 		if ((*m)->options)

@@ -56,3 +56,14 @@ $(BUILD)/guest/linux/%: guest/linux/%.c
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -static -s -o $@ $<
+
+# The sandbox's /init (guest/init): static, stripped, embedded in lkvm by
+# sandbox/init_blob.S ($(GUEST_INIT) is named in the Makefile).
+GUEST_INIT_SRCS := $(wildcard guest/init/*.c)
+guest: $(GUEST_INIT)
+
+$(GUEST_INIT): $(GUEST_INIT_SRCS) guest/init/init.h
+	@mkdir -p $(dir $@)
+	$(quiet) CC $@
+	$(Q)$(CC) -Os -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+		-Wmissing-prototypes -static -s -o $@ $(GUEST_INIT_SRCS)

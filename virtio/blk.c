@@ -8,6 +8,7 @@
  */
 #include <lkvm/virtio.h>
 #include <lkvm/virtio_blk.h>
+#include <lkvm/virtio_9p.h>
 
 #include <lkvm/devices.h>
 #include <lkvm/seccomp.h>
@@ -322,7 +323,7 @@ static int blk_open(struct vblk *b, const struct vm_disk *d)
 		int err = errno;
 
 		if (err == EISDIR)
-			pr_err("--disk %s: a directory as disk is not supported yet",
+			pr_err("--disk %s: became a directory after the options were read",
 			       b->path);
 		else if (!d->ro && (err == EACCES || err == EROFS || err == EPERM))
 			pr_err("--disk %s: cannot open read-write: %s (add ,ro to use it read-only)",
@@ -338,7 +339,7 @@ static int blk_open(struct vblk *b, const struct vm_disk *d)
 	if (fstat(b->fd, &st) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode)) {
-		pr_err("--disk %s: a directory as disk is not supported yet",
+		pr_err("--disk %s: became a directory after the options were read",
 		       b->path);
 		return -EISDIR;
 	}
@@ -438,6 +439,17 @@ static int blk_instantiate(struct vm *vm)
 	return 0;
 }
 
+/* kvmtool: a directory given as a disk is the root file system, over 9p. */
+static bool is_directory(const char *path, size_t len)
+{
+	char *p = strndup(path, len);
+	struct stat st;
+	bool dir = p && !stat(p, &st) && S_ISDIR(st.st_mode);
+
+	free(p);
+	return dir;
+}
+
 /* FILE[,ro][,direct]; the path ends at the first comma, as in kvmtool. */
 static int set_disk(void *ctx, const char *arg)
 {
@@ -463,6 +475,14 @@ static int set_disk(void *ctx, const char *arg)
 		}
 		p += n;
 	}
+	if (is_directory(d.path, d.path_len)) {
+		if (d.direct) {
+			pr_err("--disk '%s': ,direct is for images; a directory is shared over 9p",
+			       arg);
+			return -EINVAL;
+		}
+		return virtio_9p_set_root(cfg, d.path, d.path_len, d.ro);
+	}
 	if (cfg->nr_disks == VM_MAX_DISKS) {
 		pr_err("--disk %s: at most %u disks", arg, VM_MAX_DISKS);
 		return -E2BIG;
@@ -472,7 +492,7 @@ static int set_disk(void *ctx, const char *arg)
 }
 
 static const struct opt blk_options[] = {
-	{ OPT_VALUE, 'd', "disk", "image[,ro][,direct]", "A raw disk image or block device as virtio-blk (repeatable; the first is root=/dev/vda)", set_disk },
+	{ OPT_VALUE, 'd', "disk", "image[,ro][,direct]", "A raw disk image or block device as virtio-blk (repeatable; the first is root=/dev/vda), or a directory: the root file system over 9p", set_disk },
 	OPT_TABLE_END,
 };
 

@@ -2,6 +2,8 @@
 #ifndef LKVM_BUILTIN_H
 #define LKVM_BUILTIN_H
 
+#include <stdbool.h>
+
 /*
  * Subcommands. Each gets argv without "lkvm" (argv[0] is its name) and
  * returns the process exit status; only builtins decide to exit.
@@ -24,6 +26,8 @@ int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_debug(int argc, char **argv);
 int cmd_sve(int argc, char **argv);
+int cmd_sandbox(int argc, char **argv);
+int cmd_setup(int argc, char **argv);
 
 void run_usage(void);
 void help_usage(void);
@@ -34,6 +38,16 @@ void pause_usage(void);
 void resume_usage(void);
 void debug_usage(void);
 void sve_usage(void);
+void sandbox_usage(void);
+void setup_usage(void);
+
+/* Prints kvm-unit-tests' "  Fatal: Unable to open kernel" when not. */
+bool builtin_kernel_readable(const char *path);
+
+struct vm_config;
+struct sandbox_request;
+/* Runs a sandbox from parsed options; returns lkvm sandbox's exit status. */
+int sandbox_main(struct vm_config *cfg, struct sandbox_request *req);
 
 /* Exit status for a command line lkvm cannot parse (as git and kvmtool). */
 #define EXIT_USAGE 129

@@ -30,7 +30,25 @@ enum feature_choice {
 };
 
 #define VM_NAME_MAX 64
+
+struct sandbox_result;
 #define VM_MAX_DISKS 32
+
+#define VM_MAX_9P 16
+
+/*
+ * One --9p DIR[,TAG][,ro], or -d DIR (the root file system, tag
+ * "/dev/root"). Path and tag are not copied: they point into argv or
+ * into strings the builtin keeps until the VM is gone.
+ */
+struct vm_9p {
+	const char *path;
+	size_t path_len;
+	const char *tag;
+	size_t tag_len;
+	bool ro;
+	const char *option;	/* "--9p" or "--disk", for messages */
+};
 
 /* One -d/--disk: the path is not copied, it points into argv. */
 struct vm_disk {
@@ -70,6 +88,17 @@ struct vm_config {
 	bool rng;			/* --rng: virtio-rng */
 	unsigned int nr_disks;
 	struct vm_disk disks[VM_MAX_DISKS];
+	unsigned int nr_9p;
+	struct vm_9p shares[VM_MAX_9P];
+	int root_9p;			/* index in shares of -d DIR, or -1 */
+
+	/* lkvm sandbox (sandbox/sandbox.c); all zero for lkvm run. */
+	const char *sandbox_script;	/* lkvm run --sandbox SCRIPT */
+	const char *modules_dir;	/* --modules DIR */
+	const void *initrd_data;	/* an initramfs in memory, not -i */
+	size_t initrd_data_size;
+	struct sandbox_result *sandbox;	/* the channel reports here */
+	bool sandbox_tty;		/* the command runs on the console */
 };
 
 void vm_config_init(struct vm_config *cfg);

@@ -11,5 +11,7 @@ extern const struct device_model virtio_console_model;
 extern const struct device_model virtio_rng_model;
 extern const struct device_model virtio_blk_model;
 extern const struct device_model virtio_net_model;
+extern const struct device_model virtio_9p_model;
+extern const struct device_model sandbox_channel_model;
 
 #endif

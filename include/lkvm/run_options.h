@@ -13,6 +13,7 @@
  */
 extern const struct opt core_run_options[];
 extern const struct opt arch_run_options[];
+extern const struct opt sandbox_run_options[];
 
 #define RUN_OPTION_TABLES_MAX 32
 

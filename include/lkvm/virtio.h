@@ -80,7 +80,8 @@ enum {
 	VIRTIO_ID_RNG = 4,
 };
 
-#define VIRTIO_MAX_QUEUES 2U
+/* The sandbox channel: four ports and the control pair, two each. */
+#define VIRTIO_MAX_QUEUES 10U
 
 #define BIT_ULL(n) (1ULL << (n))
 

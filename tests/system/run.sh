@@ -71,6 +71,39 @@ add_modules() {
 	done
 }
 
+# add_module_tree DIR NAME...: an installed module tree (lib/modules/
+# <release> layout, modules.order and modules.builtin) holding the named
+# modules and what they depend on, as lkvm sandbox looks for next to the
+# kernel. Without depmod's files: lkvm reads each module's depends=.
+add_module_tree() {
+	local tree=$1 dir=$cache/kernel/modules m path
+	shift
+	local -A seen=()
+	local paths=()
+	pick() {
+		local m=$1 path dep
+		[ -n "${seen[$m]:-}" ] && return
+		seen[$m]=1
+		path=$(awk -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) print $1 }' "$dir/modules.order" | head -n 1)
+		[ -n "$path" ] && [ -f "$dir/$path" ] || { echo "run.sh: no module $m in $dir" >&2; exit 2; }
+		for dep in $(tr '\0' '\n' <"$dir/$path" | sed -n 's/^depends=//p' | tr ',' ' '); do
+			pick "${dep//-/_}"
+		done
+		paths+=("$path")
+	}
+	for m in "$@"; do
+		pick "$m"
+	done
+	mkdir -p "$tree"
+	cp "$dir/modules.builtin" "$tree/"
+	: >"$tree/modules.order"
+	for path in "${paths[@]}"; do
+		mkdir -p "$tree/$(dirname "$path")"
+		cp "$dir/$path" "$tree/$path"
+		echo "$path" >>"$tree/modules.order"
+	done
+}
+
 build_l2_initrd() {
 	local root=$out/l2-root
 	rm -rf "$root"
@@ -105,6 +138,10 @@ build_l1_initrd() {
 	cp "$busybox" "$root/bin/busybox"
 	cp "$top/lkvm" "$root/usr/bin/lkvm"
 	cp "$kernel" "$root/guest/Image"
+	# lkvm sandbox finds a kernel's modules next to it (scenarios/sandbox.sh).
+	release=$(sed 's/^linux-image-//' "$cache/kernel/package")
+	add_module_tree "$root/guest/lib/modules/$release" \
+		virtio_mmio virtio_console 9pnet_virtio 9p virtio_rng
 	cp "$out/l2-initrd.cpio.gz" "$root/guest/initrd.cpio.gz"
 	cp "$top"/build/guest/*.flat "$top"/build/guest/*.img "$root/guest/bm/"
 	cp "$top/tests/system/l1/init" "$root/init"
@@ -115,6 +152,8 @@ build_l1_initrd() {
 	cp "$top"/build/guest/linux/netbench "$root/usr/bin/" 2>/dev/null || true
 	add_passt "$root"
 	add_modules "$root" "$top/tests/system/l1/modules.list"
+	# Unit tests that need a real kernel (openat2) run in L1 as well.
+	cp "$top"/build/tests/unit/test_p9 "$root/usr/bin/" 2>/dev/null || true
 	chmod +x "$root/init"
 	# Uncompressed: unpacking is faster than decompressing under TCG.
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out/l1.cpio"
@@ -133,7 +172,7 @@ boot_l1() {
 		-nographic -no-reboot -nic none \
 		-kernel "$kernel" -initrd "$out/l1.cpio" \
 		-append "console=ttyAMA0 rdinit=/init quiet cryptomgr.notests lkvm.host=$name lkvm.suites=$suites lkvm.mode=$lmode" \
-		</dev/null 2>&1 | tr -d '\r' | tee "$log"
+		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 }
 
 # Saves the files a suite exported (export_file) under DIR.

@@ -166,9 +166,9 @@ bad_disk() {
 
 t_bad_disks() {
 	bad_disk -d /no/such.img && expect_error "/no/such.img" "No such file" || return
+	# A directory is the root file system over 9p (scenarios/9p.sh).
 	mkdir -p $IMG/dir
-	bad_disk -d $IMG/dir && expect_error "$IMG/dir" "directory as disk is not supported yet" || return
-	bad_disk -d $IMG/dir,ro && expect_error "directory as disk is not supported yet" || return
+	bad_disk -d $IMG/dir,direct && expect_error "$IMG/dir" ",direct is for images" || return
 	head -c 1000 /dev/zero >$IMG/odd.img
 	bad_disk -d $IMG/odd.img && expect_error "$IMG/odd.img" "1000 bytes" "multiple of 512" || return
 	bad_disk -d $IMG/odd.img,rw && expect_error "unknown flag 'rw'" || return

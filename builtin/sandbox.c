@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `lkvm sandbox [options] -- COMMAND [ARGS...]` and `lkvm run --sandbox
+ * SCRIPT`: boot the kernel with a 9p root, run the command in the guest,
+ * exit with its status (or 125, or 255; see Documentation/lkvm-sandbox.txt).
+ */
+#include <lkvm/builtin.h>
+
+#include <lkvm/log.h>
+#include <lkvm/run_options.h>
+#include <lkvm/sandbox.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static const char sandbox_usage_line[] =
+	"lkvm sandbox [<options>] -- <command> [<args>...]";
+
+static void print_usage(FILE *out)
+{
+	const struct opt *tables[RUN_OPTION_TABLES_MAX];
+
+	run_option_tables(tables, ARRAY_SIZE(tables));
+	opt_usage(out, sandbox_usage_line, tables);
+	fprintf(out,
+		" Runs the command in a guest whose root is -d DIR or $HOME/.lkvm/default,\n"
+		" with the host's / on /host, and exits with the command's status:\n"
+		" 128+N when signal N killed it, 125 when it could not be started,\n"
+		" 255 when the guest ended without a status (a kernel panic).\n\n");
+}
+
+void sandbox_usage(void)
+{
+	print_usage(stdout);
+}
+
+/* kvmtool: without -k, the host's own kernel. */
+static char *host_kernel(void)
+{
+	static const char *const names[] = { "vmlinuz", "Image" };
+	struct utsname u;
+	char *path;
+
+	if (uname(&u))
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (asprintf(&path, "/boot/%s-%s", names[i], u.release) < 0)
+			return NULL;
+		if (!access(path, R_OK))
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
+{
+	struct sandbox_state st;
+	char *default_kernel = NULL;
+	struct vm *vm = NULL;
+	int ret, status;
+
+	if (!cfg->kernel) {
+		cfg->kernel = default_kernel = host_kernel();
+		if (!cfg->kernel) {
+			pr_err("no kernel to boot: give one with -k/--kernel (the host's /boot/vmlinuz-$(uname -r) is not there)");
+			return SANDBOX_EXIT_SETUP;
+		}
+		pr_info("sandbox: booting the host's kernel %s", cfg->kernel);
+	}
+	if (!builtin_kernel_readable(cfg->kernel)) {
+		free(default_kernel);
+		return SANDBOX_EXIT_SETUP;
+	}
+	/* A terminal on both ends: the command gets the console as its tty. */
+	req->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	ret = sandbox_prepare(cfg, req, &st);
+	if (!ret)
+		ret = vm_create(&vm, cfg);
+	if (!ret && cfg->dump_dtb) {
+		int fd = open(cfg->dump_dtb,
+			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		ret = fd < 0 ? -errno : vm_write_dtb(vm, fd, cfg->dump_dtb);
+		if (fd < 0)
+			pr_err("--dump-dtb %s: %s", cfg->dump_dtb, strerror(errno));
+		else
+			close(fd);
+		vm_destroy(vm);
+		sandbox_release(&st);
+		free(default_kernel);
+		return ret ? SANDBOX_EXIT_SETUP : 0;
+	}
+	if (ret) {
+		vm_destroy(vm);
+		sandbox_release(&st);
+		free(default_kernel);
+		return SANDBOX_EXIT_SETUP;
+	}
+	status = vm_run(vm);
+	vm_destroy(vm);
+	status = sandbox_exit_status(&st, status);
+	sandbox_release(&st);
+	free(default_kernel);
+	pr_debug("sandbox: exit with status %d", status);
+	return status;
+}
+
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
+int cmd_sandbox(int argc, char **argv)
+{
+	struct sandbox_request req = { 0 };
+	struct vm_config cfg;
+	struct opt_args args;
+	int ret;
+
+	if (wants_help(argc, argv)) {
+		sandbox_usage();
+		return 0;
+	}
+	vm_config_init(&cfg);
+	/* The command's output is what matters: lkvm speaks up on trouble. */
+	cfg.loglevel = LOG_WARNING;
+	ret = run_options_parse(&cfg, argc - 1, argv + 1, &args);
+	if (ret == OPT_UNKNOWN) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ret != OPT_OK)
+		return SANDBOX_EXIT_SETUP;
+	log_set_level(cfg.loglevel);
+	req.argv = args.rest;
+	req.argc = args.nr_rest;
+	req.script = cfg.sandbox_script;
+	opt_args_free(&args);
+	if (!req.script && !req.argc) {
+		fprintf(stderr, "  Error: no command: lkvm sandbox [<options>] -- <command> [<args>...]\n");
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (req.script && req.argc) {
+		pr_err("--sandbox %s and a command after --: give one of the two",
+		       req.script);
+		return SANDBOX_EXIT_SETUP;
+	}
+	return sandbox_main(&cfg, &req);
+}

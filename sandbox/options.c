@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The sandbox's options, shared by `lkvm sandbox` and `lkvm run`. */
+#include <lkvm/run_options.h>
+
+#define CFG(ctx) ((struct vm_config *)(ctx))
+
+static int set_script(void *ctx, const char *arg)
+{
+	CFG(ctx)->sandbox_script = arg;
+	return 0;
+}
+
+static int set_modules(void *ctx, const char *arg)
+{
+	CFG(ctx)->modules_dir = arg;
+	return 0;
+}
+
+const struct opt sandbox_run_options[] = {
+	OPT_GROUP_HEADING(" Sandbox options:"),
+	{ OPT_VALUE, 0, "sandbox", "script", "Run SCRIPT in the guest and exit with its status (see lkvm sandbox)", set_script },
+	{ OPT_VALUE, 0, "modules", "dir", "Kernel modules for a sandbox guest: an installed tree, lib/modules/<release> (default: next to the kernel, then /lib/modules)", set_modules },
+	OPT_TABLE_END,
+};

@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Turning a `lkvm sandbox` request into a VM configuration: the root
+ * directory (-d DIR, or the "default" root made on first use) as 9p tag
+ * /dev/root, the host's "/" as tag hostfs, the channel, an initramfs in
+ * memory (the guest init, the modules the kernel lacks, the command) and
+ * the kernel command line; and, afterwards, the exit status.
+ */
+#include <lkvm/sandbox.h>
+
+#include <lkvm/kmod.h>
+#include <lkvm/log.h>
+#include <lkvm/virtio_9p.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HOST_TAG "hostfs"
+/* Kernel messages: only errors; a panic reboots at once (no report). */
+#define SANDBOX_PARAMS "quiet panic=-1"
+/* The largest --sandbox script copied into the initramfs. */
+#define SCRIPT_MAX (16U << 20)
+
+/* What the guest init needs that a kernel may have as modules. */
+static const char *const needed_modules[] = {
+	"virtio_mmio",
+	"virtio_console",
+	"9pnet_virtio",
+	"9p",
+};
+
+/* Appends "key=value\0" to @buf. */
+static int put_kv(char **buf, size_t *len, const char *key, const char *value)
+{
+	size_t kl = strlen(key), vl = strlen(value);
+	char *nb = realloc(*buf, *len + kl + vl + 2);
+
+	if (!nb)
+		return -ENOMEM;
+	memcpy(nb + *len, key, kl);
+	nb[*len + kl] = '=';
+	memcpy(nb + *len + kl + 1, value, vl + 1);
+	*buf = nb;
+	*len += kl + vl + 2;
+	return 0;
+}
+
+/* The guest starts where lkvm was started, seen through /host. */
+static char *guest_cwd(void)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (!getcwd(cwd, sizeof(cwd)))
+		return strdup("/");
+	if (asprintf(&out, "/host%s", strcmp(cwd, "/") ? cwd : "") < 0)
+		return NULL;
+	return out;
+}
+
+static int add_config(struct cpio *c, const struct vm_config *cfg,
+		      const struct sandbox_request *req)
+{
+	const char *term = getenv("TERM");
+	char *cwd = guest_cwd(), *buf = NULL;
+	size_t len = 0;
+	int ret = cwd ? 0 : -ENOMEM;
+
+	ret = ret ?: put_kv(&buf, &len, "cwd", cwd);
+	ret = ret ?: put_kv(&buf, &len, "hostname", cfg->name);
+	ret = ret ?: put_kv(&buf, &len, "root", VIRTIO_9P_ROOT_TAG);
+	ret = ret ?: put_kv(&buf, &len, "root_ro",
+			    cfg->shares[cfg->root_9p].ro ? "1" : "0");
+	ret = ret ?: put_kv(&buf, &len, "host", HOST_TAG);
+	ret = ret ?: put_kv(&buf, &len, "tty", req->tty ? "1" : "0");
+	if (!ret && req->tty && term)
+		ret = put_kv(&buf, &len, "term", term);
+	if (!ret)
+		cpio_add_file(c, "lkvm/config", 0644, buf, len);
+	free(buf);
+	free(cwd);
+	return ret;
+}
+
+/* The command as NUL-terminated arguments: every other byte survives. */
+static int add_argv(struct cpio *c, char **argv, int argc)
+{
+	size_t len = 0;
+	char *buf, *p;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	p = buf;
+	for (int i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		memcpy(p, argv[i], n);
+		p += n;
+	}
+	cpio_add_file(c, "lkvm/argv", 0644, buf, len);
+	free(buf);
+	return 0;
+}
+
+static int add_script(struct cpio *c, const char *path)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		ret = -errno;
+		pr_err("--sandbox %s: cannot open: %s", path, strerror(errno));
+	} else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SCRIPT_MAX) {
+		ret = -EINVAL;
+		pr_err("--sandbox %s: not a regular file of at most %u MiB", path,
+		       SCRIPT_MAX >> 20);
+	}
+	if (ret) {
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	n = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+	close(fd);
+	if (n != st.st_size) {
+		pr_err("--sandbox %s: cannot read it whole", path);
+		free(buf);
+		return -EIO;
+	}
+	cpio_add_file(c, "lkvm/script", 0755, buf, (size_t)n);
+	free(buf);
+	return 0;
+}
+
+/*
+ * The module tree for the kernel: --modules DIR (DIR itself or
+ * DIR/<release>), else <kernel's directory>/lib/modules/<release>, else
+ * /lib/modules/<release>. *@dir stays NULL when none is found: the
+ * kernel is taken to have what the guest needs built in.
+ */
+static int find_modules_dir(const struct vm_config *cfg, const char *release,
+			    char **dir)
+{
+	char *kdir, *cand[2] = { NULL, NULL };
+
+	*dir = NULL;
+	if (cfg->modules_dir) {
+		if (release && asprintf(dir, "%s/%s", cfg->modules_dir,
+					release) >= 0 && kmod_dir_ok(*dir))
+			return 0;
+		free(*dir);
+		*dir = NULL;
+		if (kmod_dir_ok(cfg->modules_dir)) {
+			*dir = strdup(cfg->modules_dir);
+			return *dir ? 0 : -ENOMEM;
+		}
+		pr_err("--modules %s: no modules.dep or modules.order there%s%s",
+		       cfg->modules_dir, release ? " nor in its " : "",
+		       release ? release : "");
+		return -ENOENT;
+	}
+	if (!release)
+		return 0;
+	kdir = strdup(cfg->kernel);
+	if (!kdir)
+		return -ENOMEM;
+	if (asprintf(&cand[0], "%s/lib/modules/%s", dirname(kdir), release) < 0)
+		cand[0] = NULL;
+	if (asprintf(&cand[1], "/lib/modules/%s", release) < 0)
+		cand[1] = NULL;
+	free(kdir);
+	for (int i = 0; i < 2; i++) {
+		if (!*dir && cand[i] && kmod_dir_ok(cand[i])) {
+			*dir = cand[i];
+			cand[i] = NULL;
+		}
+		free(cand[i]);
+	}
+	if (!*dir)
+		pr_info("no modules for Linux %s next to %s nor in /lib/modules: taking virtio-mmio, virtio-console and 9p to be built in",
+			release, cfg->kernel);
+	return 0;
+}
+
+static int add_modules(struct cpio *c, const struct vm_config *cfg,
+		       struct sandbox_state *st)
+{
+	char release[KMOD_RELEASE_MAX], *dir = NULL;
+	bool have_release = !kmod_release_of_image(cfg->kernel, release);
+	struct kmod_set set;
+	int ret;
+
+	ret = find_modules_dir(cfg, have_release ? release : NULL, &dir);
+	if (ret || !dir)
+		return ret;
+	ret = kmod_resolve(dir, have_release ? release : NULL, needed_modules,
+			   ARRAY_SIZE(needed_modules), &set);
+	if (ret) {
+		free(dir);
+		return ret;
+	}
+	for (unsigned int i = 0; i < set.nr; i++) {
+		const struct kmod *m = &set.mods[i];
+		char name[128];
+
+		snprintf(name, sizeof(name), "lkvm/modules/%02u-%s%s", i,
+			 m->name, m->ext);
+		cpio_add_file(c, name, 0644, m->data, m->size);
+	}
+	pr_debug("sandbox: %u modules from %s (%u needed ones built in)",
+		 set.nr, dir, set.nr_builtin);
+	st->nr_modules = set.nr;
+	st->modules_dir = dir;
+	kmod_set_free(&set);
+	return 0;
+}
+
+static int build_initrd(struct vm_config *cfg,
+			const struct sandbox_request *req,
+			struct sandbox_state *st)
+{
+	struct cpio *c = &st->initrd;
+	int ret;
+
+	cpio_init(c);
+	cpio_add_dir(c, "dev", 0755);
+	/* The kernel opens it for init's standard streams. */
+	cpio_add_chardev(c, "dev/console", 0600, 5, 1);
+	cpio_add_dir(c, "lkvm", 0755);
+	cpio_add_dir(c, "lkvm/modules", 0755);
+	cpio_add_file(c, "init", 0755, lkvm_guest_init,
+		      (size_t)(lkvm_guest_init_end - lkvm_guest_init));
+	ret = add_modules(c, cfg, st);
+	ret = ret ?: add_config(c, cfg, req);
+	if (!ret)
+		ret = req->script ? add_script(c, req->script) :
+				    add_argv(c, req->argv, req->argc);
+	ret = ret ?: cpio_finish(c);
+	if (ret == -ENOMEM || ret == -E2BIG)
+		pr_err("sandbox: cannot build the initramfs: %s", strerror(-ret));
+	return ret;
+}
+
+static int set_params(struct vm_config *cfg, struct sandbox_state *st)
+{
+	if (cfg->nodefaults)
+		return 0;
+	if (asprintf(&st->params, "%s%s%s", SANDBOX_PARAMS,
+		     cfg->params ? " " : "", cfg->params ? cfg->params : "") < 0)
+		return -ENOMEM;
+	cfg->params = st->params;
+	return 0;
+}
+
+int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
+		    struct sandbox_state *st)
+{
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	cpio_init(&st->initrd);
+	if (cfg->initrd) {
+		pr_err("--initrd %s: a sandbox boots its own initramfs (the guest init and the kernel's modules)",
+		       cfg->initrd);
+		return -EINVAL;
+	}
+	if (cfg->root_9p < 0) {
+		st->root = sandbox_root_path("default", true);
+		if (!st->root)
+			return -ENOENT;
+		ret = virtio_9p_set_root(cfg, st->root, strlen(st->root),
+					 false);
+		if (ret)
+			return ret;
+	}
+	ret = virtio_9p_add_share(cfg, "lkvm sandbox", "/", 1, HOST_TAG,
+				  strlen(HOST_TAG), false);
+	if (ret < 0)
+		return ret;
+	ret = build_initrd(cfg, req, st);
+	ret = ret ?: set_params(cfg, st);
+	if (ret)
+		return ret;
+	cfg->initrd_data = st->initrd.buf;
+	cfg->initrd_data_size = st->initrd.len;
+	cfg->sandbox = &st->result;
+	cfg->sandbox_tty = req->tty;
+	return 0;
+}
+
+void sandbox_release(struct sandbox_state *st)
+{
+	cpio_free(&st->initrd);
+	free(st->root);
+	free(st->params);
+	free(st->modules_dir);
+	st->root = st->params = st->modules_dir = NULL;
+}
+
+int sandbox_exit_status(const struct sandbox_state *st, int vm_status)
+{
+	const struct sandbox_result *r = &st->result;
+	const char *why;
+
+	if (r->output_closed)
+		return 128 + SIGPIPE;
+	if (r->reported && r->init_error) {
+		pr_err("sandbox: the guest could not run the command: %s",
+		       r->message);
+		return SANDBOX_EXIT_SETUP;
+	}
+	if (r->reported)
+		return r->status;
+	if (vm_status > 128)
+		return vm_status;	/* lkvm itself got a signal */
+	why = vm_status == VM_EXIT_GUEST_CRASH ? "the guest crashed" :
+	      vm_status == VM_EXIT_ERROR ?
+			       "lkvm stopped it after the error above" :
+			       "it powered off or rebooted: a kernel panic (see the console above), or the command turned it off";
+	pr_err("sandbox: the guest ended without reporting the command's exit status: %s%s",
+	       why,
+	       st->modules_dir ? "" :
+				 " (no kernel modules were packed: if the kernel has virtio_mmio, virtio_console, 9pnet_virtio or 9p as modules, give --modules DIR)");
+	return SANDBOX_EXIT_NO_STATUS;
+}

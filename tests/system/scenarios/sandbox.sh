@@ -1,0 +1,347 @@
+# lkvm sandbox and lkvm setup: the Debian kernel boots the "default" root
+# (or -d DIR) over 9p with its modules found next to it (/guest/lib/
+# modules/<release>), runs a command of L1's busybox userland through
+# /host, and lkvm exits with the command's status.
+
+SBDIR=/tmp/sandbox
+mkdir -p $SBDIR
+# Test speed only: no crypto self-tests (lkvm adds "quiet panic=-1").
+SB_PARAMS="cryptomgr.notests"
+
+# sb TIMEOUT [lkvm sandbox args...]: stdout in $STDOUT, stderr in $OUT.
+sb() {
+	t=$1
+	shift
+	STDOUT=$OUT.stdout
+	timeout "$t" lkvm sandbox -k "$L2_KERNEL" -c 1 -m 256 -p "$SB_PARAMS" \
+		"$@" </dev/null >"$STDOUT" 2>>"$OUT"
+	RC=$?
+	sed 's/^/stdout: /' "$STDOUT" >>"$OUT"
+	return 0
+}
+
+expect_stdout() {
+	[ "$(cat "$STDOUT")" = "$1" ] ||
+		fail "stdout is '$(head -c 300 "$STDOUT")', expected '$1'"
+}
+
+t_exit_statuses() {
+	for want in 0 1 42; do
+		: >"$OUT"
+		sb 120 -- sh -c "exit $want"
+		expect_rc "$want" || return
+		expect_no_line "lkvm: error" || return
+	done
+	: >"$OUT"
+	sb 120 -- sh -c 'kill -9 $$'
+	expect_rc 137 || return
+	: >"$OUT"
+	sb 120 -- sh -c 'kill -TERM $$'
+	expect_rc 143
+}
+
+# stdout byte for byte (no CR added), stderr apart, both complete.
+t_output() {
+	sb 120 -- sh -c 'echo "to stdout"; echo "to stderr" >&2; printf "a\000b\r\nend"'
+	expect_rc 0 || return
+	printf 'to stdout\na\000b\r\nend' >$SBDIR/want
+	cmp -s "$STDOUT" $SBDIR/want ||
+		fail "stdout differs: $(od -c "$STDOUT" | head -n 3)" || return
+	expect_line "to stderr" || return
+	# 256 KiB of output, all of it, then the exit status.
+	: >"$OUT"
+	sb 180 -- sh -c 'head -c 262144 /dev/zero | tr "\000" x; exit 9'
+	expect_rc 9 || return
+	[ "$(wc -c <"$STDOUT")" = 262144 ] || fail "$(wc -c <"$STDOUT") of 262144 bytes arrived"
+}
+
+# Arguments reach the command exactly: spaces, quotes, empty ones, newlines.
+t_arguments() {
+	sb 120 -- printf '[%s]' "a b" "it's" '"quoted"' '' "two
+lines" '$HOME' '*'
+	expect_rc 0 || return
+	expect_stdout "[a b][it's][\"quoted\"][][two
+lines][\$HOME][*]"
+}
+
+t_stdin() {
+	STDOUT=$OUT.stdout
+	printf 'piped line\nsecond' | timeout 120 lkvm sandbox -k "$L2_KERNEL" \
+		-c 1 -m 256 -p "$SB_PARAMS" -- sh -c 'cat; echo "[eof]"' \
+		>"$STDOUT" 2>>"$OUT"
+	RC=$?
+	expect_rc 0 || return
+	expect_stdout "piped line
+second[eof]" || return
+	# Larger than the channel's buffers; /dev/null gives an end at once.
+	head -c 300000 /dev/urandom >$SBDIR/in
+	want=$(md5sum <$SBDIR/in | cut -d' ' -f1)
+	timeout 180 lkvm sandbox -k "$L2_KERNEL" -c 1 -m 256 -p "$SB_PARAMS" \
+		-- md5sum <$SBDIR/in >"$STDOUT" 2>>"$OUT"
+	RC=$?
+	expect_rc 0 || return
+	[ "$(cut -d' ' -f1 "$STDOUT")" = "$want" ] || fail "stdin arrived changed" || return
+	sb 120 -- sh -c 'cat; echo done'
+	expect_rc 0 || return
+	expect_stdout done
+}
+
+# The command starts in the host's current directory, seen through /host,
+# and what it writes there is on the host.
+t_cwd_and_host_files() {
+	mkdir -p $SBDIR/work
+	echo "on the host" >$SBDIR/work/file
+	rm -f $SBDIR/work/from-guest
+	back=$PWD
+	cd $SBDIR/work
+	sb 120 -- sh -c 'pwd; cat ./file; echo made >from-guest'
+	cd "$back"
+	expect_rc 0 || return
+	expect_stdout "/host$SBDIR/work
+on the host" || return
+	[ "$(cat $SBDIR/work/from-guest 2>/dev/null)" = made ] || fail "the guest's file is not on the host"
+}
+
+t_not_found() {
+	sb 120 -- /no/such/command
+	expect_rc 127 || return
+	expect_line "/no/such/command" || return
+	: >"$OUT"
+	echo "not a program" >$SBDIR/noexec
+	chmod 0644 $SBDIR/noexec
+	# Absolute paths are the guest's: the host's files are under /host.
+	sb 120 -- /host$SBDIR/noexec
+	expect_rc 126
+}
+
+# Only lkvm-init can report: output that looks like a status, and writes
+# to every port the command can see, change nothing.
+t_no_forged_status() {
+	sb 120 -- sh -c 'echo "exit 0"; echo "exit 0" >&2
+		for p in /dev/vport*; do echo "exit 0" >"$p" 2>/dev/null && echo "wrote $p"; done
+		exit 3'
+	expect_rc 3 || return
+	! grep -q "^wrote" "$STDOUT" || fail "the command could write to $(grep '^wrote' "$STDOUT")"
+}
+
+# What the command leaves running ends with it.
+t_leftovers_killed() {
+	start=$(cut -d' ' -f1 /proc/uptime)
+	sb 120 -- sh -c 'sleep 600 & sleep 600 & exit 5'
+	expect_rc 5 || return
+	[ "$(elapsed "$start" | cut -d. -f1)" -lt 100 ] || fail "lkvm waited for the background sleeps"
+}
+
+t_script() {
+	printf '#!/bin/sh\necho "script args: $#"\nexit 7\n' >$SBDIR/script.sh
+	: >"$OUT"
+	timeout 120 lkvm run -k "$L2_KERNEL" -c 1 -m 256 -p "$SB_PARAMS" \
+		--sandbox $SBDIR/script.sh </dev/null >"$OUT.stdout" 2>>"$OUT"
+	RC=$?
+	STDOUT=$OUT.stdout
+	expect_rc 7 || return
+	expect_stdout "script args: 0" || return
+	# No "#!": run by /bin/sh, as shells do.
+	printf 'echo plain; exit 8\n' >$SBDIR/plain.sh
+	sb 120 --sandbox $SBDIR/plain.sh
+	expect_rc 8 || return
+	expect_stdout plain
+}
+
+# A kernel panic: the guest reboots at once (panic=-1), nobody reports.
+t_kernel_panic() {
+	sb 180 -- sh -c 'echo c >/proc/sysrq-trigger; sleep 60'
+	expect_rc 255 || return
+	expect_line "lkvm: error: sandbox: the guest ended without reporting the command's exit status" || return
+	expect_line "Kernel panic"
+}
+
+# The init cannot mount the root (its "9p" module is another driver): it
+# says why on the status port, and lkvm exits 125 with that reason.
+t_init_error() {
+	rel=$(uname -r)
+	rm -rf $SBDIR/badmods
+	cp -a /guest/lib/modules/$rel $SBDIR/badmods
+	cp $SBDIR/badmods/kernel/drivers/char/hw_random/virtio-rng.ko \
+		$SBDIR/badmods/kernel/fs/9p/9p.ko
+	sb 180 --modules $SBDIR/badmods -- true
+	expect_rc 125 || return
+	expect_line "lkvm: error: sandbox: the guest could not run the command: cannot mount the root file system" || return
+	expect_line "no 9p in the kernel"
+}
+
+# No modules found for a kernel that needs them: no report, and a hint.
+t_missing_modules() {
+	mkdir -p $SBDIR/bare
+	cp "$L2_KERNEL" $SBDIR/bare/Image
+	STDOUT=$OUT.stdout
+	timeout 240 lkvm sandbox -k $SBDIR/bare/Image -c 1 -m 256 -p "$SB_PARAMS" \
+		-- true </dev/null >"$STDOUT" 2>>"$OUT"
+	RC=$?
+	rm -f $SBDIR/bare/Image
+	expect_rc 255 || return
+	expect_line "give --modules DIR" || return
+	expect_line "lkvm-init: the guest kernel has no virtio-mmio driver"
+}
+
+t_bad_input() {
+	sb 30 -k /no/such/kernel -- true
+	expect_rc 125 || return
+	grep -qx '  Fatal: Unable to open kernel /no/such/kernel' "$OUT" || fail "no Fatal line" || return
+	: >"$OUT"
+	sb 30
+	expect_rc 129 || return
+	expect_line "no command" || return
+	: >"$OUT"
+	sb 30 --no-such-option -- true
+	expect_rc 129 || return
+	: >"$OUT"
+	sb 30 -i "$L2_INITRD" -- true
+	expect_rc 125 && expect_error "--initrd" "its own initramfs" || return
+	: >"$OUT"
+	sb 30 --modules /no/such/dir -- true
+	expect_rc 125 && expect_error "--modules /no/such/dir" || return
+	: >"$OUT"
+	mkdir -p $SBDIR/wrongmods
+	printf 'kernel/fs/9p/9p.ko\n' >$SBDIR/wrongmods/modules.order
+	mkdir -p $SBDIR/wrongmods/kernel/fs/9p
+	head -c 100 /dev/zero >$SBDIR/wrongmods/kernel/fs/9p/9p.ko
+	sb 30 --modules $SBDIR/wrongmods -- true
+	expect_rc 125 && expect_error "$SBDIR/wrongmods" || return
+	: >"$OUT"
+	sb 30 --sandbox /no/such/script
+	expect_rc 125 && expect_error "--sandbox /no/such/script" || return
+	: >"$OUT"
+	sb 30 --sandbox $SBDIR/script.sh -- true
+	expect_rc 125 && expect_error "give one of the two" || return
+	: >"$OUT"
+	lkvm_run 30 run -k $BM/hello.flat --modules /tmp
+	expect_error "--modules" "only sandboxes"
+}
+
+t_setup() {
+	rm -rf "$HOME/.lkvm/mine"
+	lkvm_run 30 setup mine
+	expect_rc 0 || return
+	for d in dev proc sys tmp host root etc lkvm; do
+		[ -d "$HOME/.lkvm/mine/$d" ] || fail "no /$d in the new root" || return
+	done
+	[ "$(readlink "$HOME/.lkvm/mine/bin")" = /host/bin ] || fail "bin is not /host/bin" || return
+	[ -x "$HOME/.lkvm/mine/lkvm/init" ] || fail "no guest init in the root" || return
+	: >"$OUT"
+	lkvm_run 30 setup mine
+	expect_error "$HOME/.lkvm/mine" "already exists" || return
+	: >"$OUT"
+	lkvm_run 30 setup ../escape
+	expect_error "'../escape'" || return
+	: >"$OUT"
+	lkvm_run 30 setup
+	expect_rc 129 || return
+	: >"$OUT"
+	echo "in mine" >"$HOME/.lkvm/mine/marker"
+	sb 120 -d "$HOME/.lkvm/mine" -- sh -c 'cat /marker; ls /lkvm; hostname'
+	expect_rc 0 || return
+	expect_line "stdout: in mine" || return
+	expect_line "stdout: init"
+}
+
+# The root's own /lkvm/init, without lkvm sandbox: a shell on the console.
+t_setup_root_init() {
+	[ -d "$HOME/.lkvm/mine" ] || lkvm setup mine >/dev/null
+	fifo=$SBDIR/console-in
+	rm -f $fifo
+	mkfifo $fifo
+	timeout 120 lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 1 -m 256 \
+		-d "$HOME/.lkvm/mine" --9p /,hostfs \
+		-p "$L2_PARAMS lkvm.test=9p_switch_init" <$fifo >"$OUT" 2>&1 &
+	pid=$!
+	exec 7>$fifo
+	n=0
+	while ! grep -q "lkvm-init: no sandbox settings" "$OUT" && [ $n -lt 500 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	sleep 2
+	echo 'echo "interactive $((6 * 7)) in $(pwd) on $(hostname)"; ls /host/guest; exit 3' >&7
+	wait $pid
+	RC=$?
+	exec 7>&-
+	expect_rc 0 || return
+	expect_line "interactive 42 in /root on lkvm" || return
+	expect_line "Image" || return
+	expect_line "the shell exited with status 3"
+}
+
+# Without -k, the host's own kernel (/boot/vmlinuz-$(uname -r)) and its
+# modules in /lib/modules, as kvmtool.
+t_host_kernel() {
+	rel=$(uname -r)
+	mkdir -p /boot /lib/modules
+	ln -sf "$L2_KERNEL" /boot/vmlinuz-$rel
+	ln -sfn /guest/lib/modules/$rel /lib/modules/$rel
+	STDOUT=$OUT.stdout
+	timeout 120 lkvm sandbox -c 1 -m 256 -p "$SB_PARAMS" -- sh -c 'uname -r; exit 6' \
+		</dev/null >"$STDOUT" 2>>"$OUT"
+	RC=$?
+	rm -f /boot/vmlinuz-$rel /lib/modules/$rel
+	expect_rc 6 || return
+	expect_stdout "$rel"
+}
+
+# The command on the console, when lkvm runs on a terminal: a tty, input.
+t_tty() {
+	ptyrun "tty-ready" "$(printf 'typed\r')" -- lkvm sandbox -k "$L2_KERNEL" \
+		-c 1 -m 256 -p "$SB_PARAMS" -- \
+		sh -c 'echo tty-ready; read x; echo "got=$x"; tty; exit 4' >"$OUT" 2>&1
+	expect_line "status=4" || return
+	expect_line "got=typed" || return
+	expect_line "/dev/console" || return
+	expect_line "restored=1" || return
+	# The console is the command's controlling terminal: Ctrl-C is SIGINT.
+	: >"$OUT"
+	ptyrun "sleeping" "$(printf '\003')" -- lkvm sandbox -k "$L2_KERNEL" \
+		-c 1 -m 256 -p "$SB_PARAMS" -- sh -c 'echo sleeping; sleep 100' \
+		>"$OUT" 2>&1
+	expect_line "status=130"
+}
+
+# lkvm stopped by a signal: 128 + N, as for lkvm run.
+t_sigterm() {
+	timeout 120 lkvm sandbox -k "$L2_KERNEL" -c 1 -m 256 -p "$SB_PARAMS" \
+		-- sleep 600 </dev/null >"$OUT.stdout" 2>>"$OUT" &
+	pid=$!
+	sleep 25
+	kill -TERM $pid
+	wait $pid
+	RC=$?
+	expect_rc 143
+}
+
+# Its reader gone, lkvm ends like a process writing to a closed pipe.
+t_sigpipe() {
+	(timeout 120 lkvm sandbox -k "$L2_KERNEL" -c 1 -m 256 -p "$SB_PARAMS" \
+		-- sh -c 'while :; do echo y; done' </dev/null 2>>"$OUT"
+	 echo $? >$SBDIR/pipe-rc) | head -n 1 >/dev/null
+	RC=$(cat $SBDIR/pipe-rc)
+	expect_rc 141
+}
+
+run_test exit-statuses t_exit_statuses
+run_test output t_output
+run_test arguments t_arguments
+run_test stdin t_stdin
+run_test cwd-and-host-files t_cwd_and_host_files
+run_test not-found t_not_found
+run_test no-forged-status t_no_forged_status
+run_test leftovers-killed t_leftovers_killed
+run_test script t_script
+run_test kernel-panic t_kernel_panic
+run_test init-error t_init_error
+run_test missing-modules t_missing_modules
+run_test bad-input t_bad_input
+run_test setup t_setup
+run_test setup-root-init t_setup_root_init
+run_test host-kernel t_host_kernel
+run_test tty t_tty
+run_test sigterm t_sigterm
+run_test sigpipe t_sigpipe

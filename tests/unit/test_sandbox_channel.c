@@ -1,0 +1,445 @@
+/*
+ * The sandbox channel against a fake Linux virtio_console driver: the
+ * MULTIPORT control protocol, named ports, stdout/stderr/stdin and the
+ * status line. The fake driver kicks a queue only when EVENT_IDX says it
+ * must, as Linux does, so a device that forgets to ask for notifications
+ * stalls here as it would in a guest.
+ */
+#include "harness.h"
+
+#include <lkvm/sandbox.h>
+#include <lkvm/virtio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RAM_BASE 0x80000000ULL
+#define RAM_SIZE (1ULL << 20)
+#define NQ 10
+#define QNUM 16
+#define QSPAN 0x10000ULL	/* per queue: rings, then buffers */
+#define BUF_SIZE 512U
+
+enum { DEVICE_READY = 0, DEVICE_ADD = 1, PORT_READY = 3, PORT_OPEN = 6,
+       PORT_NAME = 7 };
+
+static uint8_t *ram;
+static struct guest_mem mem;
+static struct virtio_dev *vd;
+static struct sandbox_result result;
+static int out_pipe[2], err_pipe[2], in_pipe[2];
+/* The device said stdin has ended (PORT_OPEN 0 for the stdin port). */
+static bool stdin_closed;
+
+/* The driver's view of one queue. */
+struct fq {
+	uint64_t desc, avail, used, bufs;
+	uint16_t avail_idx, used_seen, next;
+};
+static struct fq fq[NQ];
+
+static void *host(uint64_t gpa)
+{
+	return ram + (gpa - RAM_BASE);
+}
+
+static uint16_t rd16(uint64_t gpa)
+{
+	uint16_t v;
+
+	memcpy(&v, host(gpa), 2);
+	return v;
+}
+
+static void wr16(uint64_t gpa, uint16_t v)
+{
+	memcpy(host(gpa), &v, 2);
+}
+
+static void reg_write(uint64_t off, uint32_t v)
+{
+	virtio_mmio_access(vd, off, (uint8_t *)&v, 4, true);
+}
+
+static uint32_t reg_read(uint64_t off)
+{
+	uint32_t v = 0;
+
+	virtio_mmio_access(vd, off, (uint8_t *)&v, 4, false);
+	return v;
+}
+
+/* Kicks queue @q, as the I/O thread would on the eventfd. */
+static void notify(unsigned int q)
+{
+	pthread_mutex_lock(&vd->queue_lock);
+	vd->vops->queue_notify(vd, q);
+	pthread_mutex_unlock(&vd->queue_lock);
+}
+
+/*
+ * Adds one buffer of @len bytes (@data copied in when not NULL) and kicks
+ * if vring_need_event() says the device asked for it.
+ */
+static uint64_t fq_add(unsigned int q, const void *data, uint32_t len,
+		       bool writable)
+{
+	struct fq *f = &fq[q];
+	uint16_t slot = f->next++ % QNUM, old = f->avail_idx;
+	uint64_t buf = f->bufs + (uint64_t)slot * BUF_SIZE;
+	struct virtq_desc d = { buf, len, writable ? VIRTQ_DESC_F_WRITE : 0, 0 };
+	uint16_t event;
+
+	if (data)
+		memcpy(host(buf), data, len);
+	memcpy(host(f->desc + 16ULL * slot), &d, sizeof(d));
+	wr16(f->avail + 4 + 2ULL * (f->avail_idx % QNUM), slot);
+	f->avail_idx++;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wr16(f->avail + 2, f->avail_idx);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* avail_event, after the used ring. */
+	event = rd16(f->used + 4 + 8ULL * QNUM);
+	if ((uint16_t)(f->avail_idx - event - 1) < (uint16_t)(f->avail_idx - old))
+		notify(q);
+	return buf;
+}
+
+/* The next used buffer of @q: its address, and @len; 0 when none. */
+static uint64_t fq_used(unsigned int q, uint32_t *len)
+{
+	struct fq *f = &fq[q];
+	uint32_t id;
+
+	if (rd16(f->used + 2) == f->used_seen)
+		return 0;
+	memcpy(&id, host(f->used + 4 + 8ULL * (f->used_seen % QNUM)), 4);
+	memcpy(len, host(f->used + 8 + 8ULL * (f->used_seen % QNUM)), 4);
+	f->used_seen++;
+	/* used_event: interrupt for the next one. */
+	wr16(f->avail + 4 + 2ULL * QNUM, f->used_seen);
+	return f->bufs + (uint64_t)(id % QNUM) * BUF_SIZE;
+}
+
+static void send_ctrl(uint32_t id, uint16_t event, uint16_t value)
+{
+	uint8_t m[8];
+
+	memcpy(m, &id, 4);
+	memcpy(m + 4, &event, 2);
+	memcpy(m + 6, &value, 2);
+	fq_add(3, m, sizeof(m), false);
+}
+
+/* One control message from the device; false when there is none. */
+static bool recv_ctrl(uint32_t *id, uint16_t *event, uint16_t *value,
+		      char *name)
+{
+	uint32_t len;
+	uint64_t buf = fq_used(2, &len);
+
+	if (!buf)
+		return false;
+	CHECK(len >= 8 && len < BUF_SIZE);
+	memcpy(id, host(buf), 4);
+	memcpy(event, host(buf + 4), 2);
+	memcpy(value, host(buf + 6), 2);
+	memcpy(name, host(buf + 8), len - 8);
+	name[len - 8] = '\0';
+	/* Linux gives every control buffer back once handled. */
+	fq_add(2, NULL, BUF_SIZE, true);
+	return true;
+}
+
+static unsigned int rx_q(unsigned int port)
+{
+	return port ? 2 + 2 * port : 0;
+}
+
+static unsigned int tx_q(unsigned int port)
+{
+	return port ? 3 + 2 * port : 1;
+}
+
+static void start(bool with_stdin)
+{
+	uint64_t f = BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(1) |
+		     BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
+
+	memset(&result, 0, sizeof(result));
+	memset(fq, 0, sizeof(fq));
+	ram = calloc(1, RAM_SIZE);
+	guest_mem_wrap(&mem, RAM_BASE, ram, RAM_SIZE);
+	CHECK_EQ(pipe(out_pipe), 0);
+	CHECK_EQ(pipe(err_pipe), 0);
+	CHECK_EQ(pipe(in_pipe), 0);
+	fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+	CHECK_EQ(sandbox_channel_setup(&vd, &mem, &result,
+				       with_stdin ? in_pipe[0] : -1,
+				       out_pipe[1], err_pipe[1]),
+		 0);
+	CHECK_EQ(reg_read(VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_CONSOLE);
+	CHECK_EQ(reg_read(VIRTIO_MMIO_CONFIG + 4), SANDBOX_NR_PORTS);
+	reg_write(VIRTIO_MMIO_STATUS, 3);
+	reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	reg_write(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)f);
+	reg_write(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
+	reg_write(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)(f >> 32));
+	reg_write(VIRTIO_MMIO_STATUS, 0x0b);
+	CHECK(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
+	for (unsigned int q = 0; q < NQ; q++) {
+		uint64_t base = RAM_BASE + q * QSPAN;
+
+		fq[q] = (struct fq){ base, base + 0x1000, base + 0x2000,
+				     base + 0x4000, 0, 0, 0 };
+		reg_write(VIRTIO_MMIO_QUEUE_SEL, q);
+		CHECK_EQ(reg_read(VIRTIO_MMIO_QUEUE_NUM_MAX), VIRTQ_MAX_SIZE);
+		reg_write(VIRTIO_MMIO_QUEUE_NUM, QNUM);
+		reg_write(VIRTIO_MMIO_QUEUE_DESC_LOW, (uint32_t)fq[q].desc);
+		reg_write(VIRTIO_MMIO_QUEUE_DESC_HIGH, (uint32_t)(fq[q].desc >> 32));
+		reg_write(VIRTIO_MMIO_QUEUE_DRIVER_LOW, (uint32_t)fq[q].avail);
+		reg_write(VIRTIO_MMIO_QUEUE_DRIVER_HIGH, (uint32_t)(fq[q].avail >> 32));
+		reg_write(VIRTIO_MMIO_QUEUE_DEVICE_LOW, (uint32_t)fq[q].used);
+		reg_write(VIRTIO_MMIO_QUEUE_DEVICE_HIGH, (uint32_t)(fq[q].used >> 32));
+		reg_write(VIRTIO_MMIO_QUEUE_READY, 1);
+	}
+	reg_write(VIRTIO_MMIO_STATUS, 0x0f);
+	CHECK(!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+	if (with_stdin)
+		CHECK_EQ(vd->vops->start(vd), 0);
+}
+
+static void stop(void)
+{
+	if (vd->vops->stop)
+		vd->vops->stop(vd);
+	virtio_dev_teardown(vd);
+	vd->vops->destroy(vd);
+	for (int i = 0; i < 2; i++) {
+		close(out_pipe[i]);
+		close(err_pipe[i]);
+		close(in_pipe[i]);
+	}
+	free(ram);
+}
+
+/* What Linux's driver does at probe and per port, up to open ports. */
+static void bring_up(void)
+{
+	bool added[SANDBOX_NR_PORTS] = { false }, named[SANDBOX_NR_PORTS] = { false },
+	     opened[SANDBOX_NR_PORTS] = { false };
+	uint16_t event, value;
+	char name[BUF_SIZE];
+	uint32_t id;
+
+	for (unsigned int i = 0; i < 8; i++)
+		fq_add(2, NULL, BUF_SIZE, true);
+	send_ctrl(0xffffffff, DEVICE_READY, 1);
+	for (unsigned int n = 0; n < 64; n++) {
+		if (!recv_ctrl(&id, &event, &value, name))
+			break;
+		CHECK(id < SANDBOX_NR_PORTS);
+		if (id >= SANDBOX_NR_PORTS)
+			break;
+		if (event == DEVICE_ADD) {
+			added[id] = true;
+			/* add_port(): receive buffers, then PORT_READY. */
+			for (unsigned int i = 0; i < 4; i++)
+				fq_add(rx_q(id), NULL, BUF_SIZE, true);
+			send_ctrl(id, PORT_READY, 1);
+		} else if (event == PORT_NAME) {
+			CHECK_STR(name, sandbox_port_names[id]);
+			named[id] = true;
+		} else if (event == PORT_OPEN && !opened[id]) {
+			/* The host side is open: the guest opens its side. */
+			opened[id] = value;
+			send_ctrl(id, PORT_OPEN, 1);
+		} else if (event == PORT_OPEN) {
+			/* Only stdin closes, at its end. */
+			CHECK_EQ(id, SANDBOX_PORT_STDIN);
+			stdin_closed = !value;
+		}
+	}
+	for (unsigned int p = 0; p < SANDBOX_NR_PORTS; p++) {
+		CHECK(added[p]);
+		CHECK(named[p]);
+		if (p != SANDBOX_PORT_STDIN)
+			CHECK(opened[p]);
+	}
+}
+
+static void send_bytes(unsigned int port, const void *data, size_t len)
+{
+	fq_add(tx_q(port), data, (uint32_t)len, false);
+	CHECK(!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+}
+
+static void send_on(unsigned int port, const char *text)
+{
+	fq_add(tx_q(port), text, (uint32_t)strlen(text), false);
+	CHECK(!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+}
+
+static size_t read_pipe(int fd, char *buf, size_t len)
+{
+	ssize_t n = read(fd, buf, len - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void test_bring_up_and_output(void)
+{
+	char buf[256];
+
+	start(false);
+	bring_up();
+	send_on(SANDBOX_PORT_STDOUT, "to stdout\n");
+	send_bytes(SANDBOX_PORT_STDOUT, "bin\0ary\r\n", 9);
+	send_on(SANDBOX_PORT_STDERR, "to stderr\n");
+	/* Byte for byte: the NUL and the CR arrive as sent. */
+	CHECK_EQ(read_pipe(out_pipe[0], buf, sizeof(buf)), 19);
+	CHECK(!memcmp(buf, "to stdout\nbin\0ary\r\n", 19));
+	CHECK_EQ(read_pipe(err_pipe[0], buf, sizeof(buf)), 10);
+	CHECK_STR(buf, "to stderr\n");
+	CHECK(!result.reported);
+	stop();
+}
+
+/* The output queued before the status is out before lkvm acts on it. */
+static void test_status_after_output(void)
+{
+	char buf[256];
+	uint64_t b = fq[tx_q(SANDBOX_PORT_STDOUT)].bufs;
+
+	start(false);
+	bring_up();
+	/* Output made available without a kick, as a racing guest might. */
+	memcpy(host(b), "last words", 10);
+	{
+		struct fq *f = &fq[tx_q(SANDBOX_PORT_STDOUT)];
+		struct virtq_desc d = { b, 10, 0, 0 };
+
+		memcpy(host(f->desc), &d, sizeof(d));
+		wr16(f->avail + 4, 0);
+		f->avail_idx = 1;
+		f->next = 1;
+		wr16(f->avail + 2, 1);
+	}
+	send_on(SANDBOX_PORT_STATUS, "exi");
+	CHECK(!result.reported);
+	send_on(SANDBOX_PORT_STATUS, "t 42\nexit 0\n");
+	CHECK(result.reported);
+	CHECK_EQ(result.status, 42);
+	CHECK_EQ(read_pipe(out_pipe[0], buf, sizeof(buf)), 10);
+	CHECK_STR(buf, "last words");
+	stop();
+}
+
+static void test_bad_status_lines(void)
+{
+	char line[SANDBOX_STATUS_LINE_MAX + 10];
+
+	start(false);
+	bring_up();
+	/* A malformed first line: nothing after it counts. */
+	send_on(SANDBOX_PORT_STATUS, "exit 4x\n");
+	send_on(SANDBOX_PORT_STATUS, "exit 0\n");
+	CHECK(!result.reported);
+	stop();
+
+	start(false);
+	bring_up();
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	send_on(SANDBOX_PORT_STATUS, line);
+	send_on(SANDBOX_PORT_STATUS, "\nexit 0\n");
+	CHECK(!result.reported);
+	stop();
+
+	start(false);
+	bring_up();
+	send_on(SANDBOX_PORT_STATUS, "error cannot mount /\n");
+	CHECK(result.reported && result.init_error);
+	CHECK_STR(result.message, "cannot mount /");
+	stop();
+}
+
+/* stdin: delivered once the guest opened the port, then its end. */
+static void test_stdin(void)
+{
+	struct timespec ms = { 0, 1000000 };
+	char got[64] = { 0 }, name[BUF_SIZE];
+	size_t have = 0;
+	uint16_t event, value;
+	uint32_t id, len;
+
+	start(true);
+	stdin_closed = false;
+	CHECK_EQ(write(in_pipe[1], "typed input", 11), 11);
+	close(in_pipe[1]);
+	in_pipe[1] = open("/dev/null", O_WRONLY);
+	bring_up();
+	for (unsigned int i = 0; i < 3000 && (!stdin_closed || have < 11); i++) {
+		uint64_t b;
+
+		pthread_mutex_lock(&vd->queue_lock);
+		vd->vops->wake(vd);
+		pthread_mutex_unlock(&vd->queue_lock);
+		while ((b = fq_used(rx_q(SANDBOX_PORT_STDIN), &len))) {
+			CHECK(have + len < sizeof(got));
+			if (have + len < sizeof(got))
+				memcpy(got + have, host(b), len);
+			have += len;
+			fq_add(rx_q(SANDBOX_PORT_STDIN), NULL, BUF_SIZE, true);
+		}
+		while (recv_ctrl(&id, &event, &value, name))
+			if (id == SANDBOX_PORT_STDIN && event == PORT_OPEN)
+				stdin_closed = !value;
+		nanosleep(&ms, NULL);
+	}
+	CHECK(stdin_closed);
+	CHECK_EQ(have, 11);
+	CHECK_STR(got, "typed input");
+	stop();
+}
+
+/* A guest that breaks the rules breaks only the channel. */
+static void test_hostile_driver(void)
+{
+	start(false);
+	/* Port ids past the four, unknown events: ignored. */
+	for (unsigned int i = 0; i < 8; i++)
+		fq_add(2, NULL, BUF_SIZE, true);
+	send_ctrl(77, PORT_READY, 1);
+	send_ctrl(1, 99, 1);
+	send_ctrl(0xffffffff, PORT_OPEN, 1);
+	CHECK(!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+	/* A control message shorter than its header: dropped. */
+	fq_add(3, "abc", 3, false);
+	CHECK(!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+	stop();
+
+	/* Control buffers too small for a message: the device resets. */
+	start(false);
+	for (unsigned int i = 0; i < 4; i++)
+		fq_add(2, NULL, 4, true);
+	send_ctrl(0xffffffff, DEVICE_READY, 1);
+	CHECK(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	stop();
+}
+
+static const struct unit_test tests[] = {
+	{ "channel_bring_up_and_output", test_bring_up_and_output },
+	{ "channel_status_after_output", test_status_after_output },
+	{ "channel_bad_status_lines", test_bad_status_lines },
+	{ "channel_stdin", test_stdin },
+	{ "channel_hostile_driver", test_hostile_driver },
+};
+
+UNIT_MAIN(tests)
