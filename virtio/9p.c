@@ -10,11 +10,13 @@
 
 #include <lkvm/devices.h>
 #include <lkvm/p9.h>
+#include <lkvm/seccomp.h>
 #include <lkvm/vm.h>
 
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,25 @@ static void p9_destroy(struct virtio_dev *vd)
 	free(p);
 }
 
+/*
+ * Beyond the I/O threads' allowlist: what serving a file system takes,
+ * every call relative to a descriptor beneath the share (p9_fs.c).
+ * renameat is listed for architectures that have it; arm64 has only
+ * renameat2.
+ */
+static const int p9_syscalls[] = {
+	SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(fstatfs),
+	SCMP_SYS(mkdirat), SCMP_SYS(symlinkat), SCMP_SYS(readlinkat),
+	SCMP_SYS(linkat), SCMP_SYS(unlinkat), SCMP_SYS(renameat),
+	SCMP_SYS(renameat2), SCMP_SYS(fchmod), SCMP_SYS(fchmodat),
+	SCMP_SYS(fchownat), SCMP_SYS(ftruncate), SCMP_SYS(utimensat),
+	SCMP_SYS(getdents64), SCMP_SYS(fcntl),
+};
+static const struct seccomp_extra p9_seccomp = {
+	.syscalls = p9_syscalls,
+	.nr_syscalls = ARRAY_SIZE(p9_syscalls),
+};
+
 static const struct virtio_dev_ops p9_ops = {
 	.device_id = VIRTIO_ID_9P,
 	.nr_queues = 1,
@@ -124,6 +145,7 @@ static const struct virtio_dev_ops p9_ops = {
 	.config_read = p9_config_read,
 	.queue_notify = p9_queue_notify,
 	.destroy = p9_destroy,
+	.seccomp = &p9_seccomp,
 };
 
 /*

@@ -17,6 +17,7 @@
 #include <lkvm/console.h>
 #include <lkvm/devices.h>
 #include <lkvm/sandbox.h>
+#include <lkvm/seccomp.h>
 #include <lkvm/vm.h>
 
 #include <endian.h>
@@ -477,6 +478,12 @@ static void *stdin_thread(void *arg)
 {
 	struct chan *c = arg;
 	uint8_t tmp[4096];
+
+	pthread_setname_np(pthread_self(), "lkvm-sbx-stdin");
+	if (seccomp_enter(c->vd.dev.vm, SECCOMP_IO, "lkvm-sbx-stdin", NULL)) {
+		vm_request_stop(c->vd.dev.vm, VM_EXIT_ERROR);
+		return NULL;
+	}
 
 	for (;;) {
 		struct pollfd pfd[2] = { { c->in_fd, POLLIN, 0 },

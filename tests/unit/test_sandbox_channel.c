@@ -9,6 +9,7 @@
 
 #include <lkvm/sandbox.h>
 #include <lkvm/virtio.h>
+#include <lkvm/vm.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +32,9 @@ static uint8_t *ram;
 static struct guest_mem mem;
 static struct virtio_dev *vd;
 static struct sandbox_result result;
+/* The stdin reader looks at the VM's configuration: seccomp stays off. */
+static struct vm_config cfg;
+static struct vm vm = { .cfg = &cfg };
 static int out_pipe[2], err_pipe[2], in_pipe[2];
 /* The device said stdin has ended (PORT_OPEN 0 for the stdin port). */
 static bool stdin_closed;
@@ -183,6 +187,7 @@ static void start(bool with_stdin)
 				       with_stdin ? in_pipe[0] : -1,
 				       out_pipe[1], err_pipe[1]),
 		 0);
+	vd->dev.vm = &vm;
 	CHECK_EQ(reg_read(VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_CONSOLE);
 	CHECK_EQ(reg_read(VIRTIO_MMIO_CONFIG + 4), SANDBOX_NR_PORTS);
 	reg_write(VIRTIO_MMIO_STATUS, 3);
