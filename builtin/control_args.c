@@ -58,17 +58,6 @@ int control_opt_sysrq(void *ctx, const char *arg)
 	return 0;
 }
 
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return false;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return true;
-	}
-	return false;
-}
-
 int control_args_parse(const struct opt *table, const char *usage_line,
 		       int argc, char **argv, struct control_args *a,
 		       bool need_target)
@@ -79,7 +68,7 @@ int control_args_parse(const struct opt *table, const char *usage_line,
 	const char *why = NULL;
 
 	memset(a, 0, sizeof(*a));
-	if (wants_help(argc, argv)) {
+	if (builtin_wants_help(argc, argv)) {
 		opt_usage(stdout, usage_line, tables);
 		return 0;
 	}

@@ -10,6 +10,17 @@ void help_usage(void)
 	       " Without COMMAND, lists the commands; with it, shows its options.\n\n");
 }
 
+bool builtin_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
 static void list_commands(void)
 {
 	printf("\n usage: lkvm [--version] [--help] COMMAND [ARGS]\n\n");

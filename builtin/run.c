@@ -29,17 +29,6 @@ void run_usage(void)
 	print_usage(stdout);
 }
 
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return false;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return true;
-	}
-	return false;
-}
-
 /* Opening the kernel first gives kvm-unit-tests its exact message. */
 bool builtin_kernel_readable(const char *path)
 {
@@ -70,7 +59,7 @@ int cmd_run(int argc, char **argv)
 	struct vm *vm = NULL;
 	int ret, status, dtb_fd = -1;
 
-	if (wants_help(argc, argv)) {
+	if (builtin_wants_help(argc, argv)) {
 		run_usage();
 		return 0;
 	}

@@ -112,17 +112,6 @@ int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
 	return status;
 }
 
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return false;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return true;
-	}
-	return false;
-}
-
 int cmd_sandbox(int argc, char **argv)
 {
 	struct sandbox_request req = { 0 };
@@ -130,7 +119,7 @@ int cmd_sandbox(int argc, char **argv)
 	struct opt_args args;
 	int ret;
 
-	if (wants_help(argc, argv)) {
+	if (builtin_wants_help(argc, argv)) {
 		sandbox_usage();
 		return 0;
 	}

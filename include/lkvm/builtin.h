@@ -41,6 +41,9 @@ void sve_usage(void);
 void sandbox_usage(void);
 void setup_usage(void);
 
+/* -h or --help among the arguments before any "--". */
+bool builtin_wants_help(int argc, char **argv);
+
 /* Prints kvm-unit-tests' "  Fatal: Unable to open kernel" when not. */
 bool builtin_kernel_readable(const char *path);
 
