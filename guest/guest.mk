@@ -8,12 +8,12 @@ GUEST_CFLAGS := -O2 -ffreestanding -fno-builtin -nostdlib -mgeneral-regs-only \
 		-Wall -Wextra -Werror -Iguest/baremetal
 GUEST_BM := $(BUILD)/guest
 GUEST_PROGS := $(patsubst guest/baremetal/prog_%.c,%,$(wildcard guest/baremetal/prog_*.c))
-GUEST_LIB_OBJS := $(GUEST_BM)/lib.o
+GUEST_LIB_OBJS := $(GUEST_BM)/lib.o $(GUEST_BM)/vdrv.o
 GUEST_OUT := $(foreach p,$(GUEST_PROGS),$(GUEST_BM)/$(p).flat $(GUEST_BM)/$(p).img)
 
 guest: $(GUEST_OUT)
 
-$(GUEST_BM)/%.o: guest/baremetal/%.c guest/baremetal/baremetal.h
+$(GUEST_BM)/%.o: guest/baremetal/%.c guest/baremetal/baremetal.h guest/baremetal/vdrv.h
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<

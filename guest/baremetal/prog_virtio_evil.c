@@ -7,180 +7,11 @@
  * requests still work. Prints "evil: FAIL ..." for anything unexpected,
  * "evil: done" at the end, and powers off.
  */
-#include "baremetal.h"
+#include "vdrv.h"
 
 #define BLK_BASE 0x03000000UL
 #define RNG_BASE 0x03000200UL
-
-#define REG_MAGIC 0x000
-#define REG_DEVICE_ID 0x008
-#define REG_DEV_FEAT_SEL 0x014
-#define REG_DRV_FEAT 0x020
-#define REG_DRV_FEAT_SEL 0x024
-#define REG_QUEUE_SEL 0x030
-#define REG_QUEUE_NUM_MAX 0x034
-#define REG_QUEUE_NUM 0x038
-#define REG_QUEUE_READY 0x044
-#define REG_QUEUE_NOTIFY 0x050
-#define REG_INT_STATUS 0x060
-#define REG_INT_ACK 0x064
-#define REG_STATUS 0x070
-#define REG_DESC_LO 0x080
-#define REG_DESC_HI 0x084
-#define REG_AVAIL_LO 0x090
-#define REG_AVAIL_HI 0x094
-#define REG_USED_LO 0x0a0
-#define REG_USED_HI 0x0a4
-#define REG_CONFIG 0x100
-
-#define S_ACK 1
-#define S_DRIVER 2
-#define S_DRIVER_OK 4
-#define S_FEATURES_OK 8
-#define S_NEEDS_RESET 64
-
-#define F_NEXT 1
-#define F_WRITE 2
-#define F_INDIRECT 4
-
-/* 8 MiB into RAM: far from the payload, inside the smallest --mem. */
-#define AREA 0x80800000UL
-#define DESC (AREA)
-#define AVAIL (AREA + 0x1000)
-#define USED (AREA + 0x2000)
-#define IND (AREA + 0x3000)
-#define BUF (AREA + 0x4000)
-#define QNUM 8
 #define RAM_END (0x80000000UL + (128UL << 20))
-
-static int failures;
-
-static void w32(u64 base, u64 off, u32 v)
-{
-	mmio_write32(base + off, v);
-}
-
-static u32 r32(u64 base, u64 off)
-{
-	return mmio_read32(base + off);
-}
-
-static void w64(u64 addr, u64 v)
-{
-	*(volatile u64 *)addr = v;
-}
-
-static void w16(u64 addr, unsigned short v)
-{
-	*(volatile unsigned short *)addr = v;
-}
-
-static unsigned short r16(u64 addr)
-{
-	return *(volatile unsigned short *)addr;
-}
-
-static void barrier(void)
-{
-	__asm__ volatile("dsb sy" ::: "memory");
-}
-
-static void fail(const char *what)
-{
-	failures++;
-	puts("evil: FAIL ");
-	puts(what);
-	putc('\n');
-}
-
-static void clear(u64 addr, u64 len)
-{
-	for (u64 i = 0; i < len; i += 8)
-		w64(addr + i, 0);
-}
-
-static void put_desc(u64 table, u32 i, u64 addr, u32 len, u32 flags, u32 next)
-{
-	w64(table + 16 * i, addr);
-	w64(table + 16 * i + 8, len | ((u64)flags << 32) | ((u64)next << 48));
-}
-
-/* Publishes head @head as avail entry 0 with avail->idx = @idx. */
-static void offer(u32 head, unsigned short idx)
-{
-	w16(AVAIL + 4, (unsigned short)head);
-	barrier();
-	w16(AVAIL + 2, idx);
-	barrier();
-}
-
-static int negotiate(u64 base, u32 high_features)
-{
-	w32(base, REG_STATUS, 0);
-	w32(base, REG_STATUS, S_ACK);
-	w32(base, REG_STATUS, S_ACK | S_DRIVER);
-	w32(base, REG_DRV_FEAT_SEL, 0);
-	w32(base, REG_DRV_FEAT, (1U << 28) | (1U << 29));	/* indirect, event idx */
-	w32(base, REG_DRV_FEAT_SEL, 1);
-	w32(base, REG_DRV_FEAT, high_features);
-	w32(base, REG_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
-	return (r32(base, REG_STATUS) & S_FEATURES_OK) != 0;
-}
-
-/* A fresh, well-formed queue 0 of QNUM entries, device live. */
-static void setup(u64 base)
-{
-	clear(AREA, 0x5000);
-	if (!negotiate(base, 1))	/* VERSION_1 */
-		fail("FEATURES_OK refused for a valid feature set");
-	w32(base, REG_QUEUE_SEL, 0);
-	w32(base, REG_QUEUE_NUM, QNUM);
-	w32(base, REG_DESC_LO, (u32)DESC);
-	w32(base, REG_DESC_HI, 0);
-	w32(base, REG_AVAIL_LO, (u32)AVAIL);
-	w32(base, REG_AVAIL_HI, 0);
-	w32(base, REG_USED_LO, (u32)USED);
-	w32(base, REG_USED_HI, 0);
-	w32(base, REG_QUEUE_READY, 1);
-	w32(base, REG_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-}
-
-static void kick(u64 base)
-{
-	barrier();
-	w32(base, REG_QUEUE_NOTIFY, 0);
-}
-
-/* Each status read is an exit to lkvm: a few seconds at most. */
-static int wait_needs_reset(u64 base)
-{
-	for (int i = 0; i < 20000; i++)
-		if (r32(base, REG_STATUS) & S_NEEDS_RESET)
-			return 1;
-	return 0;
-}
-
-static int wait_used(u64 base, unsigned short idx)
-{
-	for (int i = 0; i < 20000; i++) {
-		if (r16(USED + 2) == idx)
-			return 1;
-		w32(base, REG_INT_ACK, r32(base, REG_INT_STATUS));
-	}
-	return 0;
-}
-
-static void expect_broken(u64 base, const char *what)
-{
-	puts("evil: ");
-	puts(what);
-	if (wait_needs_reset(base)) {
-		puts(": device needs reset\n");
-	} else {
-		putc('\n');
-		fail(what);
-	}
-}
 
 /* Register-level abuse that must simply be ignored. */
 static void abuse_registers(u64 base)
@@ -209,6 +40,23 @@ static void abuse_registers(u64 base)
 		fail("a byte write set DRIVER_OK");
 	if (r32(base, REG_MAGIC) != 0x74726976)
 		fail("MagicValue");
+}
+
+/* A queue of @num entries, rings well placed, must break the device. */
+static void bad_queue_size(u64 base, u32 num, const char *what)
+{
+	clear(AREA, AREA_SIZE);
+	negotiate(base, 1);
+	w32(base, REG_QUEUE_SEL, 0);
+	w32(base, REG_QUEUE_NUM, num);
+	w32(base, REG_DESC_LO, (u32)DESC);
+	w32(base, REG_DESC_HI, 0);
+	w32(base, REG_AVAIL_LO, (u32)AVAIL);
+	w32(base, REG_AVAIL_HI, 0);
+	w32(base, REG_USED_LO, (u32)USED);
+	w32(base, REG_USED_HI, 0);
+	w32(base, REG_QUEUE_READY, 1);
+	expect_broken(base, what);
 }
 
 static void ring_attacks(u64 base)
@@ -277,7 +125,7 @@ static void ring_attacks(u64 base)
 	expect_broken(base, "available index far ahead");
 
 	/* A queue placed outside RAM breaks the device when enabled. */
-	clear(AREA, 0x5000);
+	clear(AREA, AREA_SIZE);
 	negotiate(base, 1);
 	w32(base, REG_QUEUE_SEL, 0);
 	w32(base, REG_QUEUE_NUM, QNUM);
@@ -286,12 +134,10 @@ static void ring_attacks(u64 base)
 	w32(base, REG_QUEUE_READY, 1);
 	expect_broken(base, "ring outside RAM");
 
-	clear(AREA, 0x5000);
-	negotiate(base, 1);
-	w32(base, REG_QUEUE_SEL, 0);
-	w32(base, REG_QUEUE_NUM, 3);
-	w32(base, REG_QUEUE_READY, 1);
-	expect_broken(base, "queue size not a power of two");
+	bad_queue_size(base, 3, "queue size not a power of two");
+	bad_queue_size(base, 0, "queue size zero");
+	bad_queue_size(base, 0x10000, "queue size above QueueNumMax");
+	bad_queue_size(base, 0xffffffffU, "queue size 2^32 - 1");
 }
 
 static void good_rng_request(void)
@@ -353,6 +199,7 @@ static void blk_attacks(void)
 void payload_main(u64 dtb)
 {
 	(void)dtb;
+	vdrv_prefix = "evil: ";
 	if (r32(BLK_BASE, REG_DEVICE_ID) != 2 || r32(RNG_BASE, REG_DEVICE_ID) != 4) {
 		fail("expected virtio-blk at 0x3000000 and virtio-rng at 0x3000200");
 		return;
@@ -361,5 +208,5 @@ void payload_main(u64 dtb)
 	ring_attacks(RNG_BASE);
 	good_rng_request();
 	blk_attacks();
-	puts(failures ? "evil: finished with failures\n" : "evil: done\n");
+	puts(vdrv_failures ? "evil: finished with failures\n" : "evil: done\n");
 }

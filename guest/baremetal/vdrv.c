@@ -1,0 +1,142 @@
+#include "vdrv.h"
+
+const char *vdrv_prefix = "";
+int vdrv_failures;
+
+void w32(u64 base, u64 off, u32 v)
+{
+	mmio_write32(base + off, v);
+}
+
+u32 r32(u64 base, u64 off)
+{
+	return mmio_read32(base + off);
+}
+
+void w64(u64 addr, u64 v)
+{
+	*(volatile u64 *)addr = v;
+}
+
+void w16(u64 addr, unsigned short v)
+{
+	*(volatile unsigned short *)addr = v;
+}
+
+unsigned short r16(u64 addr)
+{
+	return *(volatile unsigned short *)addr;
+}
+
+void barrier(void)
+{
+	__asm__ volatile("dsb sy" ::: "memory");
+}
+
+void fail(const char *what)
+{
+	vdrv_failures++;
+	puts(vdrv_prefix);
+	puts("FAIL ");
+	puts(what);
+	putc('\n');
+}
+
+void clear(u64 addr, u64 len)
+{
+	for (u64 i = 0; i < len; i += 8)
+		w64(addr + i, 0);
+}
+
+void put_desc(u64 table, u32 i, u64 addr, u32 len, u32 flags, u32 next)
+{
+	w64(table + 16 * i, addr);
+	w64(table + 16 * i + 8, len | ((u64)flags << 32) | ((u64)next << 48));
+}
+
+void offer(u32 head, unsigned short idx)
+{
+	w16(AVAIL + 4, (unsigned short)head);
+	barrier();
+	w16(AVAIL + 2, idx);
+	barrier();
+}
+
+int negotiate(u64 base, u32 high_features)
+{
+	w32(base, REG_STATUS, 0);
+	w32(base, REG_STATUS, S_ACK);
+	w32(base, REG_STATUS, S_ACK | S_DRIVER);
+	w32(base, REG_DRV_FEAT_SEL, 0);
+	w32(base, REG_DRV_FEAT, (1U << 28) | (1U << 29));	/* indirect, event idx */
+	w32(base, REG_DRV_FEAT_SEL, 1);
+	w32(base, REG_DRV_FEAT, high_features);
+	w32(base, REG_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+	return (r32(base, REG_STATUS) & S_FEATURES_OK) != 0;
+}
+
+void setup(u64 base)
+{
+	clear(AREA, AREA_SIZE);
+	if (!negotiate(base, 1))	/* VERSION_1 */
+		fail("FEATURES_OK refused for a valid feature set");
+	w32(base, REG_QUEUE_SEL, 0);
+	w32(base, REG_QUEUE_NUM, QNUM);
+	w32(base, REG_DESC_LO, (u32)DESC);
+	w32(base, REG_DESC_HI, 0);
+	w32(base, REG_AVAIL_LO, (u32)AVAIL);
+	w32(base, REG_AVAIL_HI, 0);
+	w32(base, REG_USED_LO, (u32)USED);
+	w32(base, REG_USED_HI, 0);
+	w32(base, REG_QUEUE_READY, 1);
+	w32(base, REG_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+}
+
+void kick(u64 base)
+{
+	barrier();
+	w32(base, REG_QUEUE_NOTIFY, 0);
+}
+
+/* Each status read is an exit to lkvm: a few seconds at most. */
+int wait_needs_reset(u64 base)
+{
+	for (int i = 0; i < 20000; i++)
+		if (r32(base, REG_STATUS) & S_NEEDS_RESET)
+			return 1;
+	return 0;
+}
+
+int wait_used(u64 base, unsigned short idx)
+{
+	for (int i = 0; i < 20000; i++) {
+		if (r16(USED + 2) == idx)
+			return 1;
+		w32(base, REG_INT_ACK, r32(base, REG_INT_STATUS));
+	}
+	return 0;
+}
+
+void expect_broken(u64 base, const char *what)
+{
+	puts(vdrv_prefix);
+	puts(what);
+	if (wait_needs_reset(base)) {
+		puts(": device needs reset\n");
+	} else {
+		putc('\n');
+		fail(what);
+	}
+}
+
+u64 find_device(u32 id)
+{
+	for (u64 i = 0; i < 32; i++) {
+		u64 base = VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SLOT;
+
+		if (r32(base, REG_MAGIC) == 0x74726976 &&
+		    r32(base, REG_DEVICE_ID) == id)
+			return base;
+	}
+	return 0;
+}
