@@ -146,7 +146,7 @@ static void good_rng_request(void)
 	put_desc(DESC, 0, BUF, 64, F_WRITE, 0);
 	offer(0, 1);
 	kick(RNG_BASE);
-	if (!wait_used(RNG_BASE, 1) ||
+	if (!wait_used(1) ||
 	    *(volatile u32 *)(USED + 8) != 64)
 		fail("a good rng request after the reset");
 	else
@@ -168,7 +168,7 @@ static u32 blk_request(u32 type, u64 sector, u32 data_len, unsigned short idx)
 	barrier();
 	w16(AVAIL + 2, idx);
 	kick(BLK_BASE);
-	if (!wait_used(BLK_BASE, idx))
+	if (!wait_used(idx))
 		return 0x100;
 	return *status;
 }

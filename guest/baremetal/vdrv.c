@@ -98,22 +98,41 @@ void kick(u64 base)
 	w32(base, REG_QUEUE_NOTIFY, 0);
 }
 
-/* Each status read is an exit to lkvm: a few seconds at most. */
+static u64 counter(void)
+{
+	u64 v;
+
+	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(v));
+	return v;
+}
+
+/* The counter value @seconds from now (reading it costs no exit). */
+static u64 deadline(u64 seconds)
+{
+	u64 freq;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	return counter() + seconds * freq;
+}
+
+/* Each status read is an exit to lkvm; give up after 10 s. */
 int wait_needs_reset(u64 base)
 {
-	for (int i = 0; i < 20000; i++)
+	for (u64 end = deadline(10); counter() < end;)
 		if (r32(base, REG_STATUS) & S_NEEDS_RESET)
 			return 1;
 	return 0;
 }
 
-int wait_used(u64 base, unsigned short idx)
+/*
+ * Polls the used ring in RAM, without exits, so that lkvm's I/O thread
+ * has the host CPU; gives up after 10 s.
+ */
+int wait_used(unsigned short idx)
 {
-	for (int i = 0; i < 20000; i++) {
+	for (u64 end = deadline(10); counter() < end;)
 		if (r16(USED + 2) == idx)
 			return 1;
-		w32(base, REG_INT_ACK, r32(base, REG_INT_STATUS));
-	}
 	return 0;
 }
 

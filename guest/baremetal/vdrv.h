@@ -74,7 +74,7 @@ int negotiate(u64 base, u32 high_features);
 void setup(u64 base);
 void kick(u64 base);
 int wait_needs_reset(u64 base);
-int wait_used(u64 base, unsigned short idx);
+int wait_used(unsigned short idx);
 void expect_broken(u64 base, const char *what);
 /* The first slot holding device @id, or 0. */
 u64 find_device(u32 id);
