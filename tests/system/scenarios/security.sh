@@ -28,7 +28,7 @@ t_seccomp_off() {
 
 # Every thread of a running VM is filtered (Seccomp: 2 in its status).
 t_all_threads_filtered() {
-	lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 2 -m 256 --rng -d /tmp/sec.img \
+	lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 2 -m 256 --rng -d /tmp/sec.img --9p /tmp \
 		-p "$L2_PARAMS lkvm.test=sleep" </dev/null >"$OUT" 2>&1 &
 	pid=$!
 	n=0
@@ -68,3 +68,24 @@ t_mmio_sweep() {
 	expect_line "guest requested power-off"
 }
 run_test mmio-sweep t_mmio_sweep
+
+# 9P messages with lying lengths, escapes and answers that cannot fit
+# (guest/baremetal/prog_p9_evil.c); the share holds exactly what the
+# well-formed requests made, and nothing outside it changed.
+t_p9_evil() {
+	rm -rf /tmp/p9evil
+	mkdir -p /tmp/p9evil/share
+	ln -s / /tmp/p9evil/share/escape
+	echo secret >/tmp/p9evil/secret
+	lkvm_run 300 run -k $BM/p9_evil.flat -c 1 -m 64 -n mode=none \
+		--9p /tmp/p9evil/share
+	expect_rc 0 || return
+	expect_line "p9evil: done" || return
+	expect_no_line "p9evil: FAIL" || return
+	[ "$(cat /tmp/p9evil/share/ok.txt)" = hello ] || fail "ok.txt: $(cat /tmp/p9evil/share/ok.txt)" || return
+	[ -f /tmp/p9evil/share/f ] && [ ! -s /tmp/p9evil/share/f ] || fail "f is not an empty file" || return
+	[ "$(ls /tmp/p9evil/share | tr '\n' ' ')" = "escape f ok.txt " ] || fail "share holds: $(ls /tmp/p9evil/share)" || return
+	[ "$(ls /tmp/p9evil | tr '\n' ' ')" = "secret share " ] || fail "beside the share: $(ls /tmp/p9evil)" || return
+	[ "$(cat /tmp/p9evil/secret)" = secret ] || fail "the file outside changed"
+}
+run_test p9-evil t_p9_evil
