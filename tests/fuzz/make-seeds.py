@@ -158,3 +158,82 @@ put("ipc", "dump", b"\x00\x07" + frame(0x81, info(b"vm-1")) +
     frame(0x83, vcpu(0, regs)) + frame(0x83, vcpu(1, regs[:2])) + frame(0x84))
 put("ipc", "replies", b"\x00\xff" + frame(0x82, bytes([2, 1, 0, 0])) +
     frame(0x85, b"the VM stopped", -108))
+
+# fuzz_p9: u8 flags (bit 0: read-only, bit 1: walk one name at a time),
+# then messages: u8 answer room (0: msize), u16 length, the T-message.
+# The share holds file, dir/, fifo, and symlinks up, abs, to_secret and
+# rel_secret that lead outside it.
+def s9(text):
+    b = text.encode()
+    return struct.pack("<H", len(b)) + b
+
+
+def tmsg(typ, body, tag=1, size=None):
+    n = 7 + len(body) if size is None else size
+    return struct.pack("<IBH", n, typ, tag) + body
+
+
+def msg(t, room=0):
+    return struct.pack("<BH", room, len(t)) + t
+
+
+NOFID = 0xffffffff
+VERSION = tmsg(100, struct.pack("<I", 65536) + s9("9P2000.L"), tag=0xffff)
+ATTACH = tmsg(104, struct.pack("<II", 0, NOFID) + s9("root") + s9("") +
+              struct.pack("<I", 0))
+
+
+def walk(fid, newfid, *names):
+    return tmsg(110, struct.pack("<IIH", fid, newfid, len(names)) +
+                b"".join(s9(n) for n in names))
+
+
+def session(*msgs, flags=0):
+    return bytes([flags]) + b"".join(msg(m) for m in (VERSION, ATTACH) + msgs)
+
+
+put("p9", "read-file", session(
+    walk(0, 1, "file"), tmsg(12, struct.pack("<II", 1, 0)),
+    tmsg(116, struct.pack("<IQI", 1, 0, 4096)),
+    tmsg(24, struct.pack("<IQ", 1, 0x7ff)), tmsg(120, struct.pack("<I", 1))))
+put("p9", "create-write", session(
+    walk(0, 1), tmsg(14, struct.pack("<I", 1) + s9("new") +
+                     struct.pack("<III", 0o102, 0o644, 0)),
+    tmsg(118, struct.pack("<IQI", 1, 0, 5) + b"hello"),
+    tmsg(50, struct.pack("<II", 1, 0)),
+    tmsg(26, struct.pack("<IIIIIQQQQQ", 1, 0x1 | 0x8, 0o600, 0, 0, 2,
+                         0, 0, 0, 0)),
+    tmsg(120, struct.pack("<I", 1))))
+put("p9", "dir-ops", session(
+    tmsg(72, struct.pack("<I", 0) + s9("d2") + struct.pack("<II", 0o755, 0)),
+    tmsg(16, struct.pack("<I", 0) + s9("ln") + s9("file") + struct.pack("<I", 0)),
+    walk(0, 2, "ln"), tmsg(22, struct.pack("<I", 2)),
+    walk(0, 3, "file"), tmsg(70, struct.pack("<II", 0, 3) + s9("hard")),
+    tmsg(74, struct.pack("<I", 0) + s9("hard") + struct.pack("<I", 0) + s9("moved")),
+    tmsg(76, struct.pack("<I", 0) + s9("moved") + struct.pack("<I", 0)),
+    tmsg(76, struct.pack("<I", 0) + s9("d2") + struct.pack("<I", 0x200)),
+    walk(0, 4, "dir"), tmsg(12, struct.pack("<II", 4, 0o200000)),
+    tmsg(40, struct.pack("<IQI", 4, 0, 8192)),
+    tmsg(8, struct.pack("<I", 0)), tmsg(30, struct.pack("<II", 0, 5) + s9("user.x")),
+    tmsg(108, struct.pack("<H", 1))))
+put("p9", "escapes", session(
+    walk(0, 1, "..", "..", "outside"), walk(0, 2, "up", "outside", "secret"),
+    walk(0, 3, "abs"), tmsg(12, struct.pack("<II", 3, 2)),
+    walk(0, 4, "to_secret"), tmsg(12, struct.pack("<II", 4, 2)),
+    tmsg(26, struct.pack("<IIIIIQQQQQ", 4, 0x8, 0, 0, 0, 0, 0, 0, 0, 0)),
+    walk(0, 5, "rel_secret"), tmsg(22, struct.pack("<I", 5)),
+    walk(0, 6, "fifo"), tmsg(12, struct.pack("<II", 6, 0)),
+    tmsg(18, struct.pack("<I", 0) + s9("dev") + struct.pack("<IIII", 0o20644, 1, 3, 0)),
+    tmsg(70, struct.pack("<II", 0, 4) + s9("hl")), flags=2))
+put("p9", "lying-lengths", session(
+    tmsg(24, struct.pack("<IQ", 0, 0x7ff), size=4000),
+    tmsg(24, struct.pack("<IQ", 0, 0x7ff), size=3),
+    tmsg(104, struct.pack("<II", 7, NOFID) + b"\xff\xff"),
+    tmsg(110, struct.pack("<IIH", 0, 1, 0xffff)),
+    tmsg(118, struct.pack("<IQI", 0, 0, 0x100000) + b"abc"),
+    tmsg(120, b""), tmsg(255, b"")) + msg(tmsg(116, struct.pack("<IQI", 0, 0, 1 << 20)), 2))
+put("p9", "read-only", session(
+    walk(0, 1, "file"), tmsg(12, struct.pack("<II", 1, 2)),
+    tmsg(72, struct.pack("<I", 0) + s9("no") + struct.pack("<II", 0o755, 0)),
+    tmsg(76, struct.pack("<I", 0) + s9("file") + struct.pack("<I", 0)),
+    flags=1))
