@@ -8,11 +8,7 @@ out=/tmp/bench-ctl.console
 lkvm run --name $name -k "$L2_KERNEL" -i "$L2_INITRD" -c 2 -m 256 \
 	-p "$L2_PARAMS lkvm.test=sleep" --loglevel debug </dev/null >"$out" 2>&1 &
 pid=$!
-n=0
-while ! grep -q "@@L2 sleeping" "$out" && [ $n -lt 600 ]; do
-	sleep 0.2
-	n=$((n + 1))
-done
+wait_for "$out" "@@L2 sleeping" 120
 echo "@@BENCH control list: $(timeit $runs lkvm list)"
 echo "@@BENCH control pause+resume: $(timeit $runs sh -c "lkvm pause -n $name && lkvm resume -n $name")"
 echo "@@BENCH control dump-text: $(timeit $runs lkvm debug -n $name --dump)"

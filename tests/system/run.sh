@@ -40,32 +40,39 @@ done
 
 mkdir -p "$out"
 
-# Copies kernel modules (and what they depend on, in load order) into an
-# initramfs tree; /modules.order lists them for the guest's init. The
-# cache holds the package's lib/modules/<version> tree without depmod's
-# files, so modules are found through modules.order and their
+# module_closure NAME...: the paths (relative to the cached module tree)
+# of the named modules and everything they depend on, dependencies first.
+# The cache holds the package's lib/modules/<version> tree without
+# depmod's files, so modules are found through modules.order and their
 # dependencies read from each module's own "depends=" field.
-add_modules() {
-	local root=$1 list=$2 dir=$cache/kernel/modules
+module_closure() {
+	local dir=$cache/kernel/modules
 	local -A seen=()
-	local order=()
-	resolve() {
+	visit() {
 		local m=$1 path dep
 		[ -n "${seen[$m]:-}" ] && return
 		seen[$m]=1
 		path=$(awk -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) print $1 }' "$dir/modules.order" | head -n 1)
 		[ -n "$path" ] && [ -f "$dir/$path" ] || { echo "run.sh: no module $m in $dir" >&2; exit 2; }
 		for dep in $(tr '\0' '\n' <"$dir/$path" | sed -n 's/^depends=//p' | tr ',' ' '); do
-			resolve "${dep//-/_}"
+			visit "${dep//-/_}"
 		done
-		order+=("$path")
+		echo "$path"
 	}
-	for m in $(grep -v '^#' "$list" | tr '\n' ' '); do
-		resolve "$m"
+	for m in "$@"; do
+		visit "$m"
 	done
+}
+
+# Copies the modules named in LIST (and their dependencies) into an
+# initramfs tree, flat; /modules.order lists them in load order for the
+# guest's init.
+add_modules() {
+	local root=$1 list=$2 dir=$cache/kernel/modules p paths
+	paths=$(module_closure $(grep -v '^#' "$list")) || exit 2
 	mkdir -p "$root/modules"
 	: >"$root/modules.order"
-	for p in "${order[@]}"; do
+	for p in $paths; do
 		cp "$dir/$p" "$root/modules/"
 		echo "/modules/${p##*/}" >>"$root/modules.order"
 	done
@@ -76,28 +83,13 @@ add_modules() {
 # modules and what they depend on, as lkvm sandbox looks for next to the
 # kernel. Without depmod's files: lkvm reads each module's depends=.
 add_module_tree() {
-	local tree=$1 dir=$cache/kernel/modules m path
+	local tree=$1 dir=$cache/kernel/modules path paths
 	shift
-	local -A seen=()
-	local paths=()
-	pick() {
-		local m=$1 path dep
-		[ -n "${seen[$m]:-}" ] && return
-		seen[$m]=1
-		path=$(awk -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) print $1 }' "$dir/modules.order" | head -n 1)
-		[ -n "$path" ] && [ -f "$dir/$path" ] || { echo "run.sh: no module $m in $dir" >&2; exit 2; }
-		for dep in $(tr '\0' '\n' <"$dir/$path" | sed -n 's/^depends=//p' | tr ',' ' '); do
-			pick "${dep//-/_}"
-		done
-		paths+=("$path")
-	}
-	for m in "$@"; do
-		pick "$m"
-	done
+	paths=$(module_closure "$@") || exit 2
 	mkdir -p "$tree"
 	cp "$dir/modules.builtin" "$tree/"
 	: >"$tree/modules.order"
-	for path in "${paths[@]}"; do
+	for path in $paths; do
 		mkdir -p "$tree/$(dirname "$path")"
 		cp "$dir/$path" "$tree/$path"
 		echo "$path" >>"$tree/modules.order"

@@ -38,6 +38,17 @@ elapsed() {
 	awk -v s="$1" -v e="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", e - s }'
 }
 
+# wait_for FILE TEXT SECONDS: until FILE has a line containing TEXT;
+# returns 1 if it has none after SECONDS.
+wait_for() {
+	n=0
+	while ! grep -qF -- "$2" "$1" 2>/dev/null; do
+		[ $n -ge $(($3 * 5)) ] && return 1
+		sleep 0.2
+		n=$((n + 1))
+	done
+}
+
 # lkvm_run TIMEOUT ARGS...: `lkvm ARGS` with output in $OUT, status in $RC.
 lkvm_run() {
 	t=$1

@@ -43,11 +43,7 @@ t_linux_console_input() {
 		-p "$L2_PARAMS lkvm.test=echo-input" <"$fifo" >"$OUT" 2>&1 &
 	pid=$!
 	exec 7>"$fifo"
-	n=0
-	while ! grep -q "@@L2 ready-for-input" "$OUT" && [ $n -lt 600 ]; do
-		sleep 0.2
-		n=$((n + 1))
-	done
+	wait_for "$OUT" "@@L2 ready-for-input" 120
 	sleep 0.5
 	echo "typed on the host" >&7
 	wait $pid
@@ -61,11 +57,7 @@ t_linux_sigterm() {
 	timeout 120 lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 1 -m 256 \
 		-p "$L2_PARAMS lkvm.test=sleep" </dev/null >"$OUT" 2>&1 &
 	pid=$!
-	n=0
-	while ! grep -q "@@L2 sleeping" "$OUT" && [ $n -lt 600 ]; do
-		sleep 0.2
-		n=$((n + 1))
-	done
+	wait_for "$OUT" "@@L2 sleeping" 120
 	kill -TERM $pid
 	wait $pid
 	RC=$?

@@ -3,16 +3,6 @@
 
 SOCKDIR=$HOME/.lkvm
 
-# wait_for FILE TEXT SECONDS: until FILE has a line containing TEXT.
-wait_for() {
-	n=0
-	while ! grep -qF -- "$2" "$1" 2>/dev/null; do
-		[ $n -ge $(($3 * 5)) ] && return 1
-		sleep 0.2
-		n=$((n + 1))
-	done
-}
-
 # start_vm NAME ACTION READY [lkvm run options]: boots the Debian guest in
 # the background as NAME, console in $LOGDIR/NAME.console, its pid in
 # $VM_PID; returns once the guest printed READY.

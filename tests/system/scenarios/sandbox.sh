@@ -256,11 +256,7 @@ t_setup_root_init() {
 		-p "$L2_PARAMS lkvm.test=9p_switch_init" <$fifo >"$OUT" 2>&1 &
 	pid=$!
 	exec 7>$fifo
-	n=0
-	while ! grep -q "lkvm-init: no sandbox settings" "$OUT" && [ $n -lt 500 ]; do
-		sleep 0.2
-		n=$((n + 1))
-	done
+	wait_for "$OUT" "lkvm-init: no sandbox settings" 100
 	sleep 2
 	echo 'echo "interactive $((6 * 7)) in $(pwd) on $(hostname)"; ls /host/guest; exit 3' >&7
 	wait $pid

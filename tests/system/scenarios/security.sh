@@ -31,11 +31,7 @@ t_all_threads_filtered() {
 	lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 2 -m 256 --rng -d /tmp/sec.img --9p /tmp \
 		-p "$L2_PARAMS lkvm.test=sleep" </dev/null >"$OUT" 2>&1 &
 	pid=$!
-	n=0
-	while ! grep -q "@@L2 sleeping" "$OUT" && [ $n -lt 600 ]; do
-		sleep 0.2
-		n=$((n + 1))
-	done
+	wait_for "$OUT" "@@L2 sleeping" 120
 	total=0
 	filtered=0
 	for st in /proc/$pid/task/*/status; do

@@ -134,11 +134,7 @@ t_console_virtio_input() {
 		<"$fifo" >"$OUT" 2>&1 &
 	pid=$!
 	exec 7>"$fifo"
-	n=0
-	while ! grep -q "@@L2 ready-for-input" "$OUT" && [ $n -lt 600 ]; do
-		sleep 0.2
-		n=$((n + 1))
-	done
+	wait_for "$OUT" "@@L2 ready-for-input" 120
 	sleep 0.5
 	echo "typed into hvc0" >&7
 	wait $pid
