@@ -45,17 +45,16 @@ static void abuse_registers(u64 base)
 /* A queue of @num entries, rings well placed, must break the device. */
 static void bad_queue_size(u64 base, u32 num, const char *what)
 {
-	clear(AREA, AREA_SIZE);
-	negotiate(base, 1);
-	w32(base, REG_QUEUE_SEL, 0);
-	w32(base, REG_QUEUE_NUM, num);
-	w32(base, REG_DESC_LO, (u32)DESC);
-	w32(base, REG_DESC_HI, 0);
-	w32(base, REG_AVAIL_LO, (u32)AVAIL);
-	w32(base, REG_AVAIL_HI, 0);
-	w32(base, REG_USED_LO, (u32)USED);
-	w32(base, REG_USED_HI, 0);
-	w32(base, REG_QUEUE_READY, 1);
+	setup_queue(base, num);
+	expect_broken(base, what);
+}
+
+/* Offers head @head with avail->idx = @idx: the device must break. */
+static void break_with(u64 base, u32 head, unsigned short idx,
+		       const char *what)
+{
+	offer(head, idx);
+	kick(base);
 	expect_broken(base, what);
 }
 
@@ -64,65 +63,45 @@ static void ring_attacks(u64 base)
 	setup(base);
 	put_desc(DESC, 0, BUF, 16, F_WRITE | F_NEXT, 1);
 	put_desc(DESC, 1, BUF, 16, F_WRITE | F_NEXT, 0);
-	offer(0, 1);
-	kick(base);
-	expect_broken(base, "descriptor loop");
+	break_with(base, 0, 1, "descriptor loop");
 
 	setup(base);
 	put_desc(DESC, 0, 0xfffffffffffff000UL, 0x2000, F_WRITE, 0);
-	offer(0, 1);
-	kick(base);
-	expect_broken(base, "address + length wraps around");
+	break_with(base, 0, 1, "address + length wraps around");
 
 	setup(base);
 	put_desc(DESC, 0, RAM_END - 8, 16, F_WRITE, 0);
-	offer(0, 1);
-	kick(base);
-	expect_broken(base, "buffer past the end of RAM");
+	break_with(base, 0, 1, "buffer past the end of RAM");
 
 	setup(base);
 	put_desc(DESC, 0, 0x09000000UL, 16, F_WRITE, 0);	/* MMIO, not RAM */
-	offer(0, 1);
-	kick(base);
-	expect_broken(base, "buffer below RAM");
+	break_with(base, 0, 1, "buffer below RAM");
 
 	setup(base);
 	put_desc(DESC, 0, IND, 32, F_INDIRECT, 0);
 	put_desc(IND, 0, BUF, 16, F_WRITE | F_NEXT, 1);
 	put_desc(IND, 1, BUF, 16, F_WRITE | F_NEXT, 0);
-	offer(0, 1);
-	kick(base);
-	expect_broken(base, "loop inside an indirect table");
+	break_with(base, 0, 1, "loop inside an indirect table");
 
 	setup(base);
 	put_desc(DESC, 0, IND, 16, F_INDIRECT, 0);
 	put_desc(IND, 0, IND, 16, F_INDIRECT, 0);
-	offer(0, 1);
-	kick(base);
-	expect_broken(base, "nested indirect table");
+	break_with(base, 0, 1, "nested indirect table");
 
 	setup(base);
 	put_desc(DESC, 0, IND, 0x10000, F_INDIRECT, 0);
-	offer(0, 1);
-	kick(base);
-	expect_broken(base, "indirect table larger than the queue");
+	break_with(base, 0, 1, "indirect table larger than the queue");
 
 	setup(base);
 	put_desc(DESC, 0, BUF, 16, F_WRITE | F_NEXT, 200);
-	offer(0, 1);
-	kick(base);
-	expect_broken(base, "next index out of range");
+	break_with(base, 0, 1, "next index out of range");
 
 	setup(base);
-	offer(200, 1);
-	kick(base);
-	expect_broken(base, "head index out of range");
+	break_with(base, 200, 1, "head index out of range");
 
 	setup(base);
 	put_desc(DESC, 0, BUF, 16, F_WRITE, 0);
-	offer(0, 1000);
-	kick(base);
-	expect_broken(base, "available index far ahead");
+	break_with(base, 0, 1000, "available index far ahead");
 
 	/* A queue placed outside RAM breaks the device when enabled. */
 	clear(AREA, AREA_SIZE);

@@ -75,13 +75,13 @@ int negotiate(u64 base, u32 high_features)
 	return (r32(base, REG_STATUS) & S_FEATURES_OK) != 0;
 }
 
-void setup(u64 base)
+void setup_queue(u64 base, u32 num)
 {
 	clear(AREA, AREA_SIZE);
 	if (!negotiate(base, 1))	/* VERSION_1 */
 		fail("FEATURES_OK refused for a valid feature set");
 	w32(base, REG_QUEUE_SEL, 0);
-	w32(base, REG_QUEUE_NUM, QNUM);
+	w32(base, REG_QUEUE_NUM, num);
 	w32(base, REG_DESC_LO, (u32)DESC);
 	w32(base, REG_DESC_HI, 0);
 	w32(base, REG_AVAIL_LO, (u32)AVAIL);
@@ -89,6 +89,11 @@ void setup(u64 base)
 	w32(base, REG_USED_LO, (u32)USED);
 	w32(base, REG_USED_HI, 0);
 	w32(base, REG_QUEUE_READY, 1);
+}
+
+void setup(u64 base)
+{
+	setup_queue(base, QNUM);
 	w32(base, REG_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
 }
 

@@ -70,6 +70,8 @@ void put_desc(u64 table, u32 i, u64 addr, u32 len, u32 flags, u32 next);
 void offer(u32 head, unsigned short idx);
 /* Sets features (indirect, event idx, @high_features); FEATURES_OK? */
 int negotiate(u64 base, u32 high_features);
+/* Features negotiated, queue 0 of @num entries at AREA enabled. */
+void setup_queue(u64 base, u32 num);
 /* A fresh, well-formed queue 0 of QNUM entries, device live. */
 void setup(u64 base);
 void kick(u64 base);
