@@ -4,9 +4,9 @@
  * disk. Nothing may touch memory outside guest RAM or the disk outside
  * its capacity.
  */
+#include "fuzz.h"
 #include "fuzz_ram.h"
 
-#include <lkvm/log.h>
 #include <lkvm/virtio_blk.h>
 
 #include <stdio.h>
@@ -14,9 +14,6 @@
 #include <unistd.h>
 
 #define DISK_SECTORS 64ULL
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static int disk_fd = -1;
 

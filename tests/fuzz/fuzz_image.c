@@ -3,12 +3,12 @@
  * placement of kernel, DTB and initrd. Whatever the file says, the
  * layout must stay inside RAM and nothing may overlap.
  */
+#include "fuzz.h"
+
 #include <lkvm/arm/image.h>
 
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,23 +10,15 @@
  * that decodes re-encodes to exactly the same bytes; error text is
  * printable.
  */
+#include "fuzz.h"
+
 #include <lkvm/ipc.h>
-#include <lkvm/log.h>
 #include <lkvm/reg_set.h>
 
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_ERROR);
-	return 0;
-}
+FUZZ_LOG_ERRORS_ONLY()
 
 static void check_vcpu_roundtrip(const struct ipc_reader *r)
 {

@@ -21,7 +21,8 @@
  * are exactly as they were, nothing appeared next to the share, and the
  * server, once finished, holds no file descriptor.
  */
-#include <lkvm/log.h>
+#include "fuzz.h"
+
 #include <lkvm/p9.h>
 
 #include <dirent.h>
@@ -33,9 +34,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static const char secret_text[] = "outside the share\n";
 

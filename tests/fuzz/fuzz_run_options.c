@@ -3,7 +3,8 @@
  * argv (NUL-separated). Parsing must never crash, and never keep a
  * pointer outside argv.
  */
-#include <lkvm/log.h>
+#include "fuzz.h"
+
 #include <lkvm/run_options.h>
 
 #include <stdlib.h>
@@ -11,17 +12,7 @@
 
 #define MAX_ARGS 64
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	/* Refusals are explained on stderr; run.sh closes it (-close_fd_mask). */
-	log_set_level(LOG_ERROR);
-	return 0;
-}
+FUZZ_LOG_ERRORS_ONLY()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -2,12 +2,12 @@
  * SVE: the --sve-vls SPEC parser, resolution against a host set and its
  * explanations, and the probe document reader (with the JSON parser).
  */
+#include "fuzz.h"
+
 #include <lkvm/sve_vls.h>
 
 #include <stdlib.h>
 #include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

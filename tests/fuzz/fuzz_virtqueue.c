@@ -3,21 +3,12 @@
  * fuzzer chooses: every chain it hands out must lie in guest RAM (ASan
  * checks each buffer), and it must never loop or overrun.
  */
+#include "fuzz.h"
 #include "fuzz_ram.h"
 
-#include <lkvm/log.h>
 #include <lkvm/virtqueue.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_ERROR);
-	return 0;
-}
+FUZZ_LOG_ERRORS_ONLY()
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
