@@ -77,6 +77,8 @@ static const unsigned long main_ioctls[] = {
 };
 static const unsigned long io_ioctls[] = { TCSETS, TCGETS };
 
+static const char *const kind_names[] = { "main", "vcpu", "io" };
+
 /* Written by seccomp_prepare() before any filter; only read after. */
 #define NAMES_MAX 512
 static char syscall_names[NAMES_MAX][24];
@@ -120,20 +122,12 @@ struct seccomp_cache {
 	pthread_mutex_t lock;
 	struct seccomp_prog progs[SECCOMP_CACHE_MAX];
 	unsigned int nr;
+	pthread_t warm_thread;	/* seccomp_warm_up()'s, until joined */
+	bool warming;
 };
 
-int seccomp_prepare(struct vm *vm)
+static void read_syscall_names(void)
 {
-	struct sigaction sa = { .sa_sigaction = sigsys_handler,
-				.sa_flags = SA_SIGINFO };
-
-	if (vm->cfg->seccomp && !vm->seccomp) {
-		vm->seccomp = calloc(1, sizeof(*vm->seccomp));
-		if (!vm->seccomp)
-			return -ENOMEM;
-		pthread_mutex_init(&vm->seccomp->lock, NULL);
-	}
-
 	for (int nr = 0; nr < NAMES_MAX; nr++) {
 		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 
@@ -143,6 +137,74 @@ int seccomp_prepare(struct vm *vm)
 			free(name);
 		}
 	}
+	pr_debug("seccomp: system-call names read");
+}
+
+static int cache_alloc(struct vm *vm)
+{
+	if (!vm->seccomp) {
+		vm->seccomp = calloc(1, sizeof(*vm->seccomp));
+		if (!vm->seccomp)
+			return -ENOMEM;
+		pthread_mutex_init(&vm->seccomp->lock, NULL);
+	}
+	return 0;
+}
+
+static void join_warm_up(struct seccomp_cache *c)
+{
+	if (c->warming) {
+		pthread_join(c->warm_thread, NULL);
+		c->warming = false;
+	}
+}
+
+static int cached_prog(struct seccomp_cache *c, enum seccomp_thread kind,
+		       const struct seccomp_extra *extra, struct sock_fprog *fp);
+
+/*
+ * The names and the filters every VM needs (main, vcpu), made while the
+ * main thread builds the VM. Failures here are left for seccomp_enter()
+ * to meet again and report.
+ */
+static void *warm_up(void *arg)
+{
+	struct seccomp_cache *c = arg;
+	struct sock_fprog fp;
+
+	read_syscall_names();
+	cached_prog(c, SECCOMP_VCPU, NULL, &fp);
+	cached_prog(c, SECCOMP_MAIN, NULL, &fp);
+	return NULL;
+}
+
+void seccomp_warm_up(struct vm *vm)
+{
+	sigset_t all, old;
+
+	if (!vm->cfg->seccomp || cache_alloc(vm))
+		return;
+	/* Signals are for the main thread (and, later, its signalfd). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	vm->seccomp->warming = !pthread_create(&vm->seccomp->warm_thread, NULL,
+					       warm_up, vm->seccomp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+int seccomp_prepare(struct vm *vm)
+{
+	struct sigaction sa = { .sa_sigaction = sigsys_handler,
+				.sa_flags = SA_SIGINFO };
+
+	if (!vm->cfg->seccomp)
+		return 0;
+	if (cache_alloc(vm))
+		return -ENOMEM;
+	if (vm->seccomp->warming)
+		join_warm_up(vm->seccomp);
+	else
+		read_syscall_names();
 	sigaction(SIGSYS, &sa, NULL);
 	return 0;
 }
@@ -151,6 +213,7 @@ void seccomp_release_cache(struct vm *vm)
 {
 	if (!vm->seccomp)
 		return;
+	join_warm_up(vm->seccomp);
 	for (unsigned int i = 0; i < vm->seccomp->nr; i++)
 		free(vm->seccomp->progs[i].insns);
 	pthread_mutex_destroy(&vm->seccomp->lock);
@@ -226,10 +289,9 @@ static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
  */
 static void test_violation(enum seccomp_thread kind)
 {
-	static const char *const kinds[] = { "main", "vcpu", "io" };
 	const char *want = getenv("LKVM_SECCOMP_TEST");
 
-	if (want && !strcmp(want, kinds[kind]))
+	if (want && !strcmp(want, kind_names[kind]))
 		syscall(SYS_socket, 1, 1, 0);
 }
 #else
@@ -271,33 +333,57 @@ static int compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
 	seccomp_release(ctx);
 	out->kind = kind;
 	out->extra = extra;
+	if (!ret)
+		pr_debug("seccomp: compiled a %s filter%s: %u instructions",
+			 kind_names[kind], extra ? " with extras" : "", out->len);
 	return ret;
 }
 
-/* The compiled filter of (@kind, @extra), compiling it the first time. */
+static struct seccomp_prog *find_prog(struct seccomp_cache *c,
+				      enum seccomp_thread kind,
+				      const struct seccomp_extra *extra)
+{
+	for (unsigned int i = 0; i < c->nr; i++)
+		if (c->progs[i].kind == kind && c->progs[i].extra == extra)
+			return &c->progs[i];
+	return NULL;
+}
+
+/*
+ * The compiled filter of (@kind, @extra), compiling it the first time.
+ * Compiling happens outside the lock, so that the first vcpu and the
+ * main thread compile their filters at the same time; when two threads
+ * compile the same one, the first to finish wins.
+ */
 static int cached_prog(struct seccomp_cache *c, enum seccomp_thread kind,
 		       const struct seccomp_extra *extra, struct sock_fprog *fp)
 {
-	struct seccomp_prog *p = NULL;
+	struct seccomp_prog fresh = { 0 }, *p;
 	int ret = 0;
 
 	pthread_mutex_lock(&c->lock);
-	for (unsigned int i = 0; i < c->nr && !p; i++)
-		if (c->progs[i].kind == kind && c->progs[i].extra == extra)
-			p = &c->progs[i];
+	p = find_prog(c, kind, extra);
+	pthread_mutex_unlock(&c->lock);
 	if (!p) {
-		if (c->nr == SECCOMP_CACHE_MAX)
-			ret = -ENOSPC;
-		else
-			ret = compile(kind, extra, &c->progs[c->nr]);
-		if (!ret)
+		ret = compile(kind, extra, &fresh);
+		pthread_mutex_lock(&c->lock);
+		p = find_prog(c, kind, extra);
+		if (!ret && !p && c->nr < SECCOMP_CACHE_MAX) {
+			c->progs[c->nr] = fresh;
 			p = &c->progs[c->nr++];
+			fresh.insns = NULL;
+		}
+		pthread_mutex_unlock(&c->lock);
+		free(fresh.insns);
+		if (!p && !ret)
+			ret = -ENOSPC;
 	}
 	if (p) {
+		/* Entries are never changed or removed while threads run. */
 		fp->filter = p->insns;
 		fp->len = p->len;
+		ret = 0;
 	}
-	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
 
@@ -321,6 +407,7 @@ int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
 		       thread_name, strerror(-ret));
 		return ret;
 	}
+	pr_debug("seccomp: %s filtered", thread_name);
 	test_violation(kind);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <lkvm/kvm.h>
 #include <lkvm/log.h>
+#include <lkvm/seccomp.h>
 
 #include <errno.h>
 #include <linux/kvm.h>
@@ -245,6 +246,9 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_efd < 0)
 		return -errno;
+	/* A VM that will run: its filters compile while it is built. */
+	if (!cfg->dump_dtb)
+		seccomp_warm_up(vm);
 
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(build_steps); i++) {
 		pr_debug("build: %s", build_steps[i].name);
@@ -321,6 +325,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	console_restore(&vm->console);
+	seccomp_release_cache(vm);
 	vm_pause_fini(vm);
 	pthread_mutex_destroy(&vm->stop_lock);
 	free(vm);

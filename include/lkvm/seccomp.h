@@ -26,6 +26,13 @@ enum seccomp_thread {
  * load it). Returns 0 or -ENOMEM.
  */
 int seccomp_prepare(struct vm *vm);
+/*
+ * Optional, as the VM's build starts: reads the names and compiles the
+ * main and vcpu filters on a thread of its own, off the start-up path;
+ * seccomp_prepare() waits for it.
+ */
+void seccomp_warm_up(struct vm *vm);
+/* Frees the cache (waiting for seccomp_warm_up()'s thread). */
 void seccomp_release_cache(struct vm *vm);
 
 /* What a device's threads need beyond their kind's allowlist. */
