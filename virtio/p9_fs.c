@@ -243,6 +243,18 @@ int p9_open_dirfd(struct p9_server *s, const char *path)
 	return p9_resolve(s, path, O_PATH | O_DIRECTORY, 0, NULL);
 }
 
+int p9_open_parent(struct p9_server *s, const char *path)
+{
+	char *parent = p9_path_parent(path);
+	int fd;
+
+	if (!parent)
+		return -ENOMEM;
+	fd = p9_open_dirfd(s, parent);
+	free(parent);
+	return fd;
+}
+
 static bool same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;

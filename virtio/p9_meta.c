@@ -101,18 +101,13 @@ static int set_size(struct p9_req *r, struct p9_fid *f, uint64_t size)
 static int set_times(struct p9_req *r, struct p9_fid *f,
 		     const struct timespec ts[2])
 {
-	char *parent;
 	int dirfd, ret;
 
 	if (f->fd >= 0)
 		return futimens(f->fd, ts) ? -errno : 0;
 	if (!*f->path)
 		return utimensat(r->s->root_fd, ".", ts, 0) ? -errno : 0;
-	parent = p9_path_parent(f->path);
-	if (!parent)
-		return -ENOMEM;
-	dirfd = p9_open_dirfd(r->s, parent);
-	free(parent);
+	dirfd = p9_open_parent(r->s, f->path);
 	if (dirfd < 0)
 		return dirfd;
 	ret = utimensat(dirfd, p9_path_base(f->path), ts, AT_SYMLINK_NOFOLLOW) ?
@@ -474,7 +469,7 @@ int t_link(struct p9_req *r)
 {
 	uint32_t dfid = p9_get32(&r->in), fid = p9_get32(&r->in);
 	struct p9_str nm = p9_get_str(&r->in);
-	char name[NAME_MAX + 1], *parent;
+	char name[NAME_MAX + 1];
 	struct p9_fid *f;
 	int dirfd, odir, ret;
 
@@ -488,9 +483,7 @@ int t_link(struct p9_req *r)
 	dirfd = dir_and_name(r, dfid, &nm, name, NULL);
 	if (dirfd < 0)
 		return dirfd;
-	parent = p9_path_parent(f->path);
-	odir = parent ? p9_open_dirfd(r->s, parent) : -ENOMEM;
-	free(parent);
+	odir = p9_open_parent(r->s, f->path);
 	ret = odir;
 	if (odir >= 0) {
 		/* No AT_SYMLINK_FOLLOW: a symlink is linked, not its target. */
@@ -533,7 +526,6 @@ int t_unlinkat(struct p9_req *r)
 static int remove_path(struct p9_req *r, const char *path)
 {
 	struct stat st;
-	char *parent;
 	int fd, dirfd, ret;
 
 	if (r->s->ro)
@@ -544,11 +536,7 @@ static int remove_path(struct p9_req *r, const char *path)
 	if (fd < 0)
 		return fd;
 	close(fd);
-	parent = p9_path_parent(path);
-	if (!parent)
-		return -ENOMEM;
-	dirfd = p9_open_dirfd(r->s, parent);
-	free(parent);
+	dirfd = p9_open_parent(r->s, path);
 	if (dirfd < 0)
 		return dirfd;
 	ret = unlinkat(dirfd, p9_path_base(path),

@@ -67,6 +67,8 @@ int p9_resolve(struct p9_server *s, const char *path, int flags, mode_t mode,
 int p9_lookup(struct p9_server *s, const char *path, struct stat *st);
 /* An O_PATH descriptor of directory @path, for the *at() calls. */
 int p9_open_dirfd(struct p9_server *s, const char *path);
+/* p9_open_dirfd() of @path's parent, to act on p9_path_base(@path). */
+int p9_open_parent(struct p9_server *s, const char *path);
 /*
  * Opens @path with @flags for I/O, only when it is a regular file or a
  * directory: the type is checked on an O_PATH descriptor before any real
