@@ -310,6 +310,34 @@ static const struct virtio_dev_ops blk_ops = {
 	.destroy = blk_destroy,
 };
 
+/*
+ * Two writers, or a writer and a reader, of one image corrupt it or
+ * see it torn: a read-write disk takes an exclusive lock, a read-only
+ * one a shared lock. Open file description locks, so that they belong
+ * to this open file and go when lkvm closes it (or dies), and other
+ * programs that lock images (QEMU) see them too. A file system without
+ * locks is used without.
+ */
+static int blk_lock(struct vblk *b, bool ro)
+{
+	struct flock fl = { .l_type = ro ? F_RDLCK : F_WRLCK,
+			    .l_whence = SEEK_SET };
+
+	if (!fcntl(b->fd, F_OFD_SETLK, &fl))
+		return 0;
+	if (errno != EAGAIN && errno != EACCES) {
+		pr_debug("--disk %s: not locked: %s", b->path, strerror(errno));
+		return 0;
+	}
+	if (ro)
+		pr_err("--disk %s,ro: another VM or program is writing to it (it holds a write lock), or it is named twice here, once read-write",
+		       b->path);
+	else
+		pr_err("--disk %s: already in use (by another VM or program, or named twice here); two users, one writing, would corrupt it (,ro everywhere shares it read-only)",
+		       b->path);
+	return -EBUSY;
+}
+
 /* Opens the image; every refusal is one line naming the file. */
 static int blk_open(struct vblk *b, const struct vm_disk *d)
 {
@@ -400,6 +428,9 @@ static int blk_create(struct vm *vm, const struct vm_disk *d,
 		b->free = &b->slots[i];
 	}
 	ret = blk_open(b, d);
+	/* --dump-dtb only describes the disks: it runs nothing on them. */
+	if (!ret && !vm->cfg->dump_dtb)
+		ret = blk_lock(b, d->ro);
 	if (ret) {
 		blk_destroy(&b->vd);
 		return ret;

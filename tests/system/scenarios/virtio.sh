@@ -183,6 +183,43 @@ t_bad_disks() {
 	expect_rc 0
 }
 
+# An image in use: a running VM holds a lock on it (shared for ,ro).
+t_disk_locks() {
+	rm -f $IMG/lock.img /tmp/lockfifo
+	truncate -s 1M $IMG/lock.img
+	for first in "" ",ro"; do
+		mkfifo /tmp/lockfifo
+		timeout 60 lkvm run -k $BM/echo.flat -c 1 -m 64 -n mode=none \
+			-d $IMG/lock.img$first </tmp/lockfifo >$LOGDIR/lock-first.log 2>&1 &
+		pid=$!
+		exec 7>/tmp/lockfifo
+		wait_for $LOGDIR/lock-first.log "echo ready" 30 ||
+			fail "the first VM did not start" || return
+		if [ -z "$first" ]; then
+			bad_disk -d $IMG/lock.img
+			expect_error "$IMG/lock.img" "already in use" ",ro" || return
+			bad_disk -d $IMG/lock.img,ro
+			expect_error "$IMG/lock.img,ro" "is writing to it" || return
+		else
+			bad_disk -d $IMG/lock.img,ro
+			expect_rc 0 || return
+			bad_disk -d $IMG/lock.img
+			expect_error "$IMG/lock.img" "already in use" || return
+		fi
+		printf q >&7
+		exec 7>&-
+		wait $pid
+		rm -f /tmp/lockfifo
+	done
+	# Gone with the VM; one VM cannot have one image twice.
+	bad_disk -d $IMG/lock.img
+	expect_rc 0 || return
+	bad_disk -d $IMG/lock.img -d $IMG/lock.img,ro
+	expect_error "$IMG/lock.img" "named twice" || return
+	bad_disk -d $IMG/lock.img,ro -d $IMG/lock.img,ro
+	expect_rc 0
+}
+
 t_dump_dtb_virtio() {
 	rm -f $IMG/x.img
 	truncate -s 1M $IMG/x.img
@@ -203,4 +240,5 @@ run_test console-virtio t_console_virtio
 run_test console-virtio-input t_console_virtio_input
 run_test hostile-payload t_hostile_payload
 run_test bad-disks t_bad_disks
+run_test disk-locks t_disk_locks
 run_test dump-dtb t_dump_dtb_virtio
