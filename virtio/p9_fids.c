@@ -28,30 +28,28 @@ int p9_fids_init(struct p9_fid_table *t)
 	return 0;
 }
 
-static void free_fid(struct p9_fid *f)
+static void free_fid(struct p9_fid_table *t, struct p9_fid *f)
 {
-	if (f->fd >= 0)
+	if (f->fd >= 0) {
 		close(f->fd);
+		t->nr_open--;
+	}
+	t->count--;
+	t->path_bytes -= strlen(f->path) + 1;
 	free(f->path);
 	free(f);
 }
 
-unsigned int p9_fids_clear(struct p9_fid_table *t)
+void p9_fids_clear(struct p9_fid_table *t)
 {
-	unsigned int open = 0;
-
 	for (uint32_t b = 0; b < t->nr_buckets; b++) {
 		while (t->buckets[b]) {
 			struct p9_fid *f = t->buckets[b];
 
 			t->buckets[b] = f->next;
-			open += f->fd >= 0;
-			free_fid(f);
+			free_fid(t, f);
 		}
 	}
-	t->count = 0;
-	t->path_bytes = 0;
-	return open;
 }
 
 void p9_fids_fini(struct p9_fid_table *t)
@@ -155,20 +153,24 @@ int p9_fid_set_path(struct p9_fid_table *t, struct p9_fid *f, char *path)
 	return 0;
 }
 
-bool p9_fid_remove(struct p9_fid_table *t, struct p9_fid *f)
+void p9_fid_set_fd(struct p9_fid_table *t, struct p9_fid *f, int fd,
+		   bool dir)
+{
+	f->fd = fd;
+	f->open_dir = dir;
+	t->nr_open++;
+}
+
+void p9_fid_remove(struct p9_fid_table *t, struct p9_fid *f)
 {
 	struct p9_fid **pp = &t->buckets[bucket_of(t, f->fid)];
-	bool was_open = f->fd >= 0;
 
 	while (*pp && *pp != f)
 		pp = &(*pp)->next;
 	if (!*pp)
-		return false;
+		return;
 	*pp = f->next;
-	t->count--;
-	t->path_bytes -= strlen(f->path) + 1;
-	free_fid(f);
-	return was_open;
+	free_fid(t, f);
 }
 
 /* @path is @from itself or lies below it. */

@@ -44,14 +44,12 @@ int t_lopen(struct p9_req *r)
 		return ret;
 	if (r->s->ro && wants_write(flags))
 		return -EROFS;
-	if (r->s->nr_open >= P9_MAX_OPEN_FILES)
+	if (r->s->fids.nr_open >= P9_MAX_OPEN_FILES)
 		return -EMFILE;
 	fd = p9_open_file(r->s, f->path, flags, &st);
 	if (fd < 0)
 		return fd;
-	f->fd = fd;
-	f->open_dir = S_ISDIR(st.st_mode);
-	r->s->nr_open++;
+	p9_fid_set_fd(&r->s->fids, f, fd, S_ISDIR(st.st_mode));
 	p9_put_qid_of(r, &st);
 	p9_put32(&r->out, p9_iounit(r->s));
 	return 0;
@@ -87,7 +85,7 @@ int t_lcreate(struct p9_req *r)
 		return ret;
 	if (r->s->ro)
 		return -EROFS;
-	if (r->s->nr_open >= P9_MAX_OPEN_FILES)
+	if (r->s->fids.nr_open >= P9_MAX_OPEN_FILES)
 		return -EMFILE;
 	flags &= ~O_DIRECTORY;
 	ret = p9_path_join(f->path, name, &path);
@@ -111,9 +109,7 @@ int t_lcreate(struct p9_req *r)
 		close(fd);
 		return ret;
 	}
-	f->fd = fd;
-	f->open_dir = false;
-	r->s->nr_open++;
+	p9_fid_set_fd(&r->s->fids, f, fd, false);
 	p9_put_qid_of(r, &st);
 	p9_put32(&r->out, p9_iounit(r->s));
 	return 0;

@@ -560,7 +560,6 @@ int t_remove(struct p9_req *r)
 	if (!f)
 		return -EBADF;
 	ret = remove_path(r, f->path);
-	if (p9_fid_remove(&r->s->fids, f))
-		r->s->nr_open--;
+	p9_fid_remove(&r->s->fids, f);
 	return ret;
 }

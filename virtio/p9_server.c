@@ -45,7 +45,6 @@ static int t_version(struct p9_req *r)
 		return -EINVAL;
 	/* A new session: every fid of the old one is gone. */
 	p9_fids_clear(&r->s->fids);
-	r->s->nr_open = 0;
 	msize = MIN(msize, P9_MSIZE_MAX);
 	p9_put32(&r->out, msize);
 	if (v.len == 8 && !memcmp(v.s, "9P2000.L", 8)) {
@@ -185,8 +184,7 @@ static int t_clunk(struct p9_req *r)
 	f = p9_req_fid(r, fid);
 	if (!f)
 		return -EBADF;
-	if (p9_fid_remove(&r->s->fids, f))
-		r->s->nr_open--;
+	p9_fid_remove(&r->s->fids, f);
 	return 0;
 }
 

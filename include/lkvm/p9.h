@@ -164,6 +164,7 @@ struct p9_fid_table {
 	uint32_t nr_buckets;	/* a power of two */
 	uint32_t count;
 	size_t path_bytes;	/* sum of strlen(path) + 1 */
+	unsigned int nr_open;	/* fids holding an open fd */
 };
 
 /* Device numbers seen under the share, for unique qid paths. */
@@ -181,7 +182,6 @@ struct p9_server {
 	mode_t umask;		/* lkvm's: created files get exact modes */
 	uint32_t msize;		/* 0 until Tversion */
 	struct p9_fid_table fids;
-	unsigned int nr_open;	/* fids holding an open fd */
 	struct p9_dev_info devs[P9_MAX_DEVS];
 	unsigned int nr_devs;
 };

@@ -20,8 +20,8 @@
 /* Fid table. Paths are owned by the table once added. */
 int p9_fids_init(struct p9_fid_table *t);
 void p9_fids_fini(struct p9_fid_table *t);
-/* Forgets every fid, closing open files; returns how many were open. */
-unsigned int p9_fids_clear(struct p9_fid_table *t);
+/* Forgets every fid, closing open files. */
+void p9_fids_clear(struct p9_fid_table *t);
 struct p9_fid *p9_fid_find(const struct p9_fid_table *t, uint32_t fid);
 /*
  * Adds @fid for @path (taken over on success, freed on failure).
@@ -32,8 +32,11 @@ int p9_fid_add(struct p9_fid_table *t, uint32_t fid, char *path,
 	       struct p9_fid **out);
 /* Replaces @f's path with @path (taken over on success, freed on failure). */
 int p9_fid_set_path(struct p9_fid_table *t, struct p9_fid *f, char *path);
-/* Forgets @f, closing its file; returns whether it had one open. */
-bool p9_fid_remove(struct p9_fid_table *t, struct p9_fid *f);
+/* @f, not open yet, now holds the open file @fd (a directory: @dir). */
+void p9_fid_set_fd(struct p9_fid_table *t, struct p9_fid *f, int fd,
+		   bool dir);
+/* Forgets @f, closing its file. */
+void p9_fid_remove(struct p9_fid_table *t, struct p9_fid *f);
 /*
  * After a rename of @from to @to: every fid at @from or below it now
  * names the same file under @to. Returns 0 or -ENOMEM/-ENFILE (some

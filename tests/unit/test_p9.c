@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -1069,12 +1070,48 @@ static void test_version_resets_fids(void)
 	version();
 	CHECK_EQ(clunk(1), EBADF);
 	CHECK_EQ(clunk(2), EBADF);
-	CHECK_EQ(srv.nr_open, 0);
+	CHECK_EQ(srv.fids.nr_open, 0);
+	stop();
+}
+
+/*
+ * At most P9_MAX_OPEN_FILES open files per share: one more is EMFILE,
+ * and clunking, removing or a new session each give room back.
+ */
+static void test_open_file_limit(void)
+{
+	struct rlimit rl;
+
+	CHECK_EQ(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) ||
+	    rl.rlim_cur < P9_MAX_OPEN_FILES + 64) {
+		fprintf(stderr, "p9_open_file_limit: skipped: the hard limit on open files is below %u\n",
+			P9_MAX_OPEN_FILES + 64);
+		return;
+	}
+	start(false);
+	session();
+	write_host("f", "x");
+	for (uint32_t fid = 2; fid < 2 + P9_MAX_OPEN_FILES; fid++) {
+		CHECK_EQ(walk(1, fid, "f", NULL), 0);
+		CHECK_EQ(lopen(fid, 0), 0);
+	}
+	CHECK_EQ(srv.fids.nr_open, P9_MAX_OPEN_FILES);
+	CHECK_EQ(walk(1, 9999, "f", NULL), 0);
+	CHECK_EQ(lopen(9999, 0), EMFILE);
+	CHECK_EQ(lcreate(1, "g", 0101, 0644), EMFILE);
+	CHECK_EQ(clunk(2), 0);
+	CHECK_EQ(lopen(9999, 0), 0);
+	CHECK_EQ(srv.fids.nr_open, P9_MAX_OPEN_FILES);
+	version();
+	CHECK_EQ(srv.fids.nr_open, 0);
 	stop();
 }
 
 static const struct unit_test tests[] = {
 	{ "p9_version", test_version },
+	{ "p9_open_file_limit", test_open_file_limit },
 	{ "p9_read_write_create", test_read_write_create },
 	{ "p9_mkdir_symlink_rename_unlink", test_mkdir_symlink_rename_unlink },
 	{ "p9_setattr_statfs_remove", test_setattr_statfs_remove },
