@@ -7,6 +7,7 @@
  */
 #include <lkvm/ipc.h>
 
+#include <lkvm/grow.h>
 #include <lkvm/ipc_path.h>
 #include <lkvm/reg_set.h>
 
@@ -238,18 +239,8 @@ int ipc_buf_put(struct ipc_buf *b, const void *data, size_t len)
 {
 	if (len > b->limit || b->len > b->limit - len)
 		return -ENOBUFS;
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		uint8_t *p;
-
-		while (cap < b->len + len)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p)
-			return -ENOMEM;
-		b->data = p;
-		b->cap = cap;
-	}
+	if (grow_array((void **)&b->data, &b->cap, b->len + len, 1, 256))
+		return -ENOMEM;
 	memcpy(b->data + b->len, data, len);
 	b->len += len;
 	return 0;

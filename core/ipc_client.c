@@ -6,6 +6,7 @@
  */
 #include <lkvm/ipc_client.h>
 
+#include <lkvm/grow.h>
 #include <lkvm/ipc_path.h>
 
 #include <dirent.h>
@@ -279,17 +280,11 @@ int ipc_list_names(struct ipc_names *out)
 		name[len - slen] = '\0';
 		if (!vm_name_valid(name))
 			continue;	/* e.g. our own temporary names */
-		if (out->nr == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			char (*p)[64] = realloc(out->names, ncap * sizeof(*p));
-
-			if (!p) {
-				closedir(d);
-				ipc_names_free(out);
-				return -ENOMEM;
-			}
-			out->names = p;
-			cap = ncap;
+		if (grow_array((void **)&out->names, &cap, out->nr + 1,
+			       sizeof(*out->names), 16)) {
+			closedir(d);
+			ipc_names_free(out);
+			return -ENOMEM;
 		}
 		memcpy(out->names[out->nr++], name, sizeof(name));
 	}

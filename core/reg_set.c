@@ -8,6 +8,7 @@
 #include <lkvm/reg_set.h>
 
 #include <lkvm/arch.h>
+#include <lkvm/grow.h>
 #include <lkvm/json.h>
 #include <lkvm/sve_vls.h>
 
@@ -28,23 +29,6 @@ void reg_set_free(struct reg_set *set)
 	reg_set_init(set, set->vcpu);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	q = realloc(*p, n * elem);
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = n;
-	return 0;
-}
-
 int reg_set_add(struct reg_set *set, uint64_t id, const void *val,
 		uint16_t len, uint16_t err)
 {
@@ -52,11 +36,11 @@ int reg_set_add(struct reg_set *set, uint64_t id, const void *val,
 	struct reg_entry *r;
 	int ret;
 
-	ret = grow((void **)&set->regs, &cap, (size_t)set->nr + 1,
-		   sizeof(*set->regs));
+	ret = grow_array((void **)&set->regs, &cap, (size_t)set->nr + 1,
+			 sizeof(*set->regs), 64);
 	set->cap = (unsigned int)cap;
-	ret = ret ?: grow((void **)&set->vals, &set->vals_cap,
-			  set->vals_len + len, 1);
+	ret = ret ?: grow_array((void **)&set->vals, &set->vals_cap,
+				set->vals_len + len, 1, 64);
 	if (ret)
 		return ret;
 	r = &set->regs[set->nr++];

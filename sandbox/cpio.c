@@ -6,6 +6,8 @@
  */
 #include <lkvm/sandbox.h>
 
+#include <lkvm/grow.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,19 +37,9 @@ static uint8_t *room(struct cpio *c, size_t n)
 		c->err = -E2BIG;
 		return NULL;
 	}
-	if (c->len + n > c->cap) {
-		size_t cap = c->cap ? c->cap : 65536;
-		uint8_t *nb;
-
-		while (cap < c->len + n)
-			cap *= 2;
-		nb = realloc(c->buf, cap);
-		if (!nb) {
-			c->err = -ENOMEM;
-			return NULL;
-		}
-		c->buf = nb;
-		c->cap = cap;
+	if (grow_array((void **)&c->buf, &c->cap, c->len + n, 1, 65536)) {
+		c->err = -ENOMEM;
+		return NULL;
 	}
 	c->len += n;
 	return c->buf + c->len - n;
