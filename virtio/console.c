@@ -74,20 +74,10 @@ static void fill_rx(struct vcon *c)
 	pthread_mutex_lock(&c->in_lock);
 	do {
 		while (c->count && (r = virtq_pop(vq, &c->chain, &why)) > 0) {
-			size_t done = 0;
+			size_t done = virtq_copy_ring_to_in(&c->chain, c->pending,
+							    PENDING_MAX,
+							    &c->head, &c->count);
 
-			while (c->count && done < c->chain.in_len) {
-				size_t run = MIN(c->count, PENDING_MAX - c->head);
-				size_t n = virtq_copy_to_in(&c->chain, done,
-							    c->pending + c->head,
-							    run);
-
-				c->head = (c->head + n) % PENDING_MAX;
-				c->count -= n;
-				done += n;
-				if (n < run)
-					break;
-			}
 			virtq_push(vq, c->chain.head, (uint32_t)done);
 		}
 	} while (r >= 0 && c->count && virtq_enable_notify(vq));

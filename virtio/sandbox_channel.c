@@ -227,20 +227,10 @@ static void fill_stdin(struct chan *c)
 again:
 	pthread_mutex_lock(&c->in_lock);
 	while (c->in_count && (r = virtq_pop(vq, &c->chain, &why)) > 0) {
-		size_t done = 0;
+		size_t done = virtq_copy_ring_to_in(&c->chain, c->in_buf,
+						    STDIN_BUF, &c->in_head,
+						    &c->in_count);
 
-		while (c->in_count && done < c->chain.in_len) {
-			size_t run = MIN(c->in_count, STDIN_BUF - c->in_head);
-			size_t n = virtq_copy_to_in(&c->chain, done,
-						    c->in_buf + c->in_head,
-						    run);
-
-			c->in_head = (c->in_head + n) % STDIN_BUF;
-			c->in_count -= n;
-			done += n;
-			if (n < run)
-				break;
-		}
 		virtq_push(vq, c->chain.head, (uint32_t)done);
 		taken = true;
 	}

@@ -315,3 +315,21 @@ size_t virtq_copy_to_in(const struct virtq_chain *c, size_t offset,
 	return copy_iov(c->iov + c->nr_out, c->nr_in, offset, (uint8_t *)src,
 			len, true);
 }
+
+size_t virtq_copy_ring_to_in(const struct virtq_chain *c, const uint8_t *ring,
+			     size_t size, size_t *head, size_t *count)
+{
+	size_t done = 0;
+
+	while (*count && done < c->in_len) {
+		size_t run = MIN(*count, size - *head);
+		size_t n = virtq_copy_to_in(c, done, ring + *head, run);
+
+		*head = (*head + n) % size;
+		*count -= n;
+		done += n;
+		if (n < run)
+			break;
+	}
+	return done;
+}

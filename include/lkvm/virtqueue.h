@@ -114,5 +114,12 @@ size_t virtq_copy_from_out(const struct virtq_chain *c, size_t offset,
 /* Copies into the chain's writable part at @offset; returns bytes done. */
 size_t virtq_copy_to_in(const struct virtq_chain *c, size_t offset,
 			const void *src, size_t len);
+/*
+ * Moves the oldest bytes of a circular buffer (@size bytes; *@count
+ * queued from *@head) into the chain's writable part, as many as fit;
+ * advances *@head and *@count. Returns the bytes moved.
+ */
+size_t virtq_copy_ring_to_in(const struct virtq_chain *c, const uint8_t *ring,
+			     size_t size, size_t *head, size_t *count);
 
 #endif

@@ -393,9 +393,34 @@ static void test_no_interrupt_flag(void)
 	vqb_free(&b);
 }
 
+/* A circular buffer's oldest bytes, across its end, into two buffers. */
+static void test_copy_ring(void)
+{
+	static struct virtq_chain c;
+	uint8_t ring[8] = { 'g', 'h', 0, 0, 0, 'c', 'd', 'e' };
+	uint8_t a[2], b[2];
+	size_t head = 5, count = 5;
+
+	c.nr_out = 0;
+	c.nr_in = 2;
+	c.in_len = 4;
+	c.iov[0] = (struct iovec){ a, sizeof(a) };
+	c.iov[1] = (struct iovec){ b, sizeof(b) };
+	CHECK_EQ(virtq_copy_ring_to_in(&c, ring, sizeof(ring), &head, &count), 4);
+	CHECK(!memcmp(a, "cd", 2) && !memcmp(b, "eg", 2));
+	CHECK_EQ(head, 1);
+	CHECK_EQ(count, 1);
+	CHECK_EQ(virtq_copy_ring_to_in(&c, ring, sizeof(ring), &head, &count), 1);
+	CHECK_EQ(a[0], 'h');
+	CHECK_EQ(head, 2);
+	CHECK_EQ(count, 0);
+	CHECK_EQ(virtq_copy_ring_to_in(&c, ring, sizeof(ring), &head, &count), 0);
+}
+
 static const struct unit_test tests[] = {
 	{ "virtq_good_chain", test_good_chain },
 	{ "virtq_copy_helpers", test_copy_helpers },
+	{ "virtq_copy_ring", test_copy_ring },
 	{ "virtq_direct_loop", test_direct_loop },
 	{ "virtq_indirect_loop", test_indirect_loop },
 	{ "virtq_indirect_good", test_indirect_good },
