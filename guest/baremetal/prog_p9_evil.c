@@ -107,10 +107,7 @@ static u32 post(u32 len, u32 room)
 		w64(RESP + i, 0);
 	put_desc(DESC, 0, REQ, len, room ? F_NEXT : 0, 1);
 	put_desc(DESC, 1, RESP, room, F_WRITE, 0);
-	w16(AVAIL + 4 + 2 * slot, 0);
-	barrier();
-	w16(AVAIL + 2, ++next_idx);
-	kick(dev);
+	submit(dev, 0, ++next_idx);
 	return slot;
 }
 

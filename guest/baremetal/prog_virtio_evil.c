@@ -53,8 +53,7 @@ static void bad_queue_size(u64 base, u32 num, const char *what)
 static void break_with(u64 base, u32 head, unsigned short idx,
 		       const char *what)
 {
-	offer(head, idx);
-	kick(base);
+	submit(base, head, idx);
 	expect_broken(base, what);
 }
 
@@ -123,8 +122,7 @@ static void good_rng_request(void)
 {
 	setup(RNG_BASE);
 	put_desc(DESC, 0, BUF, 64, F_WRITE, 0);
-	offer(0, 1);
-	kick(RNG_BASE);
+	submit(RNG_BASE, 0, 1);
 	if (!wait_used(1) ||
 	    *(volatile u32 *)(USED + 8) != 64)
 		fail("a good rng request after the reset");
@@ -143,10 +141,7 @@ static u32 blk_request(u32 type, u64 sector, u32 data_len, unsigned short idx)
 	put_desc(DESC, 0, BUF, 16, F_NEXT, 1);
 	put_desc(DESC, 1, BUF + 0x1000, data_len, F_WRITE | F_NEXT, 2);
 	put_desc(DESC, 2, BUF + 0x800, 1, F_WRITE, 0);
-	w16(AVAIL + 4 + 2 * ((idx - 1) % QNUM), 0);
-	barrier();
-	w16(AVAIL + 2, idx);
-	kick(BLK_BASE);
+	submit(BLK_BASE, 0, idx);
 	if (!wait_used(idx))
 		return 0x100;
 	return *status;
@@ -156,8 +151,7 @@ static void blk_attacks(void)
 {
 	setup(BLK_BASE);
 	put_desc(DESC, 0, BUF, 16, 0, 0);	/* header, no status byte */
-	offer(0, 1);
-	kick(BLK_BASE);
+	submit(BLK_BASE, 0, 1);
 	expect_broken(BLK_BASE, "blk request without a status byte");
 
 	setup(BLK_BASE);

@@ -54,12 +54,18 @@ void put_desc(u64 table, u32 i, u64 addr, u32 len, u32 flags, u32 next)
 	w64(table + 16 * i + 8, len | ((u64)flags << 32) | ((u64)next << 48));
 }
 
-void offer(u32 head, unsigned short idx)
+static void kick(u64 base)
 {
-	w16(AVAIL + 4, (unsigned short)head);
+	barrier();
+	w32(base, REG_QUEUE_NOTIFY, 0);
+}
+
+void submit(u64 base, u32 head, unsigned short idx)
+{
+	w16(AVAIL + 4 + 2 * ((idx - 1U) % QNUM), (unsigned short)head);
 	barrier();
 	w16(AVAIL + 2, idx);
-	barrier();
+	kick(base);
 }
 
 int negotiate(u64 base, u32 high_features)
@@ -95,12 +101,6 @@ void setup(u64 base)
 {
 	setup_queue(base, QNUM);
 	w32(base, REG_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
-}
-
-void kick(u64 base)
-{
-	barrier();
-	w32(base, REG_QUEUE_NOTIFY, 0);
 }
 
 static u64 counter(void)

@@ -66,15 +66,17 @@ void barrier(void);
 void fail(const char *what);
 void clear(u64 addr, u64 len);
 void put_desc(u64 table, u32 i, u64 addr, u32 len, u32 flags, u32 next);
-/* Publishes head @head as avail entry 0 with avail->idx = @idx. */
-void offer(u32 head, unsigned short idx);
+/*
+ * Publishes head @head as avail entry (@idx - 1) % QNUM, sets avail->idx
+ * to @idx and notifies queue 0.
+ */
+void submit(u64 base, u32 head, unsigned short idx);
 /* Sets features (indirect, event idx, @high_features); FEATURES_OK? */
 int negotiate(u64 base, u32 high_features);
 /* Features negotiated, queue 0 of @num entries at AREA enabled. */
 void setup_queue(u64 base, u32 num);
 /* A fresh, well-formed queue 0 of QNUM entries, device live. */
 void setup(u64 base);
-void kick(u64 base);
 int wait_needs_reset(u64 base);
 int wait_used(unsigned short idx);
 void expect_broken(u64 base, const char *what);
