@@ -2,6 +2,8 @@
 /* `lkvm COMMAND [ARGS]`: the one table of subcommands and the dispatcher. */
 #include <lkvm/builtin.h>
 
+#include <lkvm/crash.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +31,9 @@ const struct builtin_cmd builtin_cmds[] = {
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "help";
+
+	crash_report_install();
+	crash_set_thread_name("lkvm-main");
 
 	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
 		name = "help";

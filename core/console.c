@@ -9,8 +9,9 @@
 #define CTRL_A 0x01
 
 /*
- * A copy of the terminal settings for the fatal-signal handler, which
- * has no other way to reach them. Written once before raw mode starts.
+ * A copy of the terminal settings for the fatal-signal handlers (the
+ * crash report in crash.c, seccomp's SIGSYS), which have no other way to
+ * reach them. Written once before raw mode starts.
  */
 static struct termios crash_restore_termios;
 static volatile sig_atomic_t crash_restore_fd = -1;
@@ -19,13 +20,6 @@ void console_restore_after_crash(void)
 {
 	if (crash_restore_fd >= 0)
 		tcsetattr(crash_restore_fd, TCSANOW, &crash_restore_termios);
-}
-
-static void restore_on_fatal_signal(int sig)
-{
-	console_restore_after_crash();
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 void console_init_fds(struct console *con, int in_fd, int out_fd)
@@ -37,7 +31,6 @@ void console_init_fds(struct console *con, int in_fd, int out_fd)
 
 int console_enter_raw(struct console *con)
 {
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
 	int in_fd = con->in_fd;
 	struct termios raw;
 
@@ -46,8 +39,6 @@ int console_enter_raw(struct console *con)
 
 	crash_restore_termios = con->saved;
 	crash_restore_fd = in_fd;
-	for (size_t i = 0; i < ARRAY_SIZE(fatal); i++)
-		signal(fatal[i], restore_on_fatal_signal);
 
 	/* Every key goes to the guest; output processing stays as it was. */
 	raw = con->saved;

@@ -10,6 +10,7 @@
 #include <lkvm/seccomp.h>
 
 #include <lkvm/console.h>
+#include <lkvm/crash.h>
 #include <lkvm/log.h>
 #include <lkvm/vm.h>
 
@@ -82,7 +83,6 @@ static const char *const kind_names[] = { "main", "vcpu", "io" };
 /* Written by seccomp_prepare() before any filter; only read after. */
 #define NAMES_MAX 512
 static char syscall_names[NAMES_MAX][24];
-static __thread char thread_name_tls[16];
 
 static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 {
@@ -96,7 +96,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 	(void)uctx;
 	n = snprintf(line, sizeof(line),
 		     "lkvm: error: seccomp: thread %s made a forbidden system call: %s (%d); stopping (--seccomp=off turns filters off for debugging)\n",
-		     thread_name_tls[0] ? thread_name_tls : "?", name, nr);
+		     crash_thread_name() ?: "?", name, nr);
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		n = 0;
 	console_restore_after_crash();
@@ -393,7 +393,7 @@ int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
 	struct sock_fprog fp;
 	int ret;
 
-	snprintf(thread_name_tls, sizeof(thread_name_tls), "%s", thread_name);
+	crash_set_thread_name(thread_name);
 	if (!vm->cfg->seccomp)
 		return 0;
 	ret = vm->seccomp ? cached_prog(vm->seccomp, kind, extra, &fp) : -EINVAL;
