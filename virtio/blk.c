@@ -96,6 +96,37 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t offset,
 	memcpy(data, cfg + offset, len);
 }
 
+/*
+ * Carries out @s's request and gives the chain back: status byte, used
+ * ring, interrupt. On a worker, or on the I/O thread for a lone request.
+ */
+static void blk_complete(struct vblk *b, struct blk_slot *s, bool counted)
+{
+	struct virtio_dev *vd = &b->vd;
+	uint32_t id_len = 0, written;
+	bool irq, wake;
+
+	if (s->req.status == VIRTIO_BLK_S_OK)
+		s->req.status = blk_req_execute(&b->backend, &s->req, &id_len);
+	written = blk_req_written(&s->req, id_len);
+	*s->req.status_byte = s->req.status;
+
+	pthread_mutex_lock(&b->lock);
+	virtq_push(&vd->queues[0].vq, s->chain.head, written);
+	irq = virtq_should_interrupt(&vd->queues[0].vq);
+	s->next = b->free;
+	b->free = s;
+	wake = b->starved;
+	b->starved = false;
+	if (counted && !--b->inflight)
+		pthread_cond_broadcast(&b->idle_cv);
+	pthread_mutex_unlock(&b->lock);
+	if (irq)
+		virtio_raise_irq(vd, VIRTIO_ISR_VRING);
+	if (wake)
+		virtio_wake(vd);
+}
+
 static void *blk_worker(void *arg)
 {
 	struct vblk *b = arg;
@@ -109,8 +140,6 @@ static void *blk_worker(void *arg)
 	}
 	for (;;) {
 		struct blk_slot *s;
-		uint32_t id_len = 0, written;
-		bool irq, wake;
 
 		pthread_mutex_lock(&b->lock);
 		while (!b->work_head && !b->stopping)
@@ -124,27 +153,7 @@ static void *blk_worker(void *arg)
 		pthread_mutex_unlock(&b->lock);
 		if (!s)
 			break;	/* stopping, and no work left */
-
-		if (s->req.status == VIRTIO_BLK_S_OK)
-			s->req.status = blk_req_execute(&b->backend, &s->req,
-							&id_len);
-		written = blk_req_written(&s->req, id_len);
-		*s->req.status_byte = s->req.status;
-
-		pthread_mutex_lock(&b->lock);
-		virtq_push(&vd->queues[0].vq, s->chain.head, written);
-		irq = virtq_should_interrupt(&vd->queues[0].vq);
-		s->next = b->free;
-		b->free = s;
-		wake = b->starved;
-		b->starved = false;
-		if (!--b->inflight)
-			pthread_cond_broadcast(&b->idle_cv);
-		pthread_mutex_unlock(&b->lock);
-		if (irq)
-			virtio_raise_irq(vd, VIRTIO_ISR_VRING);
-		if (wake)
-			virtio_wake(vd);
+		blk_complete(b, s, true);
 	}
 	return NULL;
 }
@@ -186,15 +195,30 @@ static void queue_work(struct vblk *b, struct blk_slot *s)
 	pthread_mutex_unlock(&b->lock);
 }
 
+static bool blk_idle(struct vblk *b)
+{
+	bool idle;
+
+	pthread_mutex_lock(&b->lock);
+	idle = !b->inflight;
+	pthread_mutex_unlock(&b->lock);
+	return idle;
+}
+
 /*
  * On the I/O thread. Guest-controlled: the request queue (virtq_pop) and
  * each request (blk_req_parse). A chain that cannot carry a status byte
  * breaks the device; other bad requests are answered with an error.
+ *
+ * Requests go to the workers, except a lone one (the queue empty after
+ * it, nothing in flight): that one runs here, which spares a thread
+ * hand-off per request when the guest waits for each (QD1 latency).
  */
 static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 {
 	struct vblk *b = to_vblk(vd);
 	struct virtq *vq = &vd->queues[q].vq;
+	struct blk_slot *held = NULL;
 	const char *why = NULL;
 
 	/* Requests of features the driver did not accept are UNSUPP. */
@@ -207,7 +231,7 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 			int r;
 
 			if (!s)
-				return;	/* resumed when a request completes */
+				goto hand_off; /* resumed when one completes */
 			r = virtq_pop(vq, &s->chain, &why);
 			if (r > 0)
 				r = blk_req_parse(&s->chain, &b->lim, &s->req,
@@ -218,13 +242,23 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 				put_slot(b, s);
 				if (r < 0) {
 					virtio_broken(vd, why);
-					return;
+					goto hand_off;
 				}
 				break;
 			}
-			queue_work(b, s);
+			/* The one before has company: both go to workers. */
+			if (held)
+				queue_work(b, held);
+			held = s;
 		}
 	} while (virtq_enable_notify(vq));
+	if (held && blk_idle(b)) {
+		blk_complete(b, held, false);
+		return;
+	}
+hand_off:
+	if (held)
+		queue_work(b, held);
 }
 
 static void blk_wake(struct virtio_dev *vd)
