@@ -196,7 +196,7 @@ static void crash_handler(int sig, siginfo_t *si, void *uctx)
 	if (write(STDERR_FILENO, line, len) < 0)
 		len = 0;
 	console_restore_after_crash();
-	signal(sig, SIG_DFL);
+	/* SA_RESETHAND made the action the default: this one is fatal. */
 	raise(sig);
 }
 

@@ -100,7 +100,7 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t offset,
  * Carries out @s's request and gives the chain back: status byte, used
  * ring, interrupt. On a worker, or on the I/O thread for a lone request.
  */
-static void blk_complete(struct vblk *b, struct blk_slot *s, bool counted)
+static void blk_complete(struct vblk *b, struct blk_slot *s)
 {
 	struct virtio_dev *vd = &b->vd;
 	uint32_t id_len = 0, written;
@@ -118,7 +118,7 @@ static void blk_complete(struct vblk *b, struct blk_slot *s, bool counted)
 	b->free = s;
 	wake = b->starved;
 	b->starved = false;
-	if (counted && !--b->inflight)
+	if (!--b->inflight)
 		pthread_cond_broadcast(&b->idle_cv);
 	pthread_mutex_unlock(&b->lock);
 	if (irq)
@@ -153,7 +153,7 @@ static void *blk_worker(void *arg)
 		pthread_mutex_unlock(&b->lock);
 		if (!s)
 			break;	/* stopping, and no work left */
-		blk_complete(b, s, true);
+		blk_complete(b, s);
 	}
 	return NULL;
 }
@@ -195,12 +195,15 @@ static void queue_work(struct vblk *b, struct blk_slot *s)
 	pthread_mutex_unlock(&b->lock);
 }
 
-static bool blk_idle(struct vblk *b)
+/* Counts a request in flight, but only when it would be the only one. */
+static bool blk_claim_if_idle(struct vblk *b)
 {
 	bool idle;
 
 	pthread_mutex_lock(&b->lock);
 	idle = !b->inflight;
+	if (idle)
+		b->inflight++;
 	pthread_mutex_unlock(&b->lock);
 	return idle;
 }
@@ -252,8 +255,8 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 			held = s;
 		}
 	} while (virtq_enable_notify(vq));
-	if (held && blk_idle(b)) {
-		blk_complete(b, held, false);
+	if (held && blk_claim_if_idle(b)) {
+		blk_complete(b, held);
 		return;
 	}
 hand_off:
