@@ -183,7 +183,15 @@ int net_rx_put(struct virtq *vq, struct net_rx_scratch *s, bool mergeable,
 	net_hdr_encode(&h, raw);
 	while (done < total) {
 		struct virtq_chain *c = n ? &s->next : &s->first;
-		int r = virtq_pop(vq, c, why);
+		int r;
+
+		/* virtq_pop() already refuses this; the arrays rely on it. */
+		if (n == ARRAY_SIZE(s->heads)) {
+			virtq_unpop(vq, n);
+			*why = "frame spread over more buffers than a queue holds";
+			return -EINVAL;
+		}
+		r = virtq_pop(vq, c, why);
 
 		if (r < 0)
 			return r;

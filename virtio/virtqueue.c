@@ -161,11 +161,13 @@ static int enter_indirect(const struct virtq *vq, const struct virtq_desc *d,
 /*
  * Guest-controlled: avail->idx, the avail ring entry, every descriptor
  * and indirect table. Checked: the avail index moved by at most the queue
- * size; the head and every next index are inside their table; at most
- * queue-size buffer descriptors per chain (loops end there), indirect
- * entries included; one level of indirection; readable before writable;
- * every buffer inside RAM; length sums fit 32 bits. Returns 1 (chain in
- * @c), 0 (nothing available) or -EINVAL (@why says what is broken).
+ * size, and the device does not already hold a queue size of chains it
+ * has not pushed back; the head and every next index are inside their
+ * table; at most queue-size buffer descriptors per chain (loops end
+ * there), indirect entries included; one level of indirection; readable
+ * before writable; every buffer inside RAM; length sums fit 32 bits.
+ * Returns 1 (chain in @c), 0 (nothing available) or -EINVAL (@why says
+ * what is broken).
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why)
 {
@@ -181,6 +183,17 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why)
 		return 0;
 	if (pending > vq->num) {
 		*why = "available index moved by more than the queue size";
+		return -EINVAL;
+	}
+	/*
+	 * A driver cannot have more chains outstanding than its ring has
+	 * entries. One that seems to is moving avail->idx while the device
+	 * works (another vcpu, or buffers that alias the ring itself). This
+	 * bounds what any device holds between pop and push by the queue
+	 * size, whatever the guest does meanwhile.
+	 */
+	if ((uint16_t)(vq->last_avail - vq->used_idx) >= vq->num) {
+		*why = "more chains in flight than the queue size";
 		return -EINVAL;
 	}
 	idx = load16(vq->avail + RING_HDR +

@@ -79,7 +79,10 @@ int virtq_init(struct virtq *vq, const struct guest_mem *mem, uint32_t num,
  * Takes the next available chain. The guest controls the avail index,
  * the ring entries and every descriptor. Returns 1 with @c filled, 0
  * when nothing is available, or -EINVAL with a reason in @why when the
- * ring is broken (the device must then stop using it).
+ * ring is broken (the device must then stop using it). A device never
+ * holds more than the queue size of popped chains it has not pushed:
+ * the next pop refuses, so per-chain scratch arrays of VIRTQ_MAX_SIZE
+ * entries cannot overflow, whatever the guest does to the ring.
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why);
 
