@@ -90,19 +90,25 @@ static void p9_queue_notify(struct virtio_dev *vd, unsigned int q)
 {
 	struct v9p *p = to_v9p(vd);
 	struct virtq *vq = &vd->queues[q].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	const char *why;
-	int r;
+	int r = 0;
 
 	do {
 		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, &p->chain, &why)) > 0) {
+		while (budget && (r = virtq_pop(vq, &p->chain, &why)) > 0) {
 			if (!serve_one(p))
 				return;
 			/* Answer as we go: a slow request holds no other. */
 			virtio_queue_interrupt(vd, vq);
+			budget--;
 		}
 		if (r < 0) {
 			virtio_broken(vd, why);
+			return;
+		}
+		if (!budget) {
+			virtio_queue_yield(vd, q);
 			return;
 		}
 	} while (virtq_enable_notify(vq));

@@ -221,6 +221,7 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 {
 	struct vblk *b = to_vblk(vd);
 	struct virtq *vq = &vd->queues[q].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	struct blk_slot *held = NULL;
 	const char *why = NULL;
 
@@ -230,9 +231,14 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 	do {
 		virtq_disable_notify(vq);
 		for (;;) {
-			struct blk_slot *s = get_slot(b);
+			struct blk_slot *s;
 			int r;
 
+			if (!budget) {
+				virtio_queue_yield(vd, q);
+				goto hand_off;
+			}
+			s = get_slot(b);
 			if (!s)
 				goto hand_off; /* resumed when one completes */
 			r = virtq_pop(vq, &s->chain, &why);
@@ -253,6 +259,7 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 			if (held)
 				queue_work(b, held);
 			held = s;
+			budget--;
 		}
 	} while (virtq_enable_notify(vq));
 	if (held && blk_claim_if_idle(b)) {

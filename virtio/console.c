@@ -66,6 +66,7 @@ static void fill_rx(struct vcon *c)
 {
 	struct virtio_dev *vd = &c->vd;
 	struct virtq *vq = &vd->queues[RX_Q].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	const char *why;
 	int r = 0;
 
@@ -73,17 +74,21 @@ static void fill_rx(struct vcon *c)
 		return;
 	pthread_mutex_lock(&c->in_lock);
 	do {
-		while (c->count && (r = virtq_pop(vq, &c->chain, &why)) > 0) {
+		while (c->count && budget &&
+		       (r = virtq_pop(vq, &c->chain, &why)) > 0) {
 			size_t done = virtq_copy_ring_to_in(&c->chain, c->pending,
 							    PENDING_MAX,
 							    &c->head, &c->count);
 
 			virtq_push(vq, c->chain.head, (uint32_t)done);
+			budget--;
 		}
-	} while (r >= 0 && c->count && virtq_enable_notify(vq));
+	} while (r >= 0 && c->count && budget && virtq_enable_notify(vq));
 	pthread_mutex_unlock(&c->in_lock);
 	if (r < 0)
 		virtio_broken(vd, why);
+	else if (!budget)
+		virtio_queue_yield(vd, RX_Q);
 	else
 		virtq_enable_notify(vq);
 	virtio_queue_interrupt(vd, vq);
@@ -94,20 +99,26 @@ static void drain_tx(struct vcon *c)
 {
 	struct virtio_dev *vd = &c->vd;
 	struct virtq *vq = &vd->queues[TX_Q].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	const char *why;
-	int r;
+	int r = 0;
 
 	do {
 		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, &c->chain, &why)) > 0) {
+		while (budget && (r = virtq_pop(vq, &c->chain, &why)) > 0) {
 			for (unsigned int i = 0; i < c->chain.nr_out; i++)
 				console_write(&vd->dev.vm->console,
 					      c->chain.iov[i].iov_base,
 					      c->chain.iov[i].iov_len);
 			virtq_push(vq, c->chain.head, 0);
+			budget--;
 		}
 		if (r < 0) {
 			virtio_broken(vd, why);
+			break;
+		}
+		if (!budget) {
+			virtio_queue_yield(vd, TX_Q);
 			break;
 		}
 	} while (virtq_enable_notify(vq));

@@ -127,6 +127,12 @@ void virtio_wake(struct virtio_dev *vd)
 	efd_signal(vd->wake_efd);
 }
 
+void virtio_queue_yield(struct virtio_dev *vd, unsigned int q)
+{
+	if (q < vd->vops->nr_queues)
+		efd_signal(vd->queues[q].kick_efd);
+}
+
 /* The device handles its queues only between DRIVER_OK and a reset. */
 static bool device_live(const struct virtio_dev *vd)
 {
@@ -151,6 +157,8 @@ static void quiesce_queues(struct virtio_dev *vd, struct virtio_queue *only)
 	pthread_mutex_lock(&vd->queue_lock);
 	if (vd->vops->drain)
 		vd->vops->drain(vd);
+	if (!only && vd->vops->reset)
+		vd->vops->reset(vd);
 	for (unsigned int q = 0; q < vd->vops->nr_queues; q++) {
 		struct virtio_queue *vq = &vd->queues[q];
 

@@ -45,14 +45,16 @@ static void rng_queue_notify(struct virtio_dev *vd, unsigned int q)
 	struct vrng *rng = container_of(vd, struct vrng, vd);
 	struct virtq_chain *c = &rng->chain;
 	struct virtq *vq = &vd->queues[q].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	const char *why;
-	int r;
+	int r = 0;
 
 	do {
 		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, c, &why)) > 0) {
+		while (budget && (r = virtq_pop(vq, c, &why)) > 0) {
 			size_t done = 0;
 
+			budget--;
 			for (unsigned int i = 0; i < c->nr_in &&
 						 done < RNG_MAX_PER_REQUEST; i++) {
 				struct iovec *iov = &c->iov[c->nr_out + i];
@@ -68,6 +70,10 @@ static void rng_queue_notify(struct virtio_dev *vd, unsigned int q)
 		}
 		if (r < 0) {
 			virtio_broken(vd, why);
+			break;
+		}
+		if (!budget) {
+			virtio_queue_yield(vd, q);
 			break;
 		}
 	} while (virtq_enable_notify(vq));

@@ -217,6 +217,7 @@ static void fill_stdin(struct chan *c)
 {
 	unsigned int q = rx_queue(SANDBOX_PORT_STDIN);
 	struct virtq *vq = &c->vd.queues[q].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	bool taken = false;
 	const char *why;
 	size_t left;
@@ -226,13 +227,15 @@ static void fill_stdin(struct chan *c)
 		return;
 again:
 	pthread_mutex_lock(&c->in_lock);
-	while (c->in_count && (r = virtq_pop(vq, &c->chain, &why)) > 0) {
+	while (c->in_count && budget &&
+	       (r = virtq_pop(vq, &c->chain, &why)) > 0) {
 		size_t done = virtq_copy_ring_to_in(&c->chain, c->in_buf,
 						    STDIN_BUF, &c->in_head,
 						    &c->in_count);
 
 		virtq_push(vq, c->chain.head, (uint32_t)done);
 		taken = true;
+		budget--;
 	}
 	if (taken)
 		pthread_cond_signal(&c->in_room);
@@ -242,8 +245,10 @@ again:
 		virtio_broken(&c->vd, why);
 		return;
 	}
+	if (left && !budget)
+		virtio_queue_yield(&c->vd, q);
 	/* Input waits for buffers: ask to hear when some are added. */
-	if (left && virtq_enable_notify(vq))
+	else if (left && virtq_enable_notify(vq))
 		goto again;
 	virtio_queue_interrupt(&c->vd, vq);
 }
@@ -327,15 +332,17 @@ static void drain_port(struct chan *c, unsigned int port)
 {
 	unsigned int q = tx_queue(port);
 	struct virtq *vq = &c->vd.queues[q].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	bool complete = false;
 	const char *why;
-	int r;
+	int r = 0;
 
 	if (!queue_ready(c, q))
 		return;
 	do {
 		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, &c->chain, &why)) > 0) {
+		while (budget && (r = virtq_pop(vq, &c->chain, &why)) > 0) {
+			budget--;
 			for (unsigned int i = 0; i < c->chain.nr_out; i++) {
 				const uint8_t *b = c->chain.iov[i].iov_base;
 				size_t n = c->chain.iov[i].iov_len;
@@ -352,6 +359,10 @@ static void drain_port(struct chan *c, unsigned int port)
 		}
 		if (r < 0) {
 			virtio_broken(&c->vd, why);
+			break;
+		}
+		if (!budget) {
+			virtio_queue_yield(&c->vd, q);
 			break;
 		}
 	} while (virtq_enable_notify(vq));
@@ -402,16 +413,18 @@ static void ctrl_from_guest(struct chan *c, uint32_t id, uint16_t event,
 static void ctrl_queue(struct chan *c)
 {
 	struct virtq *vq = &c->vd.queues[CTRL_TX].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	const char *why;
-	int r;
+	int r = 0;
 
 	do {
 		virtq_disable_notify(vq);
-		while ((r = virtq_pop(vq, &c->chain, &why)) > 0) {
+		while (budget && (r = virtq_pop(vq, &c->chain, &why)) > 0) {
 			uint8_t m[CTRL_HDR_SIZE];
 			uint32_t id;
 			uint16_t event, value;
 
+			budget--;
 			if (virtq_copy_from_out(&c->chain, 0, m, sizeof(m)) ==
 			    sizeof(m)) {
 				memcpy(&id, m, 4);
@@ -427,10 +440,30 @@ static void ctrl_queue(struct chan *c)
 			virtio_broken(&c->vd, why);
 			return;
 		}
+		if (!budget) {
+			virtio_queue_yield(&c->vd, CTRL_TX);
+			break;
+		}
 	} while (virtq_enable_notify(vq));
 	virtio_queue_interrupt(&c->vd, vq);
 	fill_stdin(c);
 	flush_ctrl(c);
+}
+
+/*
+ * A driver that resets the device starts over with DEVICE_READY: ports
+ * it had and messages for the old rings are gone. What the command
+ * already reported, and lkvm's input, stay.
+ */
+static void chan_reset(struct virtio_dev *vd)
+{
+	struct chan *c = to_chan(vd);
+
+	c->pending_head = 0;
+	c->nr_pending = 0;
+	memset(c->port_ready, 0, sizeof(c->port_ready));
+	memset(c->guest_open, 0, sizeof(c->guest_open));
+	memset(c->host_open, 0, sizeof(c->host_open));
 }
 
 static void chan_queue_notify(struct virtio_dev *vd, unsigned int q)
@@ -567,6 +600,7 @@ static const struct virtio_dev_ops chan_ops = {
 	.config_read = chan_config_read,
 	.queue_notify = chan_queue_notify,
 	.wake = chan_wake,
+	.reset = chan_reset,
 	.start = chan_start,
 	.stop = chan_stop,
 	.destroy = chan_destroy,

@@ -106,6 +106,11 @@ struct virtio_dev_ops {
 	void (*wake)(struct virtio_dev *vd);
 	/* Queue lock held: returns once no request is in flight. */
 	void (*drain)(struct virtio_dev *vd);
+	/*
+	 * Queue lock held, after drain, on a device reset: forget what the
+	 * driver set up, so that the next driver meets a device as new.
+	 */
+	void (*reset)(struct virtio_dev *vd);
 	/* Device threads beyond the transport's I/O thread. */
 	int (*start)(struct virtio_dev *vd);
 	void (*stop)(struct virtio_dev *vd);
@@ -193,5 +198,19 @@ void virtio_broken(struct virtio_dev *vd, const char *why);
 
 /* Makes the I/O thread call ops->wake(); safe from any thread. */
 void virtio_wake(struct virtio_dev *vd);
+
+/*
+ * Chains one call of a queue handler takes before it lets the I/O thread
+ * do other work. A guest that keeps adding buffers from another vcpu, or
+ * whose buffers alias its own ring so that the device's writes add more,
+ * must not hold the thread, and a stop that waits for it, forever.
+ */
+#define VIRTIO_QUEUE_BUDGET VIRTQ_MAX_SIZE
+
+/*
+ * A handler that used its budget with work left: the I/O thread comes
+ * back to queue @q after what else is pending (a stop included).
+ */
+void virtio_queue_yield(struct virtio_dev *vd, unsigned int q);
 
 #endif

@@ -169,25 +169,14 @@ static unsigned int tx_q(unsigned int port)
 	return port ? 3 + 2 * port : 1;
 }
 
-static void start(bool with_stdin)
+/* What a driver does at probe: features, fresh rings, DRIVER_OK. */
+static void driver_init(void)
 {
 	uint64_t f = BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(1) |
 		     BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
 
-	memset(&result, 0, sizeof(result));
 	memset(fq, 0, sizeof(fq));
-	ram = calloc(1, RAM_SIZE);
-	guest_mem_wrap(&mem, RAM_BASE, ram, RAM_SIZE);
-	CHECK_EQ(pipe(out_pipe), 0);
-	CHECK_EQ(pipe(err_pipe), 0);
-	CHECK_EQ(pipe(in_pipe), 0);
-	fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
-	fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
-	CHECK_EQ(sandbox_channel_setup(&vd, &mem, &result,
-				       with_stdin ? in_pipe[0] : -1,
-				       out_pipe[1], err_pipe[1]),
-		 0);
-	vd->dev.vm = &vm;
+	memset(ram, 0, RAM_SIZE);
 	CHECK_EQ(reg_read(VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_CONSOLE);
 	CHECK_EQ(reg_read(VIRTIO_MMIO_CONFIG + 4), SANDBOX_NR_PORTS);
 	reg_write(VIRTIO_MMIO_STATUS, 3);
@@ -215,6 +204,24 @@ static void start(bool with_stdin)
 	}
 	reg_write(VIRTIO_MMIO_STATUS, 0x0f);
 	CHECK(!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET));
+}
+
+static void start(bool with_stdin)
+{
+	memset(&result, 0, sizeof(result));
+	ram = calloc(1, RAM_SIZE);
+	guest_mem_wrap(&mem, RAM_BASE, ram, RAM_SIZE);
+	CHECK_EQ(pipe(out_pipe), 0);
+	CHECK_EQ(pipe(err_pipe), 0);
+	CHECK_EQ(pipe(in_pipe), 0);
+	fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+	fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+	CHECK_EQ(sandbox_channel_setup(&vd, &mem, &result,
+				       with_stdin ? in_pipe[0] : -1,
+				       out_pipe[1], err_pipe[1]),
+		 0);
+	vd->dev.vm = &vm;
+	driver_init();
 	if (with_stdin)
 		CHECK_EQ(vd->vops->start(vd), 0);
 }
@@ -439,12 +446,30 @@ static void test_hostile_driver(void)
 	stop();
 }
 
+/* A driver that resets the device and probes again gets its ports again. */
+static void test_reset_and_probe_again(void)
+{
+	char buf[64];
+
+	start(false);
+	bring_up();
+	reg_write(VIRTIO_MMIO_STATUS, 0);
+	CHECK_EQ(reg_read(VIRTIO_MMIO_STATUS), 0);
+	driver_init();
+	bring_up();
+	send_on(SANDBOX_PORT_STDOUT, "again\n");
+	CHECK_EQ(read_pipe(out_pipe[0], buf, sizeof(buf)), 6);
+	CHECK_STR(buf, "again\n");
+	stop();
+}
+
 static const struct unit_test tests[] = {
 	{ "channel_bring_up_and_output", test_bring_up_and_output },
 	{ "channel_status_after_output", test_status_after_output },
 	{ "channel_bad_status_lines", test_bad_status_lines },
 	{ "channel_stdin", test_stdin },
 	{ "channel_hostile_driver", test_hostile_driver },
+	{ "channel_reset_and_probe_again", test_reset_and_probe_again },
 };
 
 UNIT_MAIN(tests)
