@@ -61,6 +61,7 @@ struct vblk {
 	struct blk_slot *free;
 	struct blk_slot *work_head, *work_tail;
 	unsigned int inflight;
+	atomic_bool cancel;	/* a reset waits: cut long requests short */
 	bool starved;		/* the I/O thread ran out of slots */
 	bool stopping;
 	pthread_t workers[BLK_WORKERS];
@@ -89,8 +90,8 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t offset,
 	PUT32(36, BLK_MAX_DISCARD_SECTORS);	/* max_discard_sectors */
 	PUT32(40, BLK_MAX_DISCARD_SEG);		/* max_discard_seg */
 	PUT32(44, 1);				/* discard_sector_alignment */
-	PUT32(48, BLK_MAX_DISCARD_SECTORS);	/* max_write_zeroes_sectors */
-	PUT32(52, BLK_MAX_DISCARD_SEG);		/* max_write_zeroes_seg */
+	PUT32(48, b->lim.max_write_zeroes_sectors);
+	PUT32(52, b->lim.max_write_zeroes_seg);
 	cfg[56] = 1;				/* write_zeroes_may_unmap */
 #undef PUT32
 	memcpy(data, cfg + offset, len);
@@ -104,7 +105,7 @@ static void blk_complete(struct vblk *b, struct blk_slot *s)
 {
 	struct virtio_dev *vd = &b->vd;
 	uint32_t id_len = 0, written;
-	bool irq, wake;
+	bool wake;
 
 	if (s->req.status == VIRTIO_BLK_S_OK)
 		s->req.status = blk_req_execute(&b->backend, &s->req, &id_len);
@@ -113,7 +114,13 @@ static void blk_complete(struct vblk *b, struct blk_slot *s)
 
 	pthread_mutex_lock(&b->lock);
 	virtq_push(&vd->queues[0].vq, s->chain.head, written);
-	irq = virtq_should_interrupt(&vd->queues[0].vq);
+	/*
+	 * Before the request stops counting as in flight: a reset that
+	 * waits for it (blk_drain()) then clears the ISR after this, and the
+	 * reset device stays silent.
+	 */
+	if (virtq_should_interrupt(&vd->queues[0].vq))
+		virtio_raise_irq(vd, VIRTIO_ISR_VRING);
 	s->next = b->free;
 	b->free = s;
 	wake = b->starved;
@@ -121,8 +128,6 @@ static void blk_complete(struct vblk *b, struct blk_slot *s)
 	if (!--b->inflight)
 		pthread_cond_broadcast(&b->idle_cv);
 	pthread_mutex_unlock(&b->lock);
-	if (irq)
-		virtio_raise_irq(vd, VIRTIO_ISR_VRING);
 	if (wake)
 		virtio_wake(vd);
 }
@@ -281,11 +286,13 @@ static void blk_drain(struct virtio_dev *vd)
 {
 	struct vblk *b = to_vblk(vd);
 
+	atomic_store(&b->cancel, true);
 	pthread_mutex_lock(&b->lock);
 	while (b->inflight)
 		pthread_cond_wait(&b->idle_cv, &b->lock);
 	b->starved = false;
 	pthread_mutex_unlock(&b->lock);
+	atomic_store(&b->cancel, false);
 }
 
 static int blk_start(struct virtio_dev *vd)
@@ -489,8 +496,11 @@ static int blk_create(struct vm *vm, const struct vm_disk *d,
 		.name = b->name,
 		.path = b->path,
 		.io_rl = &b->io_rl,
+		.cancel = &b->cancel,
 	};
 	b->lim.max_discard_sectors = BLK_MAX_DISCARD_SECTORS;
+	b->lim.max_write_zeroes_sectors = BLK_MAX_WRITE_ZEROES_SECTORS;
+	b->lim.max_write_zeroes_seg = BLK_MAX_WRITE_ZEROES_SEG;
 	features = BIT_ULL(VIRTIO_BLK_F_SIZE_MAX) | BIT_ULL(VIRTIO_BLK_F_SEG_MAX) |
 		   BIT_ULL(VIRTIO_BLK_F_BLK_SIZE) | BIT_ULL(VIRTIO_BLK_F_FLUSH) |
 		   BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |

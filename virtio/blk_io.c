@@ -42,14 +42,19 @@ int blk_rw_all(int fd, struct iovec *iov, unsigned int nr, uint64_t off,
 	return 0;
 }
 
-static int write_zeroes_slow(int fd, uint64_t off, uint64_t len)
+static int write_zeroes_slow(const struct blk_backend *b, uint64_t off,
+			     uint64_t len)
 {
 	static const uint8_t zeroes[65536];
 
 	while (len) {
 		size_t n = (size_t)MIN(len, sizeof(zeroes));
 		struct iovec iov = { (void *)zeroes, n };
-		int ret = blk_rw_all(fd, &iov, 1, off, true);
+		int ret;
+
+		if (b->cancel && atomic_load(b->cancel))
+			return -ECANCELED;
+		ret = blk_rw_all(b->fd, &iov, 1, off, true);
 
 		if (ret)
 			return ret;
@@ -86,7 +91,7 @@ static int discard_seg(const struct blk_backend *b, const struct blk_req *r,
 			ret = punch(b->fd, off, len);
 	}
 	if (ret == -EOPNOTSUPP)
-		ret = write_zeroes_slow(b->fd, off, len);
+		ret = write_zeroes_slow(b, off, len);
 	return ret;
 }
 

@@ -66,13 +66,18 @@ static uint8_t parse_segments(const struct virtq_chain *c,
 			      const struct blk_limits *lim, struct blk_req *r)
 {
 	bool zeroes = r->type == VIRTIO_BLK_T_WRITE_ZEROES;
+	uint32_t max_seg = MIN(zeroes ? lim->max_write_zeroes_seg :
+					BLK_MAX_DISCARD_SEG,
+			       BLK_MAX_DISCARD_SEG);
+	uint32_t max_sectors = zeroes ? lim->max_write_zeroes_sectors :
+					lim->max_discard_sectors;
 
 	if (!(zeroes ? lim->write_zeroes : lim->discard))
 		return VIRTIO_BLK_S_UNSUPP;
 	if (lim->ro)
 		return VIRTIO_BLK_S_IOERR;
 	if (!r->data_len || r->data_len % sizeof(struct blk_discard_raw) ||
-	    r->data_len / sizeof(struct blk_discard_raw) > BLK_MAX_DISCARD_SEG)
+	    r->data_len / sizeof(struct blk_discard_raw) > max_seg)
 		return VIRTIO_BLK_S_IOERR;
 	r->nr_seg = (unsigned int)(r->data_len / sizeof(struct blk_discard_raw));
 	for (unsigned int i = 0; i < r->nr_seg; i++) {
@@ -88,7 +93,7 @@ static uint8_t parse_segments(const struct virtq_chain *c,
 		/* Only WRITE_ZEROES knows a flag, and only UNMAP. */
 		if (s->flags & ~(zeroes ? VIRTIO_BLK_WZ_F_UNMAP : 0U))
 			return VIRTIO_BLK_S_UNSUPP;
-		if (s->nr_sectors > lim->max_discard_sectors ||
+		if (s->nr_sectors > max_sectors ||
 		    add_overflows_u64(s->sector, s->nr_sectors, &end) ||
 		    end > lim->capacity)
 			return VIRTIO_BLK_S_IOERR;

@@ -5,6 +5,8 @@
 #include <lkvm/log.h>
 #include <lkvm/virtqueue.h>
 
+#include <stdatomic.h>
+
 /*
  * virtio-blk requests (VIRTIO 1.2 section 5.2.6): parsing and checking
  * one descriptor chain, with no file and no KVM, so that unit tests and
@@ -37,6 +39,14 @@
 #define VIRTIO_BLK_ID_BYTES 20U
 /* Segments per DISCARD / WRITE_ZEROES request that lkvm accepts. */
 #define BLK_MAX_DISCARD_SEG 16U
+/*
+ * WRITE_ZEROES may fall back to writing zeroes (a file system without
+ * fallocate modes), which a worker does while a reset waits: one segment
+ * of at most 32 MiB per request bounds that work. The guest's block
+ * layer splits larger requests.
+ */
+#define BLK_MAX_WRITE_ZEROES_SEG 1U
+#define BLK_MAX_WRITE_ZEROES_SECTORS (1U << 16)
 
 /* What the device advertised, and so enforces. */
 struct blk_limits {
@@ -46,7 +56,9 @@ struct blk_limits {
 	bool ro;
 	bool discard;			/* DISCARD negotiated */
 	bool write_zeroes;		/* WRITE_ZEROES negotiated */
-	uint32_t max_discard_sectors;	/* per segment, both kinds */
+	uint32_t max_discard_sectors;		/* per DISCARD segment */
+	uint32_t max_write_zeroes_sectors;	/* per WRITE_ZEROES segment */
+	uint32_t max_write_zeroes_seg;		/* at most BLK_MAX_DISCARD_SEG */
 };
 
 struct blk_discard_seg {
@@ -94,6 +106,11 @@ struct blk_backend {
 	const char *name;		/* for messages: "virtio-blk0" */
 	const char *path;
 	struct log_ratelimit *io_rl;	/* limits I/O error messages */
+	/*
+	 * Set while a reset waits for requests in flight (may be NULL): long
+	 * work stops early and the request completes with IOERR.
+	 */
+	const atomic_bool *cancel;
 };
 
 /*

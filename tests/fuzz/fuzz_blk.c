@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.discard = flags & 2,
 		.write_zeroes = flags & 4,
 		.max_discard_sectors = 1 + (uint32_t)fuzz_take(&in, 1),
+		.max_write_zeroes_sectors = 1 + (uint32_t)fuzz_take(&in, 1),
+		.max_write_zeroes_seg = 1 + (uint32_t)fuzz_take(&in, 1) % 32,
 	};
 	static const char serial[VIRTIO_BLK_ID_BYTES] = "fuzz-serial";
 	struct log_ratelimit rl = { 0 };

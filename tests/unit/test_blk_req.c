@@ -19,6 +19,8 @@ static const struct blk_limits lim = {
 	.discard = true,
 	.write_zeroes = true,
 	.max_discard_sectors = 1024,
+	.max_write_zeroes_sectors = 512,
+	.max_write_zeroes_seg = 1,
 };
 
 static struct virtq_chain chain;
@@ -299,6 +301,19 @@ static void test_discard(void)
 	put_seg(&b, 0, 0, 8, 0);
 	CHECK_EQ(parse(&b, &none, &why), 0);
 	CHECK_EQ(req.status, VIRTIO_BLK_S_UNSUPP);
+	/* WRITE_ZEROES has its own, smaller limits: it may write zeroes. */
+	put_seg(&b, 0, 0, 512, 0);
+	CHECK_EQ(parse(&b, &lim, &why), 0);
+	CHECK_EQ(req.status, VIRTIO_BLK_S_OK);
+	put_seg(&b, 0, 0, 513, 0);
+	CHECK_EQ(parse(&b, &lim, &why), 0);
+	CHECK_EQ(req.status, VIRTIO_BLK_S_IOERR);
+	vqb_free(&b);
+	discard(&b, VIRTIO_BLK_T_WRITE_ZEROES, 2, 0);
+	put_seg(&b, 0, 0, 8, 0);
+	put_seg(&b, 1, 8, 8, 0);
+	CHECK_EQ(parse(&b, &lim, &why), 0);
+	CHECK_EQ(req.status, VIRTIO_BLK_S_IOERR);
 	vqb_free(&b);
 
 	/* Too many segments; a length that is not whole segments. */
