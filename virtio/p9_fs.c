@@ -3,7 +3,8 @@
  * The 9P server's file-system calls: every path the guest names is
  * resolved beneath the share's root descriptor, never through a symlink,
  * and never onto a kernel pseudo file system; files are opened only after
- * their type was checked without opening them.
+ * their type was checked without opening them, by reopening the very
+ * inode that was checked (through /proc/self/fd), never the path again.
  */
 #include <lkvm/p9_fs.h>
 
@@ -103,22 +104,23 @@ static struct p9_dev_info *dev_info(struct p9_server *s, dev_t dev)
 	return NULL;
 }
 
+/*
+ * Asks the file system of @fd itself, every time: a device number is
+ * reused once its file system is unmounted, so a verdict cached by
+ * st_dev could let a proc mounted later under the share pass.
+ */
 int p9_fs_allowed(struct p9_server *s, int fd, const struct stat *st)
 {
-	struct p9_dev_info *d = dev_info(s, st->st_dev);
 	struct statfs sfs;
-	bool blocked;
 
-	if (d)
-		return d->blocked ? -EACCES : 0;
 	if (fstatfs(fd, &sfs) < 0)
 		return -errno;
-	blocked = fs_type_blocked((unsigned long)sfs.f_type);
-	/* A full table only costs an fstatfs() per lookup. */
-	if (s->nr_devs < P9_MAX_DEVS)
-		s->devs[s->nr_devs++] =
-			(struct p9_dev_info){ st->st_dev, blocked };
-	return blocked ? -EACCES : 0;
+	if (fs_type_blocked((unsigned long)sfs.f_type))
+		return -EACCES;
+	/* Only for qid paths; a full table costs uniqueness, not safety. */
+	if (!dev_info(s, st->st_dev) && s->nr_devs < P9_MAX_DEVS)
+		s->devs[s->nr_devs++] = (struct p9_dev_info){ st->st_dev };
+	return 0;
 }
 
 void p9_qid_from_stat(struct p9_server *s, const struct stat *st,
@@ -255,68 +257,81 @@ int p9_open_parent(struct p9_server *s, const char *path)
 	return fd;
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
+/* The name of descriptor @fd in /proc/self/fd. */
+static void fd_name(int fd, char name[16])
 {
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+	snprintf(name, 16, "%d", fd);
+}
+
+/*
+ * Opens the inode behind O_PATH descriptor @pathfd itself: its /proc
+ * link leads to that inode and nowhere else, whatever was renamed into
+ * its place since it was checked.
+ */
+static int reopen(struct p9_server *s, int pathfd, int flags)
+{
+	char name[16];
+	int fd;
+
+	fd_name(pathfd, name);
+	fd = openat(s->proc_fd, name, (flags & ~O_NOFOLLOW) | O_NOCTTY |
+					      O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 int p9_open_file(struct p9_server *s, const char *path, int flags,
 		 struct stat *st)
 {
-	struct stat seen, opened;
-	int fd = p9_lookup(s, path, &seen);
+	struct stat seen;
+	int pathfd = p9_lookup(s, path, &seen), fd;
 
-	if (fd < 0)
-		return fd;
-	close(fd);
+	if (pathfd < 0)
+		return pathfd;
 	if (S_ISLNK(seen.st_mode))
-		return -ELOOP;
-	if (!S_ISREG(seen.st_mode) && !S_ISDIR(seen.st_mode))
-		return -EACCES;	/* devices, FIFOs, sockets: not opened */
-	if (S_ISDIR(seen.st_mode) && (flags & O_ACCMODE) != O_RDONLY)
-		return -EISDIR;
-	/*
-	 * O_NONBLOCK: should the file have been swapped for a FIFO since
-	 * the check, the open must not hang; it is refused below anyway.
-	 */
-	fd = p9_resolve(s, path, flags | O_NONBLOCK | O_NOCTTY, 0, &opened);
-	if (fd < 0)
-		return fd;
-	if (!same_file(&seen, &opened) ||
-	    (!S_ISREG(opened.st_mode) && !S_ISDIR(opened.st_mode))) {
+		fd = -ELOOP;
+	else if (!S_ISREG(seen.st_mode) && !S_ISDIR(seen.st_mode))
+		fd = -EACCES;	/* devices, FIFOs, sockets: never opened */
+	else if (S_ISDIR(seen.st_mode) && (flags & O_ACCMODE) != O_RDONLY)
+		fd = -EISDIR;
+	else
+		fd = 0;
+	if (!fd && s->after_check)
+		s->after_check(s->after_check_arg);
+	if (!fd)
+		fd = reopen(s, pathfd, flags & ~O_CREAT);
+	close(pathfd);
+	if (fd >= 0 && (flags & O_TRUNC))
+		p9_kill_privs(fd);
+	if (fd >= 0 && st && fstat(fd, st) < 0) {
 		close(fd);
-		return -EAGAIN;
+		fd = -errno;
 	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-		close(fd);
-		return -errno;
-	}
-	if (st)
-		*st = opened;
 	return fd;
 }
 
-int p9_chmod(struct p9_server *s, int pathfd, const char *path,
-	     const struct stat *st, mode_t mode)
+int p9_chmod(struct p9_server *s, int pathfd, const struct stat *st,
+	     mode_t mode)
 {
-	char proc[64];
-	int fd, ret;
+	char name[16];
 
 	if (S_ISLNK(st->st_mode))
 		return -EOPNOTSUPP;	/* Linux has no symlink modes */
-	/* chmod() through the descriptor's /proc link follows nothing else. */
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
-	if (!chmod(proc, mode))
-		return 0;
-	if (errno != ENOENT)
-		return -errno;
-	/* No /proc on this host: open the checked file for reading. */
-	fd = p9_open_file(s, path, O_RDONLY, NULL);
-	if (fd < 0)
-		return fd;
-	ret = fchmod(fd, mode) ? -errno : 0;
-	close(fd);
-	return ret;
+	fd_name(pathfd, name);
+	return fchmodat(s->proc_fd, name, mode, 0) ? -errno : 0;
+}
+
+void p9_kill_privs(int fd)
+{
+	struct stat st;
+
+	/* As the kernel does for writers without CAP_FSETID. */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    !((st.st_mode & S_ISUID) ||
+	      (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)))
+		return;
+	if (fchmod(fd, st.st_mode & 07777 & ~(S_ISUID | S_ISGID)))
+		pr_debug("9p: cannot clear set-user-ID/set-group-ID: %s",
+			 strerror(errno));
 }
 
 int p9_open_flags(uint32_t dotl, int *flags)

@@ -91,8 +91,8 @@ int t_lcreate(struct p9_req *r)
 	ret = p9_path_join(f->path, name, &path);
 	if (ret)
 		return ret;
-	fd = p9_resolve(r->s, path, flags | O_CREAT | O_EXCL, mode & 07777,
-			&st);
+	fd = p9_resolve(r->s, path, flags | O_CREAT | O_EXCL,
+			p9_guest_mode(mode), &st);
 	if (fd == -EEXIST && !(dotl & P9_DOTL_EXCL)) {
 		created = false;
 		fd = p9_open_file(r->s, path, flags, &st);
@@ -102,8 +102,8 @@ int t_lcreate(struct p9_req *r)
 		return fd;
 	}
 	/* The guest applied its umask already; lkvm's must not apply twice. */
-	if (created && (mode & 07777 & r->s->umask))
-		fchmod(fd, mode & 07777);
+	if (created && (p9_guest_mode(mode) & r->s->umask))
+		fchmod(fd, p9_guest_mode(mode));
 	ret = p9_fid_set_path(&r->s->fids, f, path);
 	if (ret) {
 		close(fd);
@@ -326,6 +326,7 @@ int t_write(struct p9_req *r)
 		return -EISDIR;
 	if (offset > INT64_MAX || count > INT64_MAX - offset)
 		return -EFBIG;
+	p9_kill_privs(f->fd);
 	while (done < count) {
 		ssize_t n = pwrite(f->fd, data + done, count - done,
 				   (off_t)(offset + done));

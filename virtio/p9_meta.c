@@ -91,6 +91,7 @@ static int set_size(struct p9_req *r, struct p9_fid *f, uint64_t size)
 		if (fd < 0)
 			return fd;
 	}
+	p9_kill_privs(fd);
 	ret = ftruncate(fd, (off_t)size) ? -errno : 0;
 	if (fd != f->fd)
 		close(fd);
@@ -155,9 +156,9 @@ int t_setattr(struct p9_req *r)
 	ret = 0;
 	if (valid & P9_ATTR_MODE) {
 		if (f->fd >= 0)
-			ret = fchmod(f->fd, mode & 07777) ? -errno : 0;
+			ret = fchmod(f->fd, p9_guest_mode(mode)) ? -errno : 0;
 		else
-			ret = p9_chmod(r->s, fd, f->path, &st, mode & 07777);
+			ret = p9_chmod(r->s, fd, &st, p9_guest_mode(mode));
 	}
 	if (!ret && (valid & (P9_ATTR_UID | P9_ATTR_GID))) {
 		uid_t u = (valid & P9_ATTR_UID) ? uid : (uid_t)-1;
@@ -262,11 +263,11 @@ int t_mknod(struct p9_req *r)
 		return dirfd;
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 					 O_CLOEXEC,
-		    mode & 07777);
+		    p9_guest_mode(mode));
 	ret = fd < 0 ? -errno : 0;
 	if (fd >= 0) {
-		if (mode & 07777 & r->s->umask)
-			fchmod(fd, mode & 07777);
+		if (p9_guest_mode(mode) & r->s->umask)
+			fchmod(fd, p9_guest_mode(mode));
 		close(fd);
 	}
 	close(dirfd);
@@ -275,7 +276,8 @@ int t_mknod(struct p9_req *r)
 
 /*
  * Guest-controlled: directory fid, name (p9_check_name()), mode (only the
- * permission bits are used, exactly). Refused on a read-only share.
+ * permission bits are used, exactly, less set-user-ID and set-group-ID:
+ * p9_guest_mode()). Refused on a read-only share.
  */
 int t_mkdir(struct p9_req *r)
 {
@@ -293,7 +295,7 @@ int t_mkdir(struct p9_req *r)
 	dirfd = dir_and_name(r, dfid, &nm, name, &df);
 	if (dirfd < 0)
 		return dirfd;
-	ret = mkdirat(dirfd, name, mode & 07777) ? -errno : 0;
+	ret = mkdirat(dirfd, name, p9_guest_mode(mode)) ? -errno : 0;
 	close(dirfd);
 	if (ret)
 		return ret;
@@ -301,8 +303,8 @@ int t_mkdir(struct p9_req *r)
 	if (ret)
 		return ret;
 	fd = p9_lookup(r->s, path, &st);
-	if (fd >= 0 && (mode & 07777 & r->s->umask))
-		p9_chmod(r->s, fd, path, &st, mode & 07777);
+	if (fd >= 0 && (p9_guest_mode(mode) & r->s->umask))
+		p9_chmod(r->s, fd, &st, p9_guest_mode(mode));
 	free(path);
 	if (fd < 0)
 		return fd;

@@ -335,12 +335,19 @@ int p9_server_init(struct p9_server *s, int root_fd, bool ro)
 
 	memset(s, 0, sizeof(*s));
 	s->root_fd = root_fd;
+	s->proc_fd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	s->ro = ro;
 	s->use_openat2 = true;
 	/* Read without changing it: set it back at once, no threads yet. */
 	mask = umask(0);
 	umask(mask);
 	s->umask = mask;
+	if (s->proc_fd < 0) {
+		ret = -errno;
+		pr_err("9p: cannot open /proc/self/fd: %s (files are opened through it, so that only the file that was checked is ever opened)",
+		       strerror(-ret));
+		goto fail_proc;
+	}
 	ret = p9_fids_init(&s->fids);
 	if (ret)
 		goto fail;
@@ -370,6 +377,9 @@ int p9_server_init(struct p9_server *s, int root_fd, bool ro)
 	return 0;
 fail:
 	p9_fids_fini(&s->fids);
+	close(s->proc_fd);
+fail_proc:
+	s->proc_fd = -1;
 	s->root_fd = -1;
 	close(root_fd);
 	return ret;
@@ -385,5 +395,8 @@ void p9_server_fini(struct p9_server *s)
 	p9_fids_fini(&s->fids);
 	if (s->root_fd >= 0)
 		close(s->root_fd);
+	if (s->proc_fd >= 0)
+		close(s->proc_fd);
 	s->root_fd = -1;
+	s->proc_fd = -1;
 }

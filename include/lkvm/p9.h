@@ -172,11 +172,11 @@ struct p9_fid_table {
 
 struct p9_dev_info {
 	dev_t dev;
-	bool blocked;		/* a kernel pseudo file system */
 };
 
 struct p9_server {
 	int root_fd;		/* O_PATH directory: the share */
+	int proc_fd;		/* /proc/self/fd: reopens checked inodes */
 	bool ro;
 	bool use_openat2;	/* else resolve one name at a time */
 	mode_t umask;		/* lkvm's: created files get exact modes */
@@ -184,6 +184,12 @@ struct p9_server {
 	struct p9_fid_table fids;
 	struct p9_dev_info devs[P9_MAX_DEVS];
 	unsigned int nr_devs;
+	/*
+	 * Tests only (NULL otherwise): runs between a file's check and its
+	 * open, where a host user could swap the file.
+	 */
+	void (*after_check)(void *arg);
+	void *after_check_arg;
 };
 
 /*

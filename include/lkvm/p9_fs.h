@@ -74,16 +74,34 @@ int p9_open_dirfd(struct p9_server *s, const char *path);
 int p9_open_parent(struct p9_server *s, const char *path);
 /*
  * Opens @path with @flags for I/O, only when it is a regular file or a
- * directory: the type is checked on an O_PATH descriptor before any real
- * open, so device nodes, FIFOs and sockets are never opened, and the file
- * opened is checked to be the one examined. -EACCES for other types,
- * -ELOOP for symlinks.
+ * directory: the type is checked on an O_PATH descriptor, and then that
+ * same inode is reopened through /proc/self/fd, so device nodes, FIFOs
+ * and sockets are never opened, not even for a moment. -EACCES for other
+ * types, -ELOOP for symlinks. O_TRUNC clears set-user-ID and
+ * set-group-ID (p9_kill_privs()).
  */
 int p9_open_file(struct p9_server *s, const char *path, int flags,
 		 struct stat *st);
-/* chmod() of the file behind O_PATH descriptor @pathfd of @path. */
-int p9_chmod(struct p9_server *s, int pathfd, const char *path,
-	     const struct stat *st, mode_t mode);
+/* chmod() of the file behind O_PATH descriptor @pathfd (@st its stat). */
+int p9_chmod(struct p9_server *s, int pathfd, const struct stat *st,
+	     mode_t mode);
+
+/*
+ * The permission bits the guest may give a file: never set-user-ID or
+ * set-group-ID, which would make a file that runs as lkvm's user for
+ * whoever on the host can run it.
+ */
+static inline mode_t p9_guest_mode(uint32_t mode)
+{
+	return (mode_t)(mode & 07777 & ~(uint32_t)(S_ISUID | S_ISGID));
+}
+
+/*
+ * Before the guest changes a file's contents (write, truncate): clears
+ * set-user-ID, and set-group-ID with group execute, as the kernel does
+ * for writers without CAP_FSETID. lkvm may have that capability.
+ */
+void p9_kill_privs(int fd);
 
 void p9_qid_from_stat(struct p9_server *s, const struct stat *st,
 		      struct p9_qid *q);

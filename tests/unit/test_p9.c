@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -818,6 +819,164 @@ static void test_read_only(void)
 	stop();
 }
 
+static uint32_t host_mode(const char *rel)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	host_path(p, rel);
+	return stat(p, &st) ? 0xffffffffU : st.st_mode & 07777;
+}
+
+static void setattr_mode_size(uint32_t fid, uint32_t valid, uint32_t mode,
+			      uint64_t size)
+{
+	struct tmsg m;
+
+	tbegin(&m, P9_TSETATTR);
+	p9_put32(&m.out, fid);
+	p9_put32(&m.out, valid);
+	p9_put32(&m.out, mode);
+	p9_put32(&m.out, 0);
+	p9_put32(&m.out, 0);
+	p9_put64(&m.out, size);
+	for (unsigned int i = 0; i < 4; i++)
+		p9_put64(&m.out, 0);
+	CHECK_EQ(tsend(&m), P9_RSETATTR);
+}
+
+/* The guest never makes a set-user-ID or set-group-ID file. */
+static void test_guest_modes(void)
+{
+	struct tmsg m;
+
+	start(false);
+	session();
+	CHECK_EQ(walk(1, 2, "", NULL), 0);
+	CHECK_EQ(lcreate(2, "c", 01, 06755), 0);
+	CHECK_EQ(host_mode("c"), 0755);
+	CHECK_EQ(mkdir9(1, "d", 02755), 0);
+	CHECK_EQ(host_mode("d"), 0755);
+	tbegin(&m, P9_TMKNOD);
+	p9_put32(&m.out, 1);
+	tstr(&m, "n");
+	p9_put32(&m.out, S_IFREG | 04644);
+	p9_put32(&m.out, 0);
+	p9_put32(&m.out, 0);
+	p9_put32(&m.out, 0);
+	CHECK_EQ(tsend(&m), P9_RMKNOD);
+	CHECK_EQ(host_mode("n"), 0644);
+	/* Through a path (no open file) and through an open file. */
+	CHECK_EQ(walk(1, 3, "n", NULL), 0);
+	setattr_mode_size(3, P9_ATTR_MODE, 06711, 0);
+	CHECK_EQ(host_mode("n"), 0711);
+	setattr_mode_size(2, P9_ATTR_MODE, 04700, 0);
+	CHECK_EQ(host_mode("c"), 0700);
+	stop();
+}
+
+/* A guest that changes a set-user-ID file's contents clears the bit. */
+static void test_kill_privs(void)
+{
+	char p[PATH_MAX];
+	uint32_t done;
+
+	start(false);
+	session();
+	write_host("u", "x");
+	write_host("g", "x");
+	write_host("k", "x");
+	write_host("t", "x");
+	host_path(p, "u");
+	CHECK_EQ(chmod(p, 04755), 0);
+	host_path(p, "g");
+	CHECK_EQ(chmod(p, 02755), 0);
+	host_path(p, "k");
+	CHECK_EQ(chmod(p, 02745), 0);	/* no group execute: kept */
+	host_path(p, "t");
+	CHECK_EQ(chmod(p, 04755), 0);
+	CHECK_EQ(walk(1, 2, "u", NULL), 0);
+	CHECK_EQ(lopen(2, 01), 0);
+	CHECK_EQ(twrite(2, 0, "y", &done), 0);
+	CHECK_EQ(host_mode("u"), 0755);
+	CHECK_EQ(walk(1, 3, "g", NULL), 0);
+	CHECK_EQ(lopen(3, 01), 0);
+	CHECK_EQ(twrite(3, 0, "y", &done), 0);
+	CHECK_EQ(host_mode("g"), 0755);
+	CHECK_EQ(walk(1, 4, "k", NULL), 0);
+	CHECK_EQ(lopen(4, 01), 0);
+	CHECK_EQ(twrite(4, 0, "y", &done), 0);
+	CHECK_EQ(host_mode("k"), 02745);
+	CHECK_EQ(walk(1, 5, "t", NULL), 0);
+	setattr_mode_size(5, P9_ATTR_SIZE, 0, 0);
+	CHECK_EQ(host_mode("t"), 0755);
+	stop();
+}
+
+static void swap_in_fifo(void *arg)
+{
+	char p[PATH_MAX], fifo[PATH_MAX];
+
+	(void)arg;
+	host_path(p, "f");
+	host_path(fifo, "fifo");
+	CHECK_EQ(mkfifo(fifo, 0666), 0);
+	CHECK_EQ(rename(fifo, p), 0);
+}
+
+/*
+ * A FIFO renamed over the file between its check and its open: the file
+ * that was checked is the one opened, and the FIFO never is.
+ */
+static void test_swap_after_check(void)
+{
+	char buf[64], p[PATH_MAX];
+	struct stat st;
+
+	start(false);
+	session();
+	signal(SIGALRM, sigalrm);
+	alarm(20);
+	write_host("f", "checked");
+	CHECK_EQ(walk(1, 2, "f", NULL), 0);
+	srv.after_check = swap_in_fifo;
+	CHECK_EQ(lopen(2, 0), 0);
+	srv.after_check = NULL;
+	CHECK_EQ(tread(2, 0, 10, buf), 0);
+	CHECK_STR(buf, "checked");
+	host_path(p, "f");
+	CHECK(!stat(p, &st) && S_ISFIFO(st.st_mode));
+	alarm(0);
+	stop();
+}
+
+/*
+ * Device numbers are reused: proc mounted where a tmpfs was may get the
+ * tmpfs's number, and must be refused all the same.
+ */
+static void test_fs_verdict_not_cached(void)
+{
+	char p[PATH_MAX];
+
+	start(false);
+	session();
+	host_path(p, "m");
+	CHECK_EQ(mkdir(p, 0755), 0);
+	if (mount("none", p, "tmpfs", 0, NULL)) {
+		fprintf(stderr, "p9_fs_verdict_not_cached: skipped: cannot mount (%s)\n",
+			strerror(errno));
+		stop();
+		return;
+	}
+	CHECK_EQ(walk(1, 2, "m", NULL), 0);
+	CHECK_EQ(umount(p), 0);
+	CHECK_EQ(mount("proc", p, "proc", 0, NULL), 0);
+	CHECK_EQ(walk(1, 3, "m/self", NULL), EACCES);
+	CHECK_EQ(walk(1, 4, "m", NULL), EACCES);
+	CHECK_EQ(umount(p), 0);
+	stop();
+}
+
 /* A share of "/" never enters proc or sysfs (/proc/<pid>/mem is lkvm). */
 static void test_pseudo_fs(void)
 {
@@ -1120,6 +1279,10 @@ static const struct unit_test tests[] = {
 	{ "p9_special_files", test_special_files },
 	{ "p9_read_only", test_read_only },
 	{ "p9_pseudo_fs", test_pseudo_fs },
+	{ "p9_guest_modes", test_guest_modes },
+	{ "p9_kill_privs", test_kill_privs },
+	{ "p9_swap_after_check", test_swap_after_check },
+	{ "p9_fs_verdict_not_cached", test_fs_verdict_not_cached },
 	{ "p9_malformed", test_malformed },
 	{ "p9_bounded_answers", test_bounded_answers },
 	{ "p9_version_resets_fids", test_version_resets_fids },
