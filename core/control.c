@@ -17,6 +17,7 @@
 #include <lkvm/vm.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,6 +484,7 @@ int control_start(struct vm *vm, struct event_loop *loop)
 	ctl->vm = vm;
 	ctl->loop = loop;
 	ctl->listen_fd = -1;
+	ctl->dir_fd = -1;
 	ctl->timer_ev.fd = -1;
 	ctl->start_ms = control_now_ms();
 	vm->control = ctl;
@@ -494,6 +496,14 @@ int control_start(struct vm *vm, struct event_loop *loop)
 			 "%s/%s%s is too long for a socket address", dir,
 			 vm->cfg->name, IPC_SOCK_SUFFIX);
 		ret = 1;
+	}
+	if (!ret) {
+		ctl->dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (ctl->dir_fd < 0) {
+			snprintf(why, sizeof(why), "cannot open %s: %s", dir,
+				 strerror(errno));
+			ret = 1;
+		}
 	}
 	ret = ret ?: claim_name(ctl, dir, vm->cfg->name, why, sizeof(why));
 	if (ret) {
@@ -516,16 +526,25 @@ int control_start(struct vm *vm, struct event_loop *loop)
 	return ret;
 }
 
+int control_dir_fd(const struct control *ctl)
+{
+	return ctl->dir_fd;
+}
+
 void control_close_listener(struct control *ctl)
 {
+	const char *name;
 	struct stat st;
 
 	if (!ctl)
 		return;
+	name = strrchr(ctl->path, '/');
+	name = name ? name + 1 : ctl->path;
 	/* Only our own socket: someone may have replaced the file. */
-	if (ctl->path[0] && !lstat(ctl->path, &st) && st.st_dev == ctl->dev &&
-	    st.st_ino == ctl->ino)
-		unlink(ctl->path);
+	if (ctl->path[0] && ctl->dir_fd >= 0 &&
+	    !fstatat(ctl->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    st.st_dev == ctl->dev && st.st_ino == ctl->ino)
+		unlinkat(ctl->dir_fd, name, 0);
 	ctl->path[0] = '\0';
 	if (ctl->listen_fd >= 0) {
 		event_loop_del(ctl->loop, &ctl->listen_ev);
@@ -562,6 +581,8 @@ void control_destroy(struct vm *vm)
 		event_loop_del(ctl->loop, &ctl->timer_ev);
 		close(ctl->timer_ev.fd);
 	}
+	if (ctl->dir_fd >= 0)
+		close(ctl->dir_fd);
 	if (ctl->pause_ev.fd > 0)
 		event_loop_del(ctl->loop, &ctl->pause_ev);
 	free(ctl);

@@ -38,6 +38,7 @@ struct control {
 	struct vm *vm;
 	struct event_loop *loop;
 	int listen_fd;
+	int dir_fd;		/* O_PATH: the socket's directory, or -1 */
 	char path[IPC_PATH_MAX];
 	dev_t dev;
 	ino_t ino;

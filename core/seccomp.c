@@ -10,11 +10,14 @@
 #include <lkvm/seccomp.h>
 
 #include <lkvm/console.h>
+#include <lkvm/control.h>
 #include <lkvm/crash.h>
 #include <lkvm/log.h>
 #include <lkvm/vm.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
@@ -31,12 +34,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* Every thread: memory, locks, signals, time, exit, and plain fd I/O. */
+/*
+ * Every thread: memory, locks, signals, time, exit, and plain fd I/O.
+ * tgkill() has a rule of its own: this process's threads only.
+ */
 static const int base_syscalls[] = {
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
 	SCMP_SYS(close), SCMP_SYS(futex), SCMP_SYS(set_robust_list),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction),
-	SCMP_SYS(tgkill), SCMP_SYS(getpid), SCMP_SYS(gettid),
+	SCMP_SYS(getpid), SCMP_SYS(gettid),
 	SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall),
 	SCMP_SYS(clock_gettime), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
 	SCMP_SYS(getrandom), SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(madvise),
@@ -44,15 +50,19 @@ static const int base_syscalls[] = {
 	SCMP_SYS(sysinfo),	/* glibc's qsort() asks how much RAM there is */
 };
 
-/* The event loop, the control socket, child processes, teardown. */
+/*
+ * The event loop, the control socket, reaping passt, teardown. Nothing
+ * signals another process (passt is killed only while it starts, before
+ * any filter), and unlinkat() has a rule of its own: the control
+ * socket's directory only.
+ */
 static const int main_syscalls[] = {
 	SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(accept4),
 	SCMP_SYS(sendto), SCMP_SYS(recvfrom), SCMP_SYS(sendmsg),
 	SCMP_SYS(recvmsg), SCMP_SYS(getsockopt), SCMP_SYS(shutdown),
-	SCMP_SYS(unlinkat), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
-	SCMP_SYS(fcntl), SCMP_SYS(wait4), SCMP_SYS(kill), SCMP_SYS(ppoll),
+	SCMP_SYS(fstat), SCMP_SYS(fcntl), SCMP_SYS(wait4), SCMP_SYS(ppoll),
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fsync),
-	SCMP_SYS(fdatasync), SCMP_SYS(lseek), SCMP_SYS(prctl),
+	SCMP_SYS(fdatasync), SCMP_SYS(lseek),
 	SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(eventfd2),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid),
 };
@@ -62,8 +72,12 @@ static const int io_syscalls[] = {
 	SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(ppoll),
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv),
 	SCMP_SYS(pwritev), SCMP_SYS(fdatasync), SCMP_SYS(fsync),
-	SCMP_SYS(fallocate), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
-	SCMP_SYS(lseek),
+	SCMP_SYS(fallocate), SCMP_SYS(fstat), SCMP_SYS(lseek),
+};
+
+/* stat() of a descriptor (glibc's fstat) or beneath one, never a path. */
+static const struct seccomp_fd_call stat_fd_calls[] = {
+	{ SCMP_SYS(newfstatat), 1U << 0 },
 };
 
 /* ioctls by thread kind: KVM calls, and TCSETS for terminal restore. */
@@ -233,6 +247,48 @@ static int allow_all(scmp_filter_ctx ctx, const int *nrs, unsigned int n)
 	return 0;
 }
 
+/* A descriptor argument: a non-negative int, so never AT_FDCWD. */
+static struct scmp_arg_cmp fd_arg(unsigned int arg)
+{
+	return (struct scmp_arg_cmp){ .arg = arg, .op = SCMP_CMP_LE,
+				      .datum_a = INT_MAX };
+}
+
+static int allow_fd_calls(scmp_filter_ctx ctx,
+			  const struct seccomp_fd_call *calls, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct scmp_arg_cmp cmp[6];
+		unsigned int nr_cmp = 0;
+		int ret;
+
+		for (unsigned int a = 0; a < 6; a++)
+			if (calls[i].fd_args & (1U << a))
+				cmp[nr_cmp++] = fd_arg(a);
+		ret = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, calls[i].nr,
+					     nr_cmp, cmp);
+		if (ret && ret != -EDOM)
+			return ret;
+	}
+	return 0;
+}
+
+/* Signals only to this process's own threads (vcpu kicks, raise()). */
+static int allow_own_tgkill(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
+}
+
+/* Removing the control socket: in its directory, never a directory. */
+static int allow_control_unlink(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(unlinkat), 2,
+				SCMP_A0(SCMP_CMP_EQ,
+					SECCOMP_CONTROL_DIRFD_PLACEHOLDER, 0),
+				SCMP_A2(SCMP_CMP_EQ, 0, 0));
+}
+
 static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *reqs,
 			unsigned int n)
 {
@@ -261,14 +317,20 @@ static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
 {
 	int ret = allow_all(ctx, base_syscalls, ARRAY_SIZE(base_syscalls));
 
+	ret = ret ?: allow_own_tgkill(ctx);
 	ret = ret ?: allow_memory(ctx);
 	if (extra) {
 		ret = ret ?: allow_all(ctx, extra->syscalls, extra->nr_syscalls);
+		ret = ret ?: allow_fd_calls(ctx, extra->fd_calls,
+					    extra->nr_fd_calls);
 		ret = ret ?: allow_ioctls(ctx, extra->ioctls, extra->nr_ioctls);
 	}
 	switch (kind) {
 	case SECCOMP_MAIN:
 		ret = ret ?: allow_all(ctx, main_syscalls, ARRAY_SIZE(main_syscalls));
+		ret = ret ?: allow_fd_calls(ctx, stat_fd_calls,
+					    ARRAY_SIZE(stat_fd_calls));
+		ret = ret ?: allow_control_unlink(ctx);
 		ret = ret ?: allow_ioctls(ctx, main_ioctls, ARRAY_SIZE(main_ioctls));
 		break;
 	case SECCOMP_VCPU:
@@ -276,6 +338,8 @@ static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
 		break;
 	case SECCOMP_IO:
 		ret = ret ?: allow_all(ctx, io_syscalls, ARRAY_SIZE(io_syscalls));
+		ret = ret ?: allow_fd_calls(ctx, stat_fd_calls,
+					    ARRAY_SIZE(stat_fd_calls));
 		ret = ret ?: allow_ioctls(ctx, io_ioctls, ARRAY_SIZE(io_ioctls));
 		break;
 	}
@@ -285,19 +349,34 @@ static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
 #ifdef LKVM_SECCOMP_TEST
 /*
  * Test builds only (build/tools/lkvm-seccomp-test): LKVM_SECCOMP_TEST=vcpu,
- * io or main makes the first thread of that kind break its filter.
+ * io or main makes the first thread of that kind call socket(); the
+ * others make a call its filter allows only with other arguments.
  */
-static void test_violation(enum seccomp_thread kind)
+static void test_violation(enum seccomp_thread kind,
+			   const struct seccomp_extra *extra)
 {
 	const char *want = getenv("LKVM_SECCOMP_TEST");
 
-	if (want && !strcmp(want, kind_names[kind]))
+	if (!want)
+		return;
+	if (!strcmp(want, kind_names[kind]))
 		syscall(SYS_socket, 1, 1, 0);
+	else if (!strcmp(want, "io-cwd") && kind == SECCOMP_IO && extra &&
+		 extra->nr_fd_calls)
+		syscall(SYS_openat, AT_FDCWD, "/", O_PATH);
+	else if (!strcmp(want, "main-unlink") && kind == SECCOMP_MAIN)
+		syscall(SYS_unlinkat, AT_FDCWD, "/nonexistent", 0);
+	else if (!strcmp(want, "main-kill") && kind == SECCOMP_MAIN)
+		syscall(SYS_kill, 1, 0);
+	else if (!strcmp(want, "vcpu-tgkill") && kind == SECCOMP_VCPU)
+		syscall(SYS_tgkill, 1, 1, 0);
 }
 #else
-static void test_violation(enum seccomp_thread kind)
+static void test_violation(enum seccomp_thread kind,
+			   const struct seccomp_extra *extra)
 {
 	(void)kind;
+	(void)extra;
 }
 #endif
 
@@ -387,27 +466,73 @@ static int cached_prog(struct seccomp_cache *c, enum seccomp_thread kind,
 	return ret;
 }
 
+unsigned int seccomp_patch_constant(struct sock_filter *insns,
+				    unsigned int len, uint32_t placeholder,
+				    uint32_t value)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < len; i++) {
+		if (BPF_CLASS(insns[i].code) == BPF_JMP &&
+		    BPF_SRC(insns[i].code) == BPF_K && insns[i].k == placeholder) {
+			insns[i].k = value;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * The main filter with the control directory's descriptor in place of its
+ * placeholder (-1, which no call can pass, when there is no socket).
+ */
+static int main_prog(const struct vm *vm, struct sock_fprog *fp)
+{
+	size_t size = (size_t)fp->len * sizeof(*fp->filter);
+	struct sock_filter *copy = malloc(size);
+	int dirfd = vm->control ? control_dir_fd(vm->control) : -1;
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, fp->filter, size);
+	if (!seccomp_patch_constant(copy, fp->len,
+				    SECCOMP_CONTROL_DIRFD_PLACEHOLDER,
+				    (uint32_t)dirfd)) {
+		free(copy);
+		return -EINVAL;
+	}
+	fp->filter = copy;
+	return 0;
+}
+
 int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
 		  const char *thread_name, const struct seccomp_extra *extra)
 {
 	struct sock_fprog fp;
+	bool patched = false;
 	int ret;
 
 	crash_set_thread_name(thread_name);
 	if (!vm->cfg->seccomp)
 		return 0;
 	ret = vm->seccomp ? cached_prog(vm->seccomp, kind, extra, &fp) : -EINVAL;
+	if (!ret && kind == SECCOMP_MAIN) {
+		ret = main_prog(vm, &fp);
+		patched = !ret;
+	}
 	if (!ret && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		ret = -errno;
 	/* Only this thread: filters are inherited, not synchronised. */
 	if (!ret && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp))
 		ret = -errno;
+	if (patched)
+		free(fp.filter);
 	if (ret) {
 		pr_err("seccomp: installing the filter of %s failed: %s",
 		       thread_name, strerror(-ret));
 		return ret;
 	}
 	pr_debug("seccomp: %s filtered", thread_name);
-	test_violation(kind);
+	test_violation(kind, extra);
 	return 0;
 }

@@ -126,22 +126,37 @@ static void p9_destroy(struct virtio_dev *vd)
 }
 
 /*
- * Beyond the I/O threads' allowlist: what serving a file system takes,
- * every call relative to a descriptor beneath the share (p9_fs.c).
- * renameat is listed for architectures that have it; arm64 has only
- * renameat2.
+ * Beyond the I/O threads' allowlist: what serving a file system takes.
+ * Every call that names a path does so relative to a descriptor beneath
+ * the share, or to /proc/self/fd for reopening a checked inode
+ * (p9_fs.c), never to the working directory: those descriptor
+ * arguments may not be AT_FDCWD. renameat is listed for architectures
+ * that have it; arm64 has only renameat2.
  */
 static const int p9_syscalls[] = {
-	SCMP_SYS(openat), SCMP_SYS(openat2), SCMP_SYS(fstatfs),
-	SCMP_SYS(mkdirat), SCMP_SYS(symlinkat), SCMP_SYS(readlinkat),
-	SCMP_SYS(linkat), SCMP_SYS(unlinkat), SCMP_SYS(renameat),
-	SCMP_SYS(renameat2), SCMP_SYS(fchmod), SCMP_SYS(fchmodat),
-	SCMP_SYS(fchownat), SCMP_SYS(ftruncate), SCMP_SYS(utimensat),
+	SCMP_SYS(fstatfs), SCMP_SYS(fchmod), SCMP_SYS(ftruncate),
 	SCMP_SYS(getdents64), SCMP_SYS(fcntl),
+};
+#define FD_ARG(n) (1U << (n))
+static const struct seccomp_fd_call p9_fd_calls[] = {
+	{ SCMP_SYS(openat), FD_ARG(0) },
+	{ SCMP_SYS(openat2), FD_ARG(0) },
+	{ SCMP_SYS(mkdirat), FD_ARG(0) },
+	{ SCMP_SYS(symlinkat), FD_ARG(1) },
+	{ SCMP_SYS(readlinkat), FD_ARG(0) },
+	{ SCMP_SYS(linkat), FD_ARG(0) | FD_ARG(2) },
+	{ SCMP_SYS(unlinkat), FD_ARG(0) },
+	{ SCMP_SYS(renameat), FD_ARG(0) | FD_ARG(2) },
+	{ SCMP_SYS(renameat2), FD_ARG(0) | FD_ARG(2) },
+	{ SCMP_SYS(fchmodat), FD_ARG(0) },
+	{ SCMP_SYS(fchownat), FD_ARG(0) },
+	{ SCMP_SYS(utimensat), FD_ARG(0) },
 };
 static const struct seccomp_extra p9_seccomp = {
 	.syscalls = p9_syscalls,
 	.nr_syscalls = ARRAY_SIZE(p9_syscalls),
+	.fd_calls = p9_fd_calls,
+	.nr_fd_calls = ARRAY_SIZE(p9_fd_calls),
 };
 
 static const struct virtio_dev_ops p9_ops = {

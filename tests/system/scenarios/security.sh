@@ -1,22 +1,35 @@
 # Hardening at run time: every lkvm thread runs under its seccomp filter,
 # and a forbidden system call kills lkvm with SIGSYS and one log line.
 
-# seccomp_kill KIND THREAD [lkvm run options]: the test build breaks the
-# filter of the first thread of KIND.
+# seccomp_kill WHAT THREAD CALL [lkvm run options]: the test build makes
+# THREAD break its filter (WHAT: see test_violation() in core/seccomp.c)
+# with CALL, which must kill lkvm with SIGSYS and one line.
 seccomp_kill() {
-	kind=$1
+	what=$1
 	thread=$2
-	shift 2
-	LKVM_SECCOMP_TEST=$kind timeout 30 lkvm-seccomp-test run -k $BM/echo.flat \
+	call=$3
+	shift 3
+	LKVM_SECCOMP_TEST=$what timeout 30 lkvm-seccomp-test run -k $BM/echo.flat \
 		-c 1 -m 64 --network mode=none "$@" </dev/null >"$OUT" 2>&1
 	RC=$?
 	expect_rc 159 || return	# 128 + SIGSYS
-	expect_line "seccomp: thread $thread made a forbidden system call: socket"
+	expect_line "seccomp: thread $thread made a forbidden system call: $call"
 }
 
-t_vcpu_violation() { seccomp_kill vcpu lkvm-vcpu0; }
-t_io_violation() { seccomp_kill io lkvm-virtio-rng --rng; }
-t_main_violation() { seccomp_kill main lkvm-main; }
+t_vcpu_violation() { seccomp_kill vcpu lkvm-vcpu0 socket; }
+t_io_violation() { seccomp_kill io lkvm-virtio-rng socket --rng; }
+t_main_violation() { seccomp_kill main lkvm-main socket; }
+# Calls allowed only with some arguments: a 9p thread may not resolve
+# paths from the working directory, the main thread may not unlink
+# outside the control directory nor signal other processes, no thread
+# may signal another process's threads.
+t_9p_cwd_violation() {
+	mkdir -p /tmp/sec-share
+	seccomp_kill io-cwd lkvm-virtio-9p0 openat --9p /tmp/sec-share
+}
+t_main_unlink_violation() { seccomp_kill main-unlink lkvm-main unlinkat; }
+t_main_kill_violation() { seccomp_kill main-kill lkvm-main kill; }
+t_vcpu_tgkill_violation() { seccomp_kill vcpu-tgkill lkvm-vcpu0 tgkill; }
 
 t_seccomp_off() {
 	LKVM_SECCOMP_TEST=vcpu timeout 30 lkvm-seccomp-test run -k $BM/hello.flat \
@@ -48,6 +61,10 @@ truncate -s 16M /tmp/sec.img
 run_test seccomp-vcpu-violation t_vcpu_violation
 run_test seccomp-io-violation t_io_violation
 run_test seccomp-main-violation t_main_violation
+run_test seccomp-9p-cwd t_9p_cwd_violation
+run_test seccomp-main-unlink t_main_unlink_violation
+run_test seccomp-main-kill t_main_kill_violation
+run_test seccomp-vcpu-tgkill t_vcpu_tgkill_violation
 run_test seccomp-off t_seccomp_off
 run_test seccomp-all-threads t_all_threads_filtered
 rm -f /tmp/sec.img
