@@ -62,21 +62,23 @@ static int set_disable_ptrauth(void *ctx, const char *arg)
 	return 0;
 }
 
-/* --sve-vls and --sve-max-vl describe one thing: refuse both at once. */
+/*
+ * --sve-vls, --sve-max-vl and --disable-sve describe one thing: one of
+ * them may be given, as often as the user likes (the last one counts).
+ */
 static int set_sve(struct vm_config *cfg, const char *option,
 		   const char *arg, const struct sve_spec *spec)
 {
-	char name[sizeof(cfg->sve_name)];
-
-	snprintf(name, sizeof(name), "%s=%s", option, arg);
-	if (strcmp(cfg->sve_name, "--sve-vls=host") &&
-	    strncmp(cfg->sve_name, option, strlen(option))) {
-		pr_err("%s: give either --sve-vls or --sve-max-vl, not both (%s was given too)",
-		       name, cfg->sve_name);
+	if (cfg->sve_option && strcmp(cfg->sve_option, option)) {
+		pr_err("%s%s%s: give only one of --sve-vls, --sve-max-vl and --disable-sve (%s%s%s was given too)",
+		       option, arg ? "=" : "", arg ? arg : "", cfg->sve_option,
+		       cfg->sve_arg ? "=" : "",
+		       cfg->sve_arg ? cfg->sve_arg : "");
 		return -EINVAL;
 	}
 	cfg->sve = *spec;
-	memcpy(cfg->sve_name, name, sizeof(name));
+	cfg->sve_option = option;
+	cfg->sve_arg = arg;
 	return 0;
 }
 
@@ -109,7 +111,7 @@ static int set_disable_sve(void *ctx, const char *arg)
 	static const struct sve_spec off = { .kind = SVE_SPEC_OFF };
 
 	(void)arg;
-	return set_sve(CFG(ctx), "--sve-vls", "off", &off);
+	return set_sve(CFG(ctx), "--disable-sve", NULL, &off);
 }
 
 const struct opt arch_run_options[] = {
@@ -117,9 +119,9 @@ const struct opt arch_run_options[] = {
 	{ OPT_VALUE, 0, "irqchip", "auto|gicv3|gicv2", "Interrupt controller (default auto: GICv3, else GICv2)", set_irqchip },
 	{ OPT_FLAG, 0, "pmu", NULL, "Give the guest a PMUv3", set_pmu },
 	{ OPT_VALUE, 0, "ptrauth", "on|off", "Pointer authentication (default on when KVM has it)", set_ptrauth },
-	{ OPT_FLAG, 0, "disable-ptrauth", NULL, "Same as --ptrauth off (kvmtool)", set_disable_ptrauth },
+	{ OPT_FLAG, 0, "disable-ptrauth", NULL, "Same as --ptrauth off", set_disable_ptrauth },
 	{ OPT_VALUE, 0, "sve-vls", "host|off|list", "SVE vector lengths in bits, e.g. 128,256 or 128-512 (default host)", set_sve_vls },
 	{ OPT_VALUE, 0, "sve-max-vl", "bits", "The host's SVE lengths up to this one (kvmtool)", set_sve_max_vl },
-	{ OPT_FLAG, 0, "disable-sve", NULL, "Same as --sve-vls=off (kvmtool)", set_disable_sve },
+	{ OPT_FLAG, 0, "disable-sve", NULL, "Same as --sve-vls=off", set_disable_sve },
 	OPT_TABLE_END,
 };

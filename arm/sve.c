@@ -29,13 +29,22 @@ enum feature_choice sve_feature_choice(const struct vm_config *cfg)
 	}
 }
 
+/* Logs why @cfg's request is refused, as the user wrote the request. */
+static void refuse(const struct vm_config *cfg, const char *why)
+{
+	const char *option = cfg->sve_option ? cfg->sve_option : "--sve-vls";
+	const char *arg = cfg->sve_option ? cfg->sve_arg : "host";
+
+	pr_err("%s%s%s is %s", option, arg ? "=" : "", arg ? arg : "", why);
+}
+
 void sve_explain_unavailable(const struct vm_config *cfg)
 {
-	char why[512];
+	char why[SVE_WHY_MAX];
 	sve_vqset none;
 
-	sve_spec_resolve(&cfg->sve, 0, cfg->sve_name, &none, why, sizeof(why));
-	pr_err("%s", why);
+	sve_spec_resolve(&cfg->sve, 0, &none, why, sizeof(why));
+	refuse(cfg, why);
 }
 
 /* The register holds KVM_ARM64_SVE_VLS_WORDS u64; lengths > 2048 cannot exist. */
@@ -60,7 +69,7 @@ static int write_vls(struct vcpu *vcpu, sve_vqset set)
 static int choose_set(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	char why[512];
+	char why[SVE_WHY_MAX];
 	int ret = read_vls(vcpu, &vm->arch.sve_host_vqs);
 
 	if (ret) {
@@ -69,9 +78,8 @@ static int choose_set(struct vcpu *vcpu)
 		return ret;
 	}
 	if (sve_spec_resolve(&vm->cfg->sve, vm->arch.sve_host_vqs,
-			     vm->cfg->sve_name, &vm->arch.sve_vqs, why,
-			     sizeof(why))) {
-		pr_err("%s", why);
+			     &vm->arch.sve_vqs, why, sizeof(why))) {
+		refuse(vm->cfg, why);
 		return -EINVAL;
 	}
 	return 0;
@@ -129,15 +137,25 @@ int sve_probe_host(struct sve_host_info *info)
 {
 	struct kvm_vcpu_init init;
 	struct vcpu vcpu = { .fd = -1 };
-	int kvm_fd = -1, vm_fd = -1, ret;
+	int kvm_fd = -1, vm_fd = -1, ipa_bits, ret;
+	unsigned long type = 0;
 
 	memset(info, 0, sizeof(*info));
 	ret = kvm_open(&kvm_fd);
 	if (ret)
 		return ret;
-	ret = kvm_ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	/*
+	 * Type 0 asks for a 40-bit IPA space, which a host with a smaller
+	 * limit refuses; the host's own limit is always accepted.
+	 */
+	ipa_bits = kvm_ioctl(kvm_fd, KVM_CHECK_EXTENSION,
+			     (void *)KVM_CAP_ARM_VM_IPA_SIZE);
+	if (ipa_bits > 0)
+		type = KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits);
+	ret = kvm_ioctl(kvm_fd, KVM_CREATE_VM, (void *)type);
 	if (ret < 0) {
-		pr_err("KVM_CREATE_VM failed: %s", strerror(-ret));
+		pr_err("KVM_CREATE_VM (IPA size %d bits) failed: %s",
+		       ipa_bits > 0 ? ipa_bits : 40, strerror(-ret));
 		goto out;
 	}
 	vm_fd = ret;

@@ -104,7 +104,7 @@ static int cmd_check(int argc, char **argv)
 {
 	struct sve_host_info info;
 	struct sve_spec spec;
-	char name[128], err[512], s[SVE_VQSET_STR_MAX];
+	char err[SVE_WHY_MAX], s[SVE_VQSET_STR_MAX];
 	sve_vqset set;
 
 	if (argc != 2) {
@@ -115,11 +115,11 @@ static int cmd_check(int argc, char **argv)
 		pr_err("--sve-vls=%s: %s", argv[1], err);
 		return 2;
 	}
+	/* 1 means "not possible here" only: a host we cannot ask is 2. */
 	if (sve_probe_host(&info))
-		return 1;
-	snprintf(name, sizeof(name), "--sve-vls=%s", argv[1]);
-	if (sve_spec_resolve(&spec, info.vqs, name, &set, err, sizeof(err))) {
-		pr_err("%s", err);
+		return 2;
+	if (sve_spec_resolve(&spec, info.vqs, &set, err, sizeof(err))) {
+		pr_err("--sve-vls=%s is %s", argv[1], err);
 		return 1;
 	}
 	printf("%s\n", set ? sve_vqset_format(set, s, sizeof(s)) : "off");

@@ -30,7 +30,6 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->seccomp = true;
 	cfg->sve.kind = SVE_SPEC_HOST;
 	cfg->root_9p = -1;
-	snprintf(cfg->sve_name, sizeof(cfg->sve_name), "--sve-vls=host");
 }
 
 static int set_kernel(void *ctx, const char *arg)

@@ -207,8 +207,7 @@ static void explain_refusal(sve_vqset set, sve_vqset host, char *buf,
 }
 
 int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
-		     const char *name, sve_vqset *out, char *why,
-		     size_t why_len)
+		     sve_vqset *out, char *why, size_t why_len)
 {
 	char host_s[SVE_VQSET_STR_MAX], reason[SVE_VQSET_STR_MAX * 3];
 	char sets[SVE_VQ_MAX * SVE_VQSET_STR_MAX];
@@ -234,8 +233,7 @@ int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
 	}
 	if (!host)
 		return parse_error(why, why_len,
-			    "%s is not possible on this host: it has no SVE for guests (KVM without KVM_CAP_ARM_SVE, or a CPU without SVE); only --sve-vls=off or host work here",
-			    name);
+			    "not possible on this host: it has no SVE for guests (KVM without KVM_CAP_ARM_SVE, or a CPU without SVE); only --sve-vls=off or host work here");
 	if (sve_vqset_allowed(want, host)) {
 		*out = want;
 		return 0;
@@ -244,8 +242,8 @@ int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
 	possible_sets_text(host, sets, sizeof(sets));
 	explain_refusal(want, host, reason, sizeof(reason));
 	return parse_error(why, why_len,
-		    "%s is not possible on this host: %s (host offers %s). Possible sets: %s",
-		    name, reason, host_s, sets);
+		    "not possible on this host: %s (host offers %s). Possible sets: %s",
+		    reason, host_s, sets);
 }
 
 sve_vqset sve_common_set(const sve_vqset *hosts, unsigned int nr)

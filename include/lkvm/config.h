@@ -79,7 +79,14 @@ struct vm_config {
 	bool pmu;
 	enum feature_choice ptrauth;
 	struct sve_spec sve;		/* --sve-vls / --sve-max-vl */
-	char sve_name[64];		/* how the user wrote it, for messages */
+	/*
+	 * How the user asked for it, for messages and for refusing two
+	 * options that say the same thing: the option ("--sve-vls",
+	 * "--sve-max-vl", "--disable-sve"; NULL: not given) and its value
+	 * (in argv; NULL for --disable-sve).
+	 */
+	const char *sve_option;
+	const char *sve_arg;
 	bool network_none;		/* -n mode=none was given */
 	unsigned int nr_nics;		/* -n: none means one user-mode NIC */
 	struct vm_nic nics[VM_MAX_NICS];

@@ -70,13 +70,20 @@ unsigned int sve_possible_sets(sve_vqset host, sve_vqset sets[SVE_VQ_MAX]);
 bool sve_vqset_allowed(sve_vqset set, sve_vqset host);
 
 /*
+ * Room for any explanation sve_spec_resolve() writes, whole: 16 possible
+ * sets of up to 16 lengths each, and the clauses around them (a unit
+ * test checks the longest one).
+ */
+#define SVE_WHY_MAX 2048
+
+/*
  * Resolves @spec against the host's set. Returns 0 with *@out (0 = no
  * SVE), or -EINVAL with @why explaining, in words, why not and what is
- * possible. @name is how the user wrote it, e.g. "--sve-vls=128,512".
+ * possible: "not possible on this host: ...", to follow how the user
+ * wrote the request (e.g. "--sve-vls=128,512 ").
  */
 int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
-		     const char *name, sve_vqset *out, char *why,
-		     size_t why_len);
+		     sve_vqset *out, char *why, size_t why_len);
 
 /*
  * The largest set every host can give, i.e. the longest truncation that

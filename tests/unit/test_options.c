@@ -173,6 +173,43 @@ static void test_network_modes(void)
 	CHECK_EQ(cfg.nr_nics, VM_MAX_NICS);
 }
 
+/* One of --sve-vls, --sve-max-vl, --disable-sve, in either order. */
+static void test_sve_options_conflict(void)
+{
+	struct vm_config cfg;
+	struct opt_args args;
+
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--sve-vls=host", "--sve-max-vl=256"),
+		 OPT_BAD_VALUE);
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--sve-max-vl=256", "--sve-vls=host"),
+		 OPT_BAD_VALUE);
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--disable-sve", "--sve-vls=off"),
+		 OPT_BAD_VALUE);
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--sve-vls=128", "--disable-sve"),
+		 OPT_BAD_VALUE);
+	/* The same option again: the last one counts. */
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--sve-vls=128", "--sve-vls=host"), OPT_OK);
+	CHECK_EQ(cfg.sve.kind, SVE_SPEC_HOST);
+	CHECK_STR(cfg.sve_option, "--sve-vls");
+	CHECK_STR(cfg.sve_arg, "host");
+	opt_args_free(&args);
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--disable-sve", "--disable-sve"), OPT_OK);
+	CHECK_EQ(cfg.sve.kind, SVE_SPEC_OFF);
+	opt_args_free(&args);
+	/* A long request is kept whole for messages. */
+	vm_config_init(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--sve-vls=128,256,384,512,640,768,896,1024,1152,1280,1408,1536"),
+		 OPT_OK);
+	CHECK_STR(cfg.sve_arg, "128,256,384,512,640,768,896,1024,1152,1280,1408,1536");
+	opt_args_free(&args);
+}
+
 static const struct unit_test tests[] = {
 	{ "long-forms", test_long_forms },
 	{ "short-forms-and-positional", test_short_forms_and_positional },
@@ -181,6 +218,7 @@ static const struct unit_test tests[] = {
 	{ "bad-values", test_bad_values },
 	{ "dashdash", test_dashdash },
 	{ "network-modes", test_network_modes },
+	{ "sve-options-conflict", test_sve_options_conflict },
 };
 
 UNIT_MAIN(tests)

@@ -147,12 +147,14 @@ static int resolve(const char *text, sve_vqset host, sve_vqset *out, char *why,
 		   size_t len)
 {
 	struct sve_spec spec;
-	char err[160], name[64];
+	char err[160], reason[SVE_WHY_MAX];
+	int ret;
 
 	if (sve_spec_parse(text, &spec, err, sizeof(err)))
 		return -100;
-	snprintf(name, sizeof(name), "--sve-vls=%s", text);
-	return sve_spec_resolve(&spec, host, name, out, why, len);
+	ret = sve_spec_resolve(&spec, host, out, reason, sizeof(reason));
+	snprintf(why, len, "--sve-vls=%s is %s", text, ret ? reason : "");
+	return ret;
 }
 
 static void test_resolve(void)
@@ -194,21 +196,40 @@ static void test_max_vl_spec(void)
 	char why[512];
 	sve_vqset out;
 
-	CHECK(!sve_spec_resolve(&spec, H_VQ4, "--sve-max-vl=256", &out, why,
-				sizeof(why)));
+	CHECK(!sve_spec_resolve(&spec, H_VQ4, &out, why, sizeof(why)));
 	CHECK_EQ(out, VQ(1) | VQ(2));
 	spec.max_vq = 3;	/* 384 exists on this host: a valid maximum */
-	CHECK(!sve_spec_resolve(&spec, H_VQ4, "--sve-max-vl=384", &out, why,
-				sizeof(why)));
+	CHECK(!sve_spec_resolve(&spec, H_VQ4, &out, why, sizeof(why)));
 	CHECK_EQ(out, VQ(1) | VQ(2) | VQ(3));
-	CHECK_EQ(sve_spec_resolve(&spec, H_POW2, "--sve-max-vl=384", &out, why,
-				  sizeof(why)),
+	CHECK_EQ(sve_spec_resolve(&spec, H_POW2, &out, why, sizeof(why)),
 		 -EINVAL);
-	CHECK(strstr(why, "--sve-max-vl=384 is not possible on this host: the host has no 384-bit vectors"));
+	CHECK(strstr(why, "not possible on this host: the host has no 384-bit vectors"));
 	spec.max_vq = 8;
-	CHECK_EQ(sve_spec_resolve(&spec, H_VQ4, "--sve-max-vl=1024", &out, why,
-				  sizeof(why)),
+	CHECK_EQ(sve_spec_resolve(&spec, H_VQ4, &out, why, sizeof(why)),
 		 -EINVAL);
+}
+
+/*
+ * The longest explanation: a host with all 16 lengths and a request that
+ * hides 14 of them. It must come out whole, every possible set in it.
+ */
+static void test_explanation_whole(void)
+{
+	char why[SVE_WHY_MAX], last[SVE_VQSET_STR_MAX + 4];
+	struct sve_spec spec = { .kind = SVE_SPEC_SET,
+				 .set = VQ(1) | VQ(SVE_VQ_MAX) };
+	sve_vqset out;
+	size_t n;
+
+	CHECK_EQ(sve_spec_resolve(&spec, H_ALL, &out, why, sizeof(why)),
+		 -EINVAL);
+	n = strlen(why);
+	CHECK(n < sizeof(why) - 1);
+	snprintf(last, sizeof(last), "| %s",
+		 sve_vqset_format(H_ALL, (char[SVE_VQSET_STR_MAX]){ 0 },
+				  SVE_VQSET_STR_MAX));
+	CHECK(n >= strlen(last) && !strcmp(why + n - strlen(last), last));
+	CHECK(strstr(why, "KVM cannot hide 256, 384, 512, 640, 768, 896, 1024, 1152, 1280, 1408, 1536, 1664, 1792 and 1920 below 2048"));
 }
 
 static void test_common(void)
@@ -235,6 +256,7 @@ static const struct unit_test tests[] = {
 	{ "parse-lists", test_parse_lists },
 	{ "parse-words", test_parse_words },
 	{ "parse-errors", test_parse_errors },
+	{ "explanation-whole", test_explanation_whole },
 	{ "max-vl-parse", test_max_vl_parse },
 	{ "format", test_format },
 	{ "truncate-and-allowed", test_truncate_and_allowed },
