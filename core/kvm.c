@@ -84,3 +84,13 @@ int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
 	}
 	return 0;
 }
+
+int kvm_check_extension(struct vm *vm, long cap)
+{
+	return kvm_ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, (void *)cap);
+}
+
+int kvm_vm_check_extension(struct vm *vm, long cap)
+{
+	return kvm_ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, (void *)cap);
+}

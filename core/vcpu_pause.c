@@ -11,8 +11,20 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	/*
+	 * immediate_exit closes the race between the thread's checks (of
+	 * vm->stopping, of a pause request) and its next KVM_RUN; the
+	 * signal interrupts a KVM_RUN already in progress.
+	 */
+	vcpu->run->immediate_exit = 1;
+	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+}
 
 int vm_pause_init(struct vm *vm)
 {

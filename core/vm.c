@@ -30,28 +30,6 @@ static const struct kvm_required_cap core_caps[] = {
 	  "guest power-off and reset" },
 };
 
-int kvm_check_extension(struct vm *vm, long cap)
-{
-	return kvm_ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, (void *)cap);
-}
-
-int kvm_vm_check_extension(struct vm *vm, long cap)
-{
-	return kvm_ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, (void *)cap);
-}
-
-void vm_add_device(struct vm *vm, struct device *dev)
-{
-	struct device **p = &vm->devices;
-
-	/* Keep creation order: the device tree lists devices in it. */
-	while (*p)
-		p = &(*p)->next;
-	dev->vm = vm;
-	dev->next = NULL;
-	*p = dev;
-}
-
 static unsigned int host_online_cpus(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -256,20 +234,6 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 	}
 	pr_debug("build: %s", ret ? "failed" : "done");
 	return ret;
-}
-
-void vm_request_stop(struct vm *vm, int exit_status)
-{
-	uint64_t one = 1;
-
-	pthread_mutex_lock(&vm->stop_lock);
-	if (!atomic_load(&vm->stopping)) {
-		vm->exit_status = exit_status;
-		atomic_store(&vm->stopping, true);
-	}
-	pthread_mutex_unlock(&vm->stop_lock);
-	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
-		return;	/* the counter is already non-zero */
 }
 
 int vm_write_dtb(const struct vm *vm, int fd, const char *path)

@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 /* Interrupts a vcpu thread's KVM_RUN; its handler does nothing. */
-#define SIG_VCPU_KICK SIGUSR1
 
 static void kick_handler(int sig)
 {
@@ -177,17 +176,6 @@ static void *vcpu_thread(void *arg)
 			break;
 	}
 	return NULL;
-}
-
-void vcpu_kick(struct vcpu *vcpu)
-{
-	/*
-	 * immediate_exit closes the race between the thread's checks (of
-	 * vm->stopping, of a pause request) and its next KVM_RUN; the
-	 * signal interrupts a KVM_RUN already in progress.
-	 */
-	vcpu->run->immediate_exit = 1;
-	pthread_kill(vcpu->thread, SIG_VCPU_KICK);
 }
 
 /* Makes every vcpu leave KVM_RUN (or its pause) and waits for its thread. */

@@ -35,4 +35,8 @@ int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
 /* ioctl() retried on EINTR; returns the ioctl's value or -errno. */
 int kvm_ioctl(int fd, unsigned long request, void *arg);
 
+/* KVM_CHECK_EXTENSION on /dev/kvm, or on the VM: the value or -errno. */
+int kvm_check_extension(struct vm *vm, long cap);
+int kvm_vm_check_extension(struct vm *vm, long cap);
+
 #endif

@@ -87,7 +87,12 @@ void vm_destroy(struct vm *vm);
 /* Asks every vcpu to stop; safe from any thread. */
 void vm_request_stop(struct vm *vm, int exit_status);
 
-/* Interrupts the vcpu's KVM_RUN (and makes the next one return at once). */
+/*
+ * Interrupts the vcpu's KVM_RUN (and makes the next one return at once),
+ * with SIG_VCPU_KICK, whose handler vm_run() installs. (Users include
+ * <signal.h>: here it would clash with arm64's SVE_VQ_MAX.)
+ */
+#define SIG_VCPU_KICK SIGUSR1
 void vcpu_kick(struct vcpu *vcpu);
 
 int vm_pause_init(struct vm *vm);
@@ -105,9 +110,5 @@ void vcpu_pause_point(struct vcpu *vcpu);
 
 /* Writes the DTB this VM boots with to @fd (@path names it in errors). */
 int vm_write_dtb(const struct vm *vm, int fd, const char *path);
-
-/* Generic KVM helpers; return -errno. */
-int kvm_check_extension(struct vm *vm, long cap);
-int kvm_vm_check_extension(struct vm *vm, long cap);
 
 #endif
