@@ -58,10 +58,21 @@ struct control {
 
 int64_t control_now_ms(void);
 
-/* Client I/O (control.c). */
+/* Client I/O (control_client.c). */
+void control_arm_timer(struct control *ctl, bool on);
 void client_set_events(struct control_client *c, uint32_t events);
-/* Frees a client that went away or misbehaved; may end a pause. */
+void client_free(struct control_client *c);
+/*
+ * Frees a client that went away or misbehaved. What it waited for may
+ * no longer be needed: the event handler that got here ends the pause
+ * with control_release_if_unneeded().
+ */
 void client_drop(struct control_client *c, const char *why);
+/*
+ * Sends what is queued without blocking. Returns false when the client
+ * was freed (done, or the peer is gone).
+ */
+bool client_flush(struct control_client *c);
 /* Sends what c->out holds, then closes (or holds a STOP client open). */
 void client_reply(struct control_client *c);
 /* Replaces c->out with an ERROR frame and sends it. */
