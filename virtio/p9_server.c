@@ -17,18 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int p9_put_qid_of_path(struct p9_req *r, const char *path)
-{
-	struct stat st;
-	int fd = p9_lookup(r->s, path, &st);
-
-	if (fd < 0)
-		return fd;
-	close(fd);
-	p9_put_qid_of(r, &st);
-	return 0;
-}
-
 /*
  * Guest-controlled: msize and the version string. msize below
  * P9_MSIZE_MIN is refused, above P9_MSIZE_MAX cut down; only "9P2000.L"

@@ -5,6 +5,8 @@
 #include <lkvm/p9_fs.h>
 #include <lkvm/p9_wire.h>
 
+#include <unistd.h>
+
 /*
  * The 9P server's message handlers, by concern: sessions and fids
  * (virtio/p9_server.c), opening, reading and writing (virtio/p9_io.c),
@@ -35,7 +37,17 @@ static inline void p9_put_qid_of(struct p9_req *r, const struct stat *st)
 }
 
 /* The qid of @path, looked up again after a change. */
-int p9_put_qid_of_path(struct p9_req *r, const char *path);
+static inline int p9_put_qid_of_path(struct p9_req *r, const char *path)
+{
+	struct stat st;
+	int fd = p9_lookup(r->s, path, &st);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	p9_put_qid_of(r, &st);
+	return 0;
+}
 
 /* An answer larger than msize never leaves: the iounit says so. */
 static inline uint32_t p9_iounit(const struct p9_server *s)
