@@ -10,34 +10,23 @@ void help_usage(void)
 	       " Without COMMAND, lists the commands; with it, shows its options.\n\n");
 }
 
-bool builtin_wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return false;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return true;
-	}
-	return false;
-}
-
-static void list_commands(void)
+static void list_commands(const struct builtin_cmd *cmds)
 {
 	printf("\n usage: lkvm [--version] [--help] COMMAND [ARGS]\n\n");
 	/* kvm-unit-tests looks for this exact line. */
 	printf(" The most commonly used lkvm commands are:\n");
-	for (const struct builtin_cmd *c = builtin_cmds; c->name; c++)
+	for (const struct builtin_cmd *c = cmds; c->name; c++)
 		printf("   %-11s %s\n", c->name, c->summary);
 	printf("\n See 'lkvm help COMMAND' for more information on a specific command.\n\n");
 }
 
-int cmd_help(int argc, char **argv)
+int cmd_help(int argc, char **argv, const struct builtin_cmd *cmds)
 {
 	if (argc < 2) {
-		list_commands();
+		list_commands(cmds);
 		return 0;
 	}
-	for (const struct builtin_cmd *c = builtin_cmds; c->name; c++) {
+	for (const struct builtin_cmd *c = cmds; c->name; c++) {
 		if (!strcmp(c->name, argv[1])) {
 			c->usage();
 			return 0;

@@ -8,10 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-const struct builtin_cmd builtin_cmds[] = {
+static const struct builtin_cmd builtin_cmds[] = {
 	{ "debug", "Print the registers of a running VM, or send it a SysRq",
 	  cmd_debug, debug_usage },
-	{ "help", "Display help information about lkvm", cmd_help, help_usage },
+	/* No function: main() gives `help` this table. */
+	{ "help", "Display help information about lkvm", NULL, help_usage },
 	{ "list", "Print a list of running VMs", cmd_list, list_usage },
 	{ "pause", "Pause running VMs", cmd_pause, pause_usage },
 	{ "resume", "Resume paused VMs", cmd_resume, resume_usage },
@@ -31,6 +32,9 @@ const struct builtin_cmd builtin_cmds[] = {
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : "help";
+	char *help_argv[] = { "help", NULL };
+	int cmd_argc = argc > 1 ? argc - 1 : 1;
+	char **cmd_argv = argc > 1 ? argv + 1 : help_argv;
 
 	crash_report_install();
 	crash_set_thread_name("lkvm-main");
@@ -41,9 +45,11 @@ int main(int argc, char **argv)
 		name = "version";
 
 	for (const struct builtin_cmd *c = builtin_cmds; c->name; c++) {
-		if (!strcmp(c->name, name))
-			return c->fn(argc > 1 ? argc - 1 : 1,
-				     argc > 1 ? argv + 1 : (char *[]){ "help", NULL });
+		if (strcmp(c->name, name))
+			continue;
+		if (!c->fn)
+			return cmd_help(cmd_argc, cmd_argv, builtin_cmds);
+		return c->fn(cmd_argc, cmd_argv);
 	}
 	fprintf(stderr, "lkvm: '%s' is not a lkvm-command. See 'lkvm help'.\n",
 		name);

@@ -29,19 +29,6 @@ void run_usage(void)
 	print_usage(stdout);
 }
 
-/* Opening the kernel first gives kvm-unit-tests its exact message. */
-bool builtin_kernel_readable(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		fprintf(stderr, "  Fatal: Unable to open kernel %s\n", path);
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
 /* Opened before the VM is built so that a bad path fails fast. */
 static int open_dtb_output(const char *path)
 {
