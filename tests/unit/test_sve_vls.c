@@ -159,7 +159,7 @@ static int resolve(const char *text, sve_vqset host, sve_vqset *out, char *why,
 
 static void test_resolve(void)
 {
-	char why[512];
+	char why[SVE_WHY_MAX + 64];
 	sve_vqset out;
 
 	CHECK(!resolve("host", H_VQ4, &out, why, sizeof(why)));
@@ -175,7 +175,7 @@ static void test_resolve(void)
 
 static void test_explanations(void)
 {
-	char why[512];
+	char why[SVE_WHY_MAX + 64];
 	sve_vqset out;
 
 	CHECK_EQ(resolve("128,512", H_VQ4, &out, why, sizeof(why)), -EINVAL);
@@ -193,7 +193,7 @@ static void test_explanations(void)
 static void test_max_vl_spec(void)
 {
 	struct sve_spec spec = { .kind = SVE_SPEC_MAX_VL, .max_vq = 2 };
-	char why[512];
+	char why[SVE_WHY_MAX + 64];
 	sve_vqset out;
 
 	CHECK(!sve_spec_resolve(&spec, H_VQ4, &out, why, sizeof(why)));
