@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <lkvm/arm/memmap.h>
 
+#include <lkvm/arch.h>
+#include <lkvm/resources.h>
+
 /* The one table every base address and the device tree come from. */
 const struct memmap_entry memmap[MM_NR] = {
 	[MM_PCI_IO] = { "pci-io", 0x00000000ULL, SZ_64K },
@@ -22,13 +25,15 @@ uint64_t memmap_gicv3_redist_base(unsigned int nr_vcpus)
 	       (uint64_t)nr_vcpus * MEMMAP_GICV3_REDIST_SIZE_PER_CPU;
 }
 
-uint64_t memmap_virtio_mmio_slot(unsigned int index)
+void arch_declare_resources(struct resources *r)
 {
-	uint64_t offset = (uint64_t)index * MEMMAP_VIRTIO_MMIO_SLOT;
-
-	if (offset + MEMMAP_VIRTIO_MMIO_SLOT > memmap[MM_VIRTIO_MMIO].size)
-		return 0;
-	return memmap[MM_VIRTIO_MMIO].base + offset;
+	res_declare_window(r, RES_UART, memmap[MM_UART].base,
+			   memmap[MM_UART].size, MEMMAP_UART_SIZE);
+	res_declare_window(r, RES_RTC, memmap[MM_RTC].base,
+			   memmap[MM_RTC].size, MEMMAP_RTC_SIZE);
+	res_declare_window(r, RES_VIRTIO_MMIO, memmap[MM_VIRTIO_MMIO].base,
+			   memmap[MM_VIRTIO_MMIO].size, MEMMAP_VIRTIO_MMIO_SLOT);
+	res_declare_irqs(r, MEMMAP_MAX_SPIS);
 }
 
 unsigned int memmap_ipa_bits(uint64_t ram_size)

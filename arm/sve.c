@@ -133,7 +133,7 @@ int sve_vcpu_configure(struct vcpu *vcpu)
 	return 0;
 }
 
-int sve_probe_host(struct sve_host_info *info)
+int arch_sve_probe_host(struct sve_host_info *info)
 {
 	struct kvm_vcpu_init init;
 	struct vcpu vcpu = { .fd = -1 };

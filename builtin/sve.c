@@ -9,7 +9,7 @@
  */
 #include <lkvm/builtin.h>
 
-#include <lkvm/arm/sve.h>
+#include <lkvm/arch.h>
 #include <lkvm/json.h>
 #include <lkvm/log.h>
 #include <lkvm/sve_vls.h>
@@ -91,7 +91,7 @@ static int cmd_probe(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (sve_probe_host(&info))
+	if (arch_sve_probe_host(&info))
 		return 1;
 	if (json)
 		probe_json(&info);
@@ -116,7 +116,7 @@ static int cmd_check(int argc, char **argv)
 		return 2;
 	}
 	/* 1 means "not possible here" only: a host we cannot ask is 2. */
-	if (sve_probe_host(&info))
+	if (arch_sve_probe_host(&info))
 		return 2;
 	if (sve_spec_resolve(&spec, info.vqs, &set, err, sizeof(err))) {
 		pr_err("--sve-vls=%s is %s", argv[1], err);

@@ -188,6 +188,12 @@ static int create_ram_at_base(struct vm *vm)
 	return create_ram(vm, arch_ram_base());
 }
 
+static int declare_resources(struct vm *vm)
+{
+	arch_declare_resources(&vm->res);
+	return 0;
+}
+
 /* The order KVM needs; each step logs its own failure. */
 static const struct {
 	const char *name;
@@ -200,6 +206,7 @@ static const struct {
 	{ "guest RAM", create_ram_at_base },
 	{ "interrupt controller and vcpu features", arch_vm_init },
 	{ "vcpus", create_vcpus },
+	{ "machine resources", declare_resources },
 	{ "devices", create_devices },
 	{ "finalize", arch_vm_finalize },
 	{ "load guest", arch_load_guest },

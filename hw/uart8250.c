@@ -5,7 +5,6 @@
  */
 #include <lkvm/uart8250.h>
 
-#include <lkvm/arm/memmap.h>
 #include <lkvm/irq.h>
 #include <lkvm/log.h>
 #include <lkvm/vm.h>
@@ -293,7 +292,7 @@ static int uart_fdt_node(const struct device *dev, void *fdt)
 {
 	char name[32];
 	uint64_t reg[2] = { cpu_to_fdt64(dev->mmio_base),
-			    cpu_to_fdt64(MEMMAP_UART_SIZE) };
+			    cpu_to_fdt64(dev->mmio_size) };
 	int ret;
 
 	snprintf(name, sizeof(name), "uart@%llx",
@@ -329,12 +328,12 @@ static int uart_instantiate(struct vm *vm)
 		return -ENOMEM;
 	ud->dev.ops = &uart_ops;
 	ud->dev.name = "ttyS0";
-	ud->dev.mmio_base = memmap[MM_UART].base;
-	ud->dev.mmio_size = MEMMAP_UART_SIZE;
 	uart8250_init(&ud->uart, uart_out, uart_irq, ud);
 	vm_add_device(vm, &ud->dev);
 
-	ret = vm_alloc_spi(vm, &ud->dev.spi);
+	ret = res_alloc_mmio(&vm->res, RES_UART, ud->dev.name,
+			     &ud->dev.mmio_base, &ud->dev.mmio_size);
+	ret = ret ?: res_alloc_irq(&vm->res, ud->dev.name, &ud->dev.spi);
 	if (ret)
 		return ret;
 	ret = mmio_bus_register(&vm->mmio, ud->dev.mmio_base,

@@ -8,7 +8,6 @@
  */
 #include <lkvm/virtio.h>
 
-#include <lkvm/arm/memmap.h>
 #include <lkvm/irq.h>
 #include <lkvm/kvm.h>
 #include <lkvm/run_options.h>
@@ -566,29 +565,13 @@ static void virtio_mmio_handler(void *opaque, uint64_t offset,
 	virtio_mmio_access(opaque, offset, data, len, is_write);
 }
 
-static unsigned int used_slots(const struct vm *vm)
-{
-	unsigned int n = 0;
-
-	for (const struct device *d = vm->devices; d; d = d->next)
-		n += d->ops == &virtio_mmio_ops;
-	return n;
-}
-
 int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd,
 		       const struct virtio_dev_ops *vops, uint64_t features,
 		       const char *name)
 {
-	uint64_t base = memmap_virtio_mmio_slot(used_slots(vm));
 	int ret;
 
-	if (!base) {
-		pr_err("%s: the virtio-mmio window is full", name);
-		return -ENOSPC;
-	}
 	vd->dev.ops = &virtio_mmio_ops;
-	vd->dev.mmio_base = base;
-	vd->dev.mmio_size = MEMMAP_VIRTIO_MMIO_SLOT;
 	vd->dev.irq_edge = true;
 	ret = virtio_dev_setup(vd, &vm->ram, vops, features, name);
 	/* From here on the VM owns @vd and destroys it. */
@@ -598,9 +581,12 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd,
 		       strerror(-ret));
 		return ret;
 	}
-	ret = vm_alloc_spi(vm, &vd->dev.spi);
-	return ret ?: mmio_bus_register(&vm->mmio, base, vd->dev.mmio_size,
-					virtio_mmio_handler, vd, name);
+	ret = res_alloc_mmio(&vm->res, RES_VIRTIO_MMIO, name,
+			     &vd->dev.mmio_base, &vd->dev.mmio_size);
+	ret = ret ?: res_alloc_irq(&vm->res, name, &vd->dev.spi);
+	return ret ?: mmio_bus_register(&vm->mmio, vd->dev.mmio_base,
+					vd->dev.mmio_size, virtio_mmio_handler,
+					vd, name);
 }
 
 /* The transport's own option: kvmtool's --virtio-transport. */

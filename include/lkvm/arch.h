@@ -49,6 +49,9 @@ struct arch_vcpu {
 
 /* Guest physical address of the start of RAM. */
 uint64_t arch_ram_base(void);
+/* Declares the machine's MMIO windows and interrupt lines (pure). */
+struct resources;
+void arch_declare_resources(struct resources *r);
 /* Chooses the VM type (IPA size) for KVM_CREATE_VM. */
 int arch_vm_type(struct vm *vm, unsigned long *type);
 /* After KVM_CREATE_VM and RAM: interrupt controller, vcpu feature probe. */
@@ -75,6 +78,11 @@ int arch_vcpu_read_regs(struct vcpu *vcpu, struct reg_set *set);
 void arch_reg_describe(uint64_t id, struct reg_desc *d);
 /* The vector lengths every vcpu has (SVE on arm64); 0 for none. */
 sve_vqset arch_vm_vector_lengths(const struct vm *vm);
+/*
+ * Reads the host's vector lengths through a scratch VM and vcpu (no RAM,
+ * no interrupt controller). Returns 0 or -errno after logging.
+ */
+int arch_sve_probe_host(struct sve_host_info *info);
 void arch_vm_destroy(struct vm *vm);
 
 #endif

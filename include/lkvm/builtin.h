@@ -15,10 +15,9 @@ struct builtin_cmd {
 	void (*usage)(void);	/* full help for `lkvm help NAME` */
 };
 
-extern const struct builtin_cmd builtin_cmds[];
-
 int cmd_run(int argc, char **argv);
-int cmd_help(int argc, char **argv);
+/* `lkvm help`, given the table of commands by main(). */
+int cmd_help(int argc, char **argv, const struct builtin_cmd *cmds);
 int cmd_version(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_stop(int argc, char **argv);

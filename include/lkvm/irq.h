@@ -8,10 +8,9 @@ struct vm;
 
 /*
  * Interrupt lines from devices to the in-kernel interrupt controller.
- * Devices only know their shared-peripheral interrupt number; the
+ * Devices only know the line core/resources.c gave them; the
  * architecture code turns it into what KVM and the device tree want.
  */
-int vm_alloc_spi(struct vm *vm, unsigned int *spi);
 int vm_irq_line(struct vm *vm, unsigned int spi, int level);
 
 /*

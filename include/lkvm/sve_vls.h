@@ -91,6 +91,12 @@ int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
  */
 sve_vqset sve_common_set(const sve_vqset *hosts, unsigned int nr);
 
+/* What `lkvm sve probe` reports of this host (arch_sve_probe_host()). */
+struct sve_host_info {
+	bool kvm_has_sve;	/* KVM_CAP_ARM_SVE */
+	sve_vqset vqs;		/* the host's set (0 without SVE) */
+};
+
 /*
  * The stable `lkvm sve probe --json` document (Documentation/sve.md):
  * written by the probe, read back by `lkvm sve common`.

@@ -8,6 +8,7 @@
 #include <lkvm/device.h>
 #include <lkvm/guest_mem.h>
 #include <lkvm/mmio.h>
+#include <lkvm/resources.h>
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -55,7 +56,7 @@ struct vm {
 	struct guest_mem ram;
 	struct mmio_bus mmio;
 	struct device *devices;
-	unsigned int nr_spis;
+	struct resources res;		/* MMIO windows and lines handed out */
 
 	struct console console;
 	struct arch_vm arch;

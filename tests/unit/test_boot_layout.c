@@ -168,14 +168,6 @@ static void test_memmap_gic(void)
 	      memmap[MM_VIRTIO_MMIO].base + memmap[MM_VIRTIO_MMIO].size);
 }
 
-static void test_memmap_virtio_slots(void)
-{
-	CHECK_EQ(memmap_virtio_mmio_slot(0), 0x3000000);
-	CHECK_EQ(memmap_virtio_mmio_slot(1), 0x3000200);
-	CHECK_EQ(memmap_virtio_mmio_slot(32767), 0x3fffe00);
-	CHECK_EQ(memmap_virtio_mmio_slot(32768), 0);
-}
-
 static void test_ipa_bits(void)
 {
 	CHECK_EQ(memmap_ipa_bits(512ULL << 20), 32);
@@ -195,7 +187,6 @@ static const struct unit_test tests[] = {
 	{ "layout-too-small", test_layout_too_small },
 	{ "memmap-table", test_memmap_table },
 	{ "memmap-gic", test_memmap_gic },
-	{ "memmap-virtio-slots", test_memmap_virtio_slots },
 	{ "ipa-bits", test_ipa_bits },
 };
 

@@ -12,7 +12,7 @@
  *   0x0000_0000  +---------------------------+
  *                | PCI I/O space      64 KiB | reserved, not created
  *   0x0100_0000  | 8250 UART          64 KiB | ttyS0, 8 registers used
- *   0x0101_0000  | RTC                64 KiB | reserved, not created
+ *   0x0101_0000  | RTC                64 KiB | handed out by core/resources.c
  *   0x0102_0000  | pvtime             64 KiB | reserved, not created
  *   0x0200_0000  | flash              16 MiB | reserved, not created
  *   0x0300_0000  | virtio-mmio        16 MiB | 512 bytes per device
@@ -50,7 +50,10 @@ struct memmap_entry {
 extern const struct memmap_entry memmap[MM_NR];
 
 #define MEMMAP_UART_SIZE 8ULL			/* registers actually decoded */
+#define MEMMAP_RTC_SIZE SZ_4K			/* a PL031's registers */
 #define MEMMAP_VIRTIO_MMIO_SLOT 0x200ULL
+/* Interrupt lines for devices: plenty, and keeps the GIC's NR_IRQS small. */
+#define MEMMAP_MAX_SPIS 256U
 #define MEMMAP_GIC_DIST_SIZE SZ_64K
 #define MEMMAP_GICV3_REDIST_SIZE_PER_CPU SZ_128K
 #define MEMMAP_GICV2_CPU_IF_SIZE 0x2000ULL
@@ -60,9 +63,6 @@ extern const struct memmap_entry memmap[MM_NR];
 
 /* Base of the GICv3 redistributor region for @nr_vcpus vcpus. */
 uint64_t memmap_gicv3_redist_base(unsigned int nr_vcpus);
-
-/* Base of virtio-mmio slot @index, or 0 when the window is full. */
-uint64_t memmap_virtio_mmio_slot(unsigned int index);
 
 /* The IPA width a VM with @ram_size bytes of RAM needs (at least 32). */
 unsigned int memmap_ipa_bits(uint64_t ram_size);

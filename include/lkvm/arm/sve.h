@@ -26,16 +26,5 @@ int sve_vcpu_configure(struct vcpu *vcpu);
 /* Says at info level which set the guest got and what the host offered. */
 void sve_log_choice(const struct vm *vm);
 
-/* What `lkvm sve probe` reports. */
-struct sve_host_info {
-	bool kvm_has_sve;	/* KVM_CAP_ARM_SVE */
-	sve_vqset vqs;		/* the host's set (0 without SVE) */
-};
-
-/*
- * Reads the host's set through a scratch VM and vcpu (no RAM, no GIC).
- * Returns 0 or -errno after logging.
- */
-int sve_probe_host(struct sve_host_info *info);
 
 #endif
