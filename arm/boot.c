@@ -113,8 +113,8 @@ static int build_cmdline(struct vm *vm)
 		else if (vm->cfg->nr_disks)
 			defaults[nr++] = "root=/dev/vda rw";
 	}
-	vm->arch.cmdline = cmdline_build(defaults, nr, vm->cfg->params);
-	if (!vm->arch.cmdline) {
+	vm->arch->cmdline = cmdline_build(defaults, nr, vm->cfg->params);
+	if (!vm->arch->cmdline) {
 		pr_err("the kernel command line is longer than the guest kernel's limit of %d bytes",
 		       GUEST_CMDLINE_MAX - 1);
 		return -E2BIG;
@@ -132,7 +132,7 @@ static int build_fdt(struct vm *vm)
 	struct fdt_machine m;
 
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		mpidr[i] = vm->vcpus[i].arch.mpidr;
+		mpidr[i] = vm->vcpus[i].arch->mpidr;
 	snprintf(uart_path, sizeof(uart_path), "/uart@%llx",
 		 (unsigned long long)memmap[MM_UART].base);
 	/* Entropy for the guest's early boot and KASLR, as firmware gives. */
@@ -144,17 +144,17 @@ static int build_fdt(struct vm *vm)
 	m = (struct fdt_machine){
 		.nr_cpus = vm->nr_vcpus,
 		.mpidr = mpidr,
-		.gic = vm->arch.gic,
+		.gic = vm->arch->gic,
 		.gic_dist_base = memmap[MM_GIC_DIST].base,
 		.gic_dist_size = MEMMAP_GIC_DIST_SIZE,
-		.gic_redist_base = vm->arch.redist_base,
-		.gic_redist_size = vm->arch.redist_size,
+		.gic_redist_base = vm->arch->redist_base,
+		.gic_redist_size = vm->arch->redist_size,
 		.ram_base = vm->ram.gpa_base,
 		.ram_size = vm->ram.size,
-		.bootargs = vm->arch.cmdline,
-		.initrd_start = vm->arch.initrd_base,
-		.initrd_end = vm->arch.initrd_size ?
-				      vm->arch.initrd_base + vm->arch.initrd_size :
+		.bootargs = vm->arch->cmdline,
+		.initrd_start = vm->arch->initrd_base,
+		.initrd_end = vm->arch->initrd_size ?
+				      vm->arch->initrd_base + vm->arch->initrd_size :
 				      0,
 		.pmu = vcpu_has_feature(vm, KVM_ARM_VCPU_PMU_V3),
 		.stdout_path = vm->cfg->console == CONSOLE_SERIAL ? uart_path : NULL,
@@ -163,7 +163,7 @@ static int build_fdt(struct vm *vm)
 		.rng_seed = have_seed ? seed : NULL,
 		.kaslr_seed = kaslr_seed,
 	};
-	return fdt_build(&m, &vm->arch.fdt, &vm->arch.fdt_size);
+	return fdt_build(&m, &vm->arch->fdt, &vm->arch->fdt_size);
 }
 
 static void log_layout(const struct vm *vm, const struct kernel_image *img)
@@ -171,11 +171,11 @@ static void log_layout(const struct vm *vm, const struct kernel_image *img)
 	pr_debug("%s %s: %llu KiB at 0x%llx; DTB at 0x%llx; initrd %llu KiB at 0x%llx",
 		img->is_image ? "Image" : "flat binary", vm->cfg->kernel,
 		(unsigned long long)(img->file_size >> 10),
-		(unsigned long long)vm->arch.kernel_base,
-		(unsigned long long)vm->arch.fdt_base,
-		(unsigned long long)(vm->arch.initrd_size >> 10),
-		(unsigned long long)vm->arch.initrd_base);
-	pr_debug("command line: \"%s\"", vm->arch.cmdline);
+		(unsigned long long)vm->arch->kernel_base,
+		(unsigned long long)vm->arch->fdt_base,
+		(unsigned long long)(vm->arch->initrd_size >> 10),
+		(unsigned long long)vm->arch->initrd_base);
+	pr_debug("command line: \"%s\"", vm->arch->cmdline);
 }
 
 static int load_all(struct vm *vm, struct guest_file *kernel,
@@ -206,12 +206,12 @@ static int load_all(struct vm *vm, struct guest_file *kernel,
 		pr_err("cannot place the guest in RAM: %s", reason);
 		return ret;
 	}
-	vm->arch.kernel_base = layout.kernel_base;
-	vm->arch.kernel_size = layout.kernel_end - layout.kernel_base;
-	vm->arch.entry = layout.kernel_base;
-	vm->arch.fdt_base = layout.fdt_base;
-	vm->arch.initrd_base = layout.initrd_base;
-	vm->arch.initrd_size = layout.initrd_end - layout.initrd_base;
+	vm->arch->kernel_base = layout.kernel_base;
+	vm->arch->kernel_size = layout.kernel_end - layout.kernel_base;
+	vm->arch->entry = layout.kernel_base;
+	vm->arch->fdt_base = layout.fdt_base;
+	vm->arch->initrd_base = layout.initrd_base;
+	vm->arch->initrd_size = layout.initrd_end - layout.initrd_base;
 
 	ret = load_file(vm, kernel, layout.kernel_base);
 
@@ -221,12 +221,12 @@ static int load_all(struct vm *vm, struct guest_file *kernel,
 	ret = ret ?: build_fdt(vm);
 	if (ret)
 		return ret;
-	memcpy(guest_mem_ptr(&vm->ram, layout.fdt_base, vm->arch.fdt_size),
-	       vm->arch.fdt, vm->arch.fdt_size);
+	memcpy(guest_mem_ptr(&vm->ram, layout.fdt_base, vm->arch->fdt_size),
+	       vm->arch->fdt, vm->arch->fdt_size);
 
 	log_layout(vm, &img);
-	return vcpu_set_boot_regs(&vm->vcpus[0], vm->arch.entry,
-				  vm->arch.fdt_base);
+	return vcpu_set_boot_regs(&vm->vcpus[0], vm->arch->entry,
+				  vm->arch->fdt_base);
 }
 
 int arch_load_guest(struct vm *vm)

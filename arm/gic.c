@@ -28,10 +28,10 @@ static int gic_set_attr(struct vm *vm, uint32_t group, uint64_t attr,
 		.attr = attr,
 		.addr = (uintptr_t)val,
 	};
-	int ret = kvm_ioctl(vm->arch.gic_fd, KVM_SET_DEVICE_ATTR, &a);
+	int ret = kvm_ioctl(vm->arch->gic_fd, KVM_SET_DEVICE_ATTR, &a);
 
 	if (ret < 0)
-		pr_err("%s: setting %s failed: %s", gic_name(vm->arch.gic),
+		pr_err("%s: setting %s failed: %s", gic_name(vm->arch->gic),
 		       what, strerror(-ret));
 	return ret < 0 ? ret : 0;
 }
@@ -46,8 +46,8 @@ static int try_create(struct vm *vm, enum gic_kind kind)
 
 	if (ret < 0)
 		return ret;
-	vm->arch.gic_fd = (int)cd.fd;
-	vm->arch.gic = kind;
+	vm->arch->gic_fd = (int)cd.fd;
+	vm->arch->gic = kind;
 	return 0;
 }
 
@@ -56,26 +56,26 @@ static int set_addresses(struct vm *vm)
 	uint64_t dist = memmap[MM_GIC_DIST].base;
 	int ret;
 
-	if (vm->arch.gic == GIC_V3) {
-		vm->arch.redist_base = memmap_gicv3_redist_base(vm->nr_vcpus);
-		vm->arch.redist_size = (uint64_t)vm->nr_vcpus *
+	if (vm->arch->gic == GIC_V3) {
+		vm->arch->redist_base = memmap_gicv3_redist_base(vm->nr_vcpus);
+		vm->arch->redist_size = (uint64_t)vm->nr_vcpus *
 				       MEMMAP_GICV3_REDIST_SIZE_PER_CPU;
 		ret = gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR,
 				   KVM_VGIC_V3_ADDR_TYPE_DIST, &dist,
 				   "the distributor address");
 		return ret ?: gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR,
 					   KVM_VGIC_V3_ADDR_TYPE_REDIST,
-					   &vm->arch.redist_base,
+					   &vm->arch->redist_base,
 					   "the redistributor address");
 	}
-	vm->arch.redist_base = dist - MEMMAP_GICV2_CPU_IF_OFFSET;
-	vm->arch.redist_size = MEMMAP_GICV2_CPU_IF_SIZE;
+	vm->arch->redist_base = dist - MEMMAP_GICV2_CPU_IF_OFFSET;
+	vm->arch->redist_size = MEMMAP_GICV2_CPU_IF_SIZE;
 	ret = gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR,
 			   KVM_VGIC_V2_ADDR_TYPE_DIST, &dist,
 			   "the distributor address");
 	return ret ?: gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR,
 				   KVM_VGIC_V2_ADDR_TYPE_CPU,
-				   &vm->arch.redist_base,
+				   &vm->arch->redist_base,
 				   "the CPU interface address");
 }
 
@@ -108,7 +108,7 @@ int gic_create(struct vm *vm)
 			return ret;
 		}
 	}
-	if (vm->arch.gic == GIC_V2 && vm->nr_vcpus > ARM_MAX_VCPUS_GICV2) {
+	if (vm->arch->gic == GIC_V2 && vm->nr_vcpus > ARM_MAX_VCPUS_GICV2) {
 		pr_warn("a GICv2 serves at most %u vcpus: using %u instead of %u",
 			ARM_MAX_VCPUS_GICV2, ARM_MAX_VCPUS_GICV2, vm->nr_vcpus);
 		vm->nr_vcpus = ARM_MAX_VCPUS_GICV2;

@@ -20,7 +20,7 @@ int vm_irq_line(struct vm *vm, unsigned int spi, int level)
 	int ret = kvm_ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq);
 
 	if (ret < 0) {
-		if (log_ratelimit_ok(&vm->arch.irq_log_rl, 5))
+		if (log_ratelimit_ok(&vm->arch->irq_log_rl, 5))
 			pr_warn("KVM_IRQ_LINE (SPI %u, level %d) failed: %s",
 				spi, level, strerror(-ret));
 	}

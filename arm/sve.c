@@ -70,15 +70,15 @@ static int choose_set(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	char why[SVE_WHY_MAX];
-	int ret = read_vls(vcpu, &vm->arch.sve_host_vqs);
+	int ret = read_vls(vcpu, &vm->arch->sve_host_vqs);
 
 	if (ret) {
 		pr_err("vcpu 0: reading the host's SVE vector lengths (KVM_GET_ONE_REG KVM_REG_ARM64_SVE_VLS) failed: %s",
 		       strerror(-ret));
 		return ret;
 	}
-	if (sve_spec_resolve(&vm->cfg->sve, vm->arch.sve_host_vqs,
-			     &vm->arch.sve_vqs, why, sizeof(why))) {
+	if (sve_spec_resolve(&vm->cfg->sve, vm->arch->sve_host_vqs,
+			     &vm->arch->sve_vqs, why, sizeof(why))) {
 		refuse(vm->cfg, why);
 		return -EINVAL;
 	}
@@ -89,11 +89,11 @@ void sve_log_choice(const struct vm *vm)
 {
 	char host_s[SVE_VQSET_STR_MAX], guest_s[SVE_VQSET_STR_MAX];
 
-	if (!vm->arch.sve_vqs)
+	if (!vm->arch->sve_vqs)
 		return;
 	pr_info("SVE: guest vector lengths %s bits (host offers %s)",
-		sve_vqset_format(vm->arch.sve_vqs, guest_s, sizeof(guest_s)),
-		sve_vqset_format(vm->arch.sve_host_vqs, host_s, sizeof(host_s)));
+		sve_vqset_format(vm->arch->sve_vqs, guest_s, sizeof(guest_s)),
+		sve_vqset_format(vm->arch->sve_host_vqs, host_s, sizeof(host_s)));
 }
 
 int sve_vcpu_configure(struct vcpu *vcpu)
@@ -109,8 +109,8 @@ int sve_vcpu_configure(struct vcpu *vcpu)
 		if (ret)
 			return ret;
 	}
-	sve_vqset_format(vm->arch.sve_vqs, want_s, sizeof(want_s));
-	ret = write_vls(vcpu, vm->arch.sve_vqs);
+	sve_vqset_format(vm->arch->sve_vqs, want_s, sizeof(want_s));
+	ret = write_vls(vcpu, vm->arch->sve_vqs);
 	if (ret) {
 		pr_err("vcpu %u: setting SVE vector lengths %s (KVM_SET_ONE_REG KVM_REG_ARM64_SVE_VLS) failed: %s",
 		       vcpu->id, want_s, strerror(-ret));
@@ -123,7 +123,7 @@ int sve_vcpu_configure(struct vcpu *vcpu)
 		return ret;
 	}
 	ret = read_vls(vcpu, &got);
-	if (ret || got != vm->arch.sve_vqs) {
+	if (ret || got != vm->arch->sve_vqs) {
 		pr_err("vcpu %u: after finalize KVM reports SVE vector lengths %s, not the %s requested",
 		       vcpu->id,
 		       ret ? strerror(-ret) : sve_vqset_format(got, got_s, sizeof(got_s)),

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static enum feature_choice always(const struct vm_config *cfg)
@@ -112,7 +113,7 @@ static void set_bit(uint32_t *features, unsigned int bit)
 
 bool vcpu_has_feature(const struct vm *vm, unsigned int bit)
 {
-	return has_bit(vm->arch.features, bit);
+	return has_bit(vm->arch->features, bit);
 }
 
 void vcpu_features_describe(const uint32_t *features, char *buf, size_t len)
@@ -148,8 +149,8 @@ int vcpu_features_resolve(struct vm *vm)
 		       strerror(-ret));
 		return ret;
 	}
-	vm->arch.target = preferred.target;
-	memset(vm->arch.features, 0, sizeof(vm->arch.features));
+	vm->arch->target = preferred.target;
+	memset(vm->arch->features, 0, sizeof(vm->arch->features));
 
 	for (size_t i = 0; i < ARRAY_SIZE(vcpu_features); i++) {
 		const struct vcpu_feature *f = &vcpu_features[i];
@@ -172,7 +173,7 @@ int vcpu_features_resolve(struct vm *vm)
 			return -EOPNOTSUPP;
 		}
 		for (unsigned int b = 0; b < f->nr_bits; b++)
-			set_bit(vm->arch.features, f->bits[b]);
+			set_bit(vm->arch->features, f->bits[b]);
 	}
 	return 0;
 }
@@ -193,14 +194,23 @@ static int vcpu_init_pmu_irq(struct vcpu *vcpu)
 	return ret < 0 ? ret : 0;
 }
 
+void arch_vcpu_destroy(struct vcpu *vcpu)
+{
+	free(vcpu->arch);
+	vcpu->arch = NULL;
+}
+
 int arch_vcpu_init(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
-	struct kvm_vcpu_init init = { .target = vm->arch.target };
+	struct kvm_vcpu_init init = { .target = vm->arch->target };
 	char desc[128];
 	int ret;
 
-	memcpy(init.features, vm->arch.features, sizeof(init.features));
+	vcpu->arch = calloc(1, sizeof(*vcpu->arch));
+	if (!vcpu->arch)
+		return -ENOMEM;
+	memcpy(init.features, vm->arch->features, sizeof(init.features));
 	/* Secondaries wait for PSCI CPU_ON. */
 	if (vcpu->id)
 		set_bit(init.features, KVM_ARM_VCPU_POWER_OFF);
@@ -223,7 +233,7 @@ int arch_vcpu_init(struct vcpu *vcpu)
 			return ret;
 	}
 	ret = vcpu_get_reg64(vcpu, ARM64_SYS_REG(3, 0, 0, 0, 5),
-			     &vcpu->arch.mpidr);
+			     &vcpu->arch->mpidr);
 	if (ret)
 		pr_err("vcpu %u: reading MPIDR_EL1 failed: %s", vcpu->id,
 		       strerror(-ret));

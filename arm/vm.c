@@ -37,7 +37,7 @@ int arch_vm_type(struct vm *vm, unsigned long *type)
 			return -E2BIG;
 		}
 		*type = 0;
-		vm->arch.ipa_bits = DEFAULT_IPA_BITS;
+		vm->arch->ipa_bits = DEFAULT_IPA_BITS;
 		return 0;
 	}
 	if (bits > (unsigned int)max) {
@@ -46,7 +46,7 @@ int arch_vm_type(struct vm *vm, unsigned long *type)
 		return -E2BIG;
 	}
 	*type = KVM_VM_TYPE_ARM_IPA_SIZE(bits);
-	vm->arch.ipa_bits = bits;
+	vm->arch->ipa_bits = bits;
 	return 0;
 }
 
@@ -76,13 +76,29 @@ void arch_log_summary(const struct vm *vm)
 	sve_log_choice(vm);
 }
 
+int arch_vm_create(struct vm *vm)
+{
+	vm->arch = calloc(1, sizeof(*vm->arch));
+	if (!vm->arch)
+		return -ENOMEM;
+	vm->arch->gic_fd = -1;
+	return 0;
+}
+
+void arch_vm_dtb(const struct vm *vm, const void **dtb, size_t *size)
+{
+	*dtb = vm->arch->fdt;
+	*size = vm->arch->fdt_size;
+}
+
 void arch_vm_destroy(struct vm *vm)
 {
-	if (vm->arch.gic_fd >= 0)
-		close(vm->arch.gic_fd);
-	vm->arch.gic_fd = -1;
-	free(vm->arch.fdt);
-	vm->arch.fdt = NULL;
-	free(vm->arch.cmdline);
-	vm->arch.cmdline = NULL;
+	if (!vm->arch)
+		return;
+	if (vm->arch->gic_fd >= 0)
+		close(vm->arch->gic_fd);
+	free(vm->arch->fdt);
+	free(vm->arch->cmdline);
+	free(vm->arch);
+	vm->arch = NULL;
 }

@@ -221,13 +221,13 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 		return -ENOMEM;
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->vm_fd = -1;
-	vm->arch.gic_fd = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	atomic_init(&vm->stopping, false);
 	console_init_fds(&vm->console, STDIN_FILENO, STDOUT_FILENO);
 	*vmp = vm;
-	/* Both before any failure: vm_destroy() undoes them. */
+	/* Before any failure: vm_destroy() undoes them. */
 	ret = vm_pause_init(vm);
+	ret = ret ?: arch_vm_create(vm);
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_efd < 0)
 		return -errno;
@@ -245,9 +245,12 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 
 int vm_write_dtb(const struct vm *vm, int fd, const char *path)
 {
-	const uint8_t *p = vm->arch.fdt;
-	size_t left = vm->arch.fdt_size;
+	const void *dtb;
+	const uint8_t *p;
+	size_t left;
 
+	arch_vm_dtb(vm, &dtb, &left);
+	p = dtb;
 	while (left) {
 		ssize_t n = write(fd, p, left);
 
@@ -285,6 +288,7 @@ void vm_destroy(struct vm *vm)
 			munmap(vcpu->run, vcpu->run_size);
 		if (vcpu->fd >= 0)
 			close(vcpu->fd);
+		arch_vcpu_destroy(vcpu);
 	}
 	free(vm->vcpus);
 	mmio_bus_free(&vm->mmio);

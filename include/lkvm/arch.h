@@ -3,7 +3,6 @@
 #define LKVM_ARCH_H
 
 #include <lkvm/compiler.h>
-#include <lkvm/log.h>
 #include <lkvm/sve_vls.h>
 
 /*
@@ -14,39 +13,12 @@
 struct vm;
 struct vcpu;
 
-enum gic_kind {
-	GIC_NONE,
-	GIC_V2,
-	GIC_V3,
-};
+/* The architecture's part of a VM and of a vcpu: only arm/ looks inside. */
+struct arch_vm;
+struct arch_vcpu;
 
-struct arch_vm {
-	unsigned int ipa_bits;
-	enum gic_kind gic;
-	int gic_fd;
-	uint32_t target;		/* KVM_ARM_PREFERRED_TARGET */
-	uint32_t features[7];		/* KVM_ARM_VCPU_INIT feature words */
-	sve_vqset sve_vqs;		/* every vcpu's SVE lengths; 0: no SVE */
-	sve_vqset sve_host_vqs;		/* what the host offered */
-	uint64_t redist_base;		/* GICv3 redistributors or v2 CPU IF */
-	uint64_t redist_size;
-	/* Where the guest was loaded (arm/boot.c). */
-	uint64_t kernel_base;
-	uint64_t kernel_size;
-	uint64_t entry;
-	uint64_t initrd_base;
-	uint64_t initrd_size;
-	uint64_t fdt_base;
-	void *fdt;			/* the DTB as built */
-	size_t fdt_size;
-	char *cmdline;			/* the kernel command line as built */
-	struct log_ratelimit irq_log_rl;
-};
-
-struct arch_vcpu {
-	uint64_t mpidr;
-};
-
+/* Allocates @vm->arch, before anything else of the VM exists. */
+int arch_vm_create(struct vm *vm);
 /* Guest physical address of the start of RAM. */
 uint64_t arch_ram_base(void);
 /* Declares the machine's MMIO windows and interrupt lines (pure). */
@@ -56,8 +28,12 @@ void arch_declare_resources(struct resources *r);
 int arch_vm_type(struct vm *vm, unsigned long *type);
 /* After KVM_CREATE_VM and RAM: interrupt controller, vcpu feature probe. */
 int arch_vm_init(struct vm *vm);
-/* The vcpu builder: everything from KVM_ARM_VCPU_INIT to finalize. */
+/*
+ * The vcpu builder: allocates @vcpu->arch, then everything from
+ * KVM_ARM_VCPU_INIT to finalize.
+ */
 int arch_vcpu_init(struct vcpu *vcpu);
+void arch_vcpu_destroy(struct vcpu *vcpu);
 /* After all vcpus and devices exist: interrupt controller init, PMU. */
 int arch_vm_finalize(struct vm *vm);
 /* Loads kernel, initrd and DTB, then sets the boot vcpu's registers. */
@@ -76,6 +52,8 @@ struct reg_desc;
 int arch_vcpu_read_regs(struct vcpu *vcpu, struct reg_set *set);
 /* Pure: the name, display order and format of the register @id. */
 void arch_reg_describe(uint64_t id, struct reg_desc *d);
+/* The device tree the guest boots with (after arch_load_guest()). */
+void arch_vm_dtb(const struct vm *vm, const void **dtb, size_t *size);
 /* The vector lengths every vcpu has (SVE on arm64); 0 for none. */
 sve_vqset arch_vm_vector_lengths(const struct vm *vm);
 /*

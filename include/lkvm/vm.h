@@ -24,7 +24,7 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool thread_started;
-	struct arch_vcpu arch;
+	struct arch_vcpu *arch;
 };
 
 /*
@@ -59,7 +59,7 @@ struct vm {
 	struct resources res;		/* MMIO windows and lines handed out */
 
 	struct console console;
-	struct arch_vm arch;
+	struct arch_vm *arch;
 
 	/* Lifecycle: the first stop request wins and sets the exit status. */
 	pthread_mutex_t stop_lock;

@@ -20,6 +20,34 @@ uint64_t arch_ram_base(void)
 	return 0x80000000ULL;
 }
 
+int arch_vm_create(struct vm *vm)
+{
+	(void)vm;
+	unreachable(__func__);
+	return -1;
+}
+
+void arch_vm_dtb(const struct vm *vm, const void **dtb, size_t *size)
+{
+	(void)vm;
+	(void)dtb;
+	(void)size;
+	unreachable(__func__);
+}
+
+void arch_vcpu_destroy(struct vcpu *vcpu)
+{
+	(void)vcpu;
+	unreachable(__func__);
+}
+
+int arch_sve_probe_host(struct sve_host_info *info)
+{
+	(void)info;
+	unreachable(__func__);
+	return -1;
+}
+
 int arch_vm_type(struct vm *vm, unsigned long *type)
 {
 	(void)vm;

@@ -5,6 +5,7 @@
  */
 #include "harness.h"
 
+#include <lkvm/arm/arm.h>
 #include <lkvm/control.h>
 #include <lkvm/event_loop.h>
 #include <lkvm/ipc.h>
@@ -23,6 +24,7 @@
 
 struct fixture {
 	struct vm vm;
+	struct arch_vm arch;
 	struct vm_config cfg;
 	struct event_loop loop;
 	char home[64];
@@ -56,7 +58,8 @@ static int setup(struct fixture *f, const char *name)
 	f->cfg.name = name;
 	f->vm.cfg = &f->cfg;
 	f->vm.ram.size = 256ULL << 20;
-	f->vm.arch.sve_vqs = 0x3;
+	f->arch.sve_vqs = 0x3;
+	f->vm.arch = &f->arch;
 	pthread_mutex_init(&f->vm.stop_lock, NULL);
 	atomic_init(&f->vm.stopping, false);
 	f->vm.stop_efd = -1;

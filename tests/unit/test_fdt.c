@@ -46,6 +46,7 @@ static void build(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
 	memset(b, 0, sizeof(*b));
 	vm_config_init(&b->cfg);
 	b->vm.cfg = &b->cfg;
+	arch_declare_resources(&b->vm.res);
 	CHECK_EQ(uart8250_model.instantiate(&b->vm), 0);
 	m = (struct fdt_machine){
 		.nr_cpus = nr_cpus,

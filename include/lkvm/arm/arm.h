@@ -3,8 +3,43 @@
 #define LKVM_ARM_ARM_H
 
 #include <lkvm/compiler.h>
+#include <lkvm/log.h>
+#include <lkvm/sve_vls.h>
 
 /* Interfaces shared between the files of arm/. */
+
+enum gic_kind {
+	GIC_NONE,
+	GIC_V2,
+	GIC_V3,
+};
+
+struct arch_vm {
+	unsigned int ipa_bits;
+	enum gic_kind gic;
+	int gic_fd;
+	uint32_t target;		/* KVM_ARM_PREFERRED_TARGET */
+	uint32_t features[7];		/* KVM_ARM_VCPU_INIT feature words */
+	sve_vqset sve_vqs;		/* every vcpu's SVE lengths; 0: no SVE */
+	sve_vqset sve_host_vqs;		/* what the host offered */
+	uint64_t redist_base;		/* GICv3 redistributors or v2 CPU IF */
+	uint64_t redist_size;
+	/* Where the guest was loaded (arm/boot.c). */
+	uint64_t kernel_base;
+	uint64_t kernel_size;
+	uint64_t entry;
+	uint64_t initrd_base;
+	uint64_t initrd_size;
+	uint64_t fdt_base;
+	void *fdt;			/* the DTB as built */
+	size_t fdt_size;
+	char *cmdline;			/* the kernel command line as built */
+	struct log_ratelimit irq_log_rl;
+};
+
+struct arch_vcpu {
+	uint64_t mpidr;
+};
 
 struct vm;
 struct vcpu;

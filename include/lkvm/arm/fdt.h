@@ -2,7 +2,7 @@
 #ifndef LKVM_ARM_FDT_H
 #define LKVM_ARM_FDT_H
 
-#include <lkvm/arch.h>
+#include <lkvm/arm/arm.h>
 #include <lkvm/compiler.h>
 
 struct device;
