@@ -81,7 +81,7 @@ static int set_addresses(struct vm *vm)
 
 int gic_create(struct vm *vm)
 {
-	enum irqchip_kind want = vm->cfg->irqchip;
+	enum irqchip_kind want = vm->cfg->arch->irqchip;
 	int ret = -ENODEV;
 
 	if (want == IRQCHIP_AUTO || want == IRQCHIP_GICV3) {

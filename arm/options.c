@@ -2,13 +2,18 @@
 /* `lkvm run` options that shape the arm64 vcpus and interrupt controller. */
 #include <lkvm/run_options.h>
 
+#include <lkvm/arch.h>
+#include <lkvm/arm/arm.h>
+
 #include <lkvm/log.h>
 #include <lkvm/parse.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-#define CFG(ctx) ((struct vm_config *)(ctx))
+/* Handlers get the whole config; arm's options live in its arch part. */
+#define CFG(ctx) (((struct vm_config *)(ctx))->arch)
 
 static int set_irqchip(void *ctx, const char *arg)
 {
@@ -66,7 +71,7 @@ static int set_disable_ptrauth(void *ctx, const char *arg)
  * --sve-vls, --sve-max-vl and --disable-sve describe one thing: one of
  * them may be given, as often as the user likes (the last one counts).
  */
-static int set_sve(struct vm_config *cfg, const char *option,
+static int set_sve(struct arch_config *cfg, const char *option,
 		   const char *arg, const struct sve_spec *spec)
 {
 	if (cfg->sve_option && strcmp(cfg->sve_option, option)) {
@@ -125,3 +130,20 @@ const struct opt arch_run_options[] = {
 	{ OPT_FLAG, 0, "disable-sve", NULL, "Same as --sve-vls=off", set_disable_sve },
 	OPT_TABLE_END,
 };
+
+struct arch_config *arch_config_create(void)
+{
+	struct arch_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (cfg) {
+		cfg->irqchip = IRQCHIP_AUTO;
+		cfg->ptrauth = FEATURE_DEFAULT;
+		cfg->sve.kind = SVE_SPEC_HOST;
+	}
+	return cfg;
+}
+
+void arch_config_destroy(struct arch_config *cfg)
+{
+	free(cfg);
+}

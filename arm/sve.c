@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-enum feature_choice sve_feature_choice(const struct vm_config *cfg)
+enum feature_choice sve_feature_choice(const struct arch_config *cfg)
 {
 	switch (cfg->sve.kind) {
 	case SVE_SPEC_OFF:
@@ -30,7 +30,7 @@ enum feature_choice sve_feature_choice(const struct vm_config *cfg)
 }
 
 /* Logs why @cfg's request is refused, as the user wrote the request. */
-static void refuse(const struct vm_config *cfg, const char *why)
+static void refuse(const struct arch_config *cfg, const char *why)
 {
 	const char *option = cfg->sve_option ? cfg->sve_option : "--sve-vls";
 	const char *arg = cfg->sve_option ? cfg->sve_arg : "host";
@@ -38,7 +38,7 @@ static void refuse(const struct vm_config *cfg, const char *why)
 	pr_err("%s%s%s is %s", option, arg ? "=" : "", arg ? arg : "", why);
 }
 
-void sve_explain_unavailable(const struct vm_config *cfg)
+void sve_explain_unavailable(const struct arch_config *cfg)
 {
 	char why[SVE_WHY_MAX];
 	sve_vqset none;
@@ -77,9 +77,9 @@ static int choose_set(struct vcpu *vcpu)
 		       strerror(-ret));
 		return ret;
 	}
-	if (sve_spec_resolve(&vm->cfg->sve, vm->arch->sve_host_vqs,
+	if (sve_spec_resolve(&vm->cfg->arch->sve, vm->arch->sve_host_vqs,
 			     &vm->arch->sve_vqs, why, sizeof(why))) {
-		refuse(vm->cfg, why);
+		refuse(vm->cfg->arch, why);
 		return -EINVAL;
 	}
 	return 0;

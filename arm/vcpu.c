@@ -21,23 +21,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static enum feature_choice always(const struct vm_config *cfg)
+static enum feature_choice always(const struct arch_config *cfg)
 {
 	(void)cfg;
 	return FEATURE_ON;
 }
 
-static enum feature_choice choose_pmu(const struct vm_config *cfg)
+static enum feature_choice choose_pmu(const struct arch_config *cfg)
 {
 	return cfg->pmu ? FEATURE_ON : FEATURE_OFF;
 }
 
-static enum feature_choice choose_sve(const struct vm_config *cfg)
+static enum feature_choice choose_sve(const struct arch_config *cfg)
 {
 	return sve_feature_choice(cfg);
 }
 
-static enum feature_choice choose_ptrauth(const struct vm_config *cfg)
+static enum feature_choice choose_ptrauth(const struct arch_config *cfg)
 {
 	return cfg->ptrauth;
 }
@@ -54,9 +54,9 @@ static const struct vcpu_feature {
 	unsigned int nr_bits;
 	long caps[2];
 	const char *cap_names;
-	enum feature_choice (*choice)(const struct vm_config *cfg);
+	enum feature_choice (*choice)(const struct arch_config *cfg);
 	/* Says why a required feature cannot be had (NULL: generic text). */
-	void (*explain_unavailable)(const struct vm_config *cfg);
+	void (*explain_unavailable)(const struct arch_config *cfg);
 	/* Said at info level when a default-on feature is not there. */
 	const char *absent_note;
 } vcpu_features[] = {
@@ -154,7 +154,7 @@ int vcpu_features_resolve(struct vm *vm)
 
 	for (size_t i = 0; i < ARRAY_SIZE(vcpu_features); i++) {
 		const struct vcpu_feature *f = &vcpu_features[i];
-		enum feature_choice c = f->choice(vm->cfg);
+		enum feature_choice c = f->choice(vm->cfg->arch);
 		bool supported = feature_supported(vm, f);
 
 		if (c == FEATURE_DEFAULT && !supported && f->absent_note)
@@ -163,7 +163,7 @@ int vcpu_features_resolve(struct vm *vm)
 			continue;
 		if (!supported) {
 			if (f->explain_unavailable)
-				f->explain_unavailable(vm->cfg);
+				f->explain_unavailable(vm->cfg->arch);
 			else if (f->option)
 				pr_err("%s: KVM on this host cannot give guests %s (no %s)",
 				       f->option, f->name, f->cap_names);

@@ -39,19 +39,13 @@ static int open_dtb_output(const char *path)
 	return fd;
 }
 
-int cmd_run(int argc, char **argv)
+static int run(struct vm_config *cfg, int argc, char **argv)
 {
-	struct vm_config cfg;
 	struct opt_args args;
 	struct vm *vm = NULL;
 	int ret, status, dtb_fd = -1;
 
-	if (builtin_wants_help(argc, argv)) {
-		run_usage();
-		return 0;
-	}
-	vm_config_init(&cfg);
-	ret = run_options_parse(&cfg, argc - 1, argv + 1, &args);
+	ret = run_options_parse(cfg, argc - 1, argv + 1, &args);
 	if (ret == OPT_UNKNOWN) {
 		print_usage(stderr);
 		return EXIT_USAGE;
@@ -59,45 +53,63 @@ int cmd_run(int argc, char **argv)
 	if (ret != OPT_OK)
 		return 1;
 	opt_args_free(&args);
-	log_set_level(cfg.loglevel);
-	if (cfg.sandbox_script)
-		return sandbox_main(&cfg, &(struct sandbox_request){
-						  .script = cfg.sandbox_script });
-	if (cfg.modules_dir) {
+	log_set_level(cfg->loglevel);
+	if (cfg->sandbox_script)
+		return sandbox_main(cfg, &(struct sandbox_request){
+						  .script = cfg->sandbox_script });
+	if (cfg->modules_dir) {
 		pr_err("--modules %s: only sandboxes load modules (lkvm sandbox, lkvm run --sandbox)",
-		       cfg.modules_dir);
+		       cfg->modules_dir);
 		return 1;
 	}
 
-	if (!cfg.kernel) {
+	if (!cfg->kernel) {
 		pr_err("no kernel to boot: give one with -k/--kernel (or as the first argument)");
 		return 1;
 	}
-	if (!builtin_kernel_readable(cfg.kernel))
+	if (!builtin_kernel_readable(cfg->kernel))
 		return 1;
-	if (cfg.dump_dtb) {
-		dtb_fd = open_dtb_output(cfg.dump_dtb);
+	if (cfg->dump_dtb) {
+		dtb_fd = open_dtb_output(cfg->dump_dtb);
 		if (dtb_fd < 0)
 			return 1;
-	} else if (control_check_name(cfg.name)) {
+	} else if (control_check_name(cfg->name)) {
 		return 1;
 	}
 
-	ret = vm_create(&vm, &cfg);
-	if (!ret && cfg.dump_dtb)
-		ret = vm_write_dtb(vm, dtb_fd, cfg.dump_dtb);
+	ret = vm_create(&vm, cfg);
+	if (!ret && cfg->dump_dtb)
+		ret = vm_write_dtb(vm, dtb_fd, cfg->dump_dtb);
 	if (dtb_fd >= 0)
 		close(dtb_fd);
-	if (ret || cfg.dump_dtb) {
+	if (ret || cfg->dump_dtb) {
 		vm_destroy(vm);
 		return ret ? 1 : 0;
 	}
-	pr_info("# lkvm run -k %s -m %llu -c %u --name %s", cfg.kernel,
+	pr_info("# lkvm run -k %s -m %llu -c %u --name %s", cfg->kernel,
 		(unsigned long long)(vm->ram.size >> 20), vm->nr_vcpus,
-		cfg.name);
+		cfg->name);
 	arch_log_summary(vm);
 	status = vm_run(vm);
 	vm_destroy(vm);
 	pr_debug("exit with status %d", status);
+	return status;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct vm_config cfg;
+	int status;
+
+	if (builtin_wants_help(argc, argv)) {
+		run_usage();
+		return 0;
+	}
+	if (vm_config_init(&cfg)) {
+		pr_err("out of memory");
+		return 1;
+	}
+	status = run(&cfg, argc, argv);
+	vm_config_release(&cfg);
 	return status;
 }

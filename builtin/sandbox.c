@@ -112,31 +112,25 @@ int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
 	return status;
 }
 
-int cmd_sandbox(int argc, char **argv)
+static int sandbox(struct vm_config *cfg, int argc, char **argv)
 {
 	struct sandbox_request req = { 0 };
-	struct vm_config cfg;
 	struct opt_args args;
 	int ret;
 
-	if (builtin_wants_help(argc, argv)) {
-		sandbox_usage();
-		return 0;
-	}
-	vm_config_init(&cfg);
 	/* The command's output is what matters: lkvm speaks up on trouble. */
-	cfg.loglevel = LOG_WARNING;
-	ret = run_options_parse(&cfg, argc - 1, argv + 1, &args);
+	cfg->loglevel = LOG_WARNING;
+	ret = run_options_parse(cfg, argc - 1, argv + 1, &args);
 	if (ret == OPT_UNKNOWN) {
 		print_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (ret != OPT_OK)
 		return SANDBOX_EXIT_SETUP;
-	log_set_level(cfg.loglevel);
+	log_set_level(cfg->loglevel);
 	req.argv = args.rest;
 	req.argc = args.nr_rest;
-	req.script = cfg.sandbox_script;
+	req.script = cfg->sandbox_script;
 	opt_args_free(&args);
 	if (!req.script && !req.argc) {
 		fprintf(stderr, "  Error: no command: lkvm sandbox [<options>] -- <command> [<args>...]\n");
@@ -148,5 +142,23 @@ int cmd_sandbox(int argc, char **argv)
 		       req.script);
 		return SANDBOX_EXIT_SETUP;
 	}
-	return sandbox_main(&cfg, &req);
+	return sandbox_main(cfg, &req);
+}
+
+int cmd_sandbox(int argc, char **argv)
+{
+	struct vm_config cfg;
+	int status;
+
+	if (builtin_wants_help(argc, argv)) {
+		sandbox_usage();
+		return 0;
+	}
+	if (vm_config_init(&cfg)) {
+		pr_err("out of memory");
+		return SANDBOX_EXIT_SETUP;
+	}
+	status = sandbox(&cfg, argc, argv);
+	vm_config_release(&cfg);
+	return status;
 }

@@ -2,6 +2,8 @@
 /* The generic `lkvm run` options and the parser that merges every table. */
 #include <lkvm/run_options.h>
 
+#include <lkvm/arch.h>
+
 #include <lkvm/device.h>
 #include <lkvm/ipc_path.h>
 #include <lkvm/log.h>
@@ -17,7 +19,7 @@
 /* kvmtool's and KVM's practical upper bound; KVM may allow fewer. */
 #define MAX_CPUS_OPTION 4096
 
-void vm_config_init(struct vm_config *cfg)
+int vm_config_init(struct vm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->default_name, sizeof(cfg->default_name), "guest-%d",
@@ -25,11 +27,16 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->name = cfg->default_name;
 	cfg->loglevel = LOG_INFO;
 	cfg->console = CONSOLE_SERIAL;
-	cfg->irqchip = IRQCHIP_AUTO;
-	cfg->ptrauth = FEATURE_DEFAULT;
 	cfg->seccomp = true;
-	cfg->sve.kind = SVE_SPEC_HOST;
 	cfg->root_9p = -1;
+	cfg->arch = arch_config_create();
+	return cfg->arch ? 0 : -ENOMEM;
+}
+
+void vm_config_release(struct vm_config *cfg)
+{
+	arch_config_destroy(cfg->arch);
+	cfg->arch = NULL;
 }
 
 static int set_kernel(void *ctx, const char *arg)

@@ -17,6 +17,11 @@ struct vcpu;
 struct arch_vm;
 struct arch_vcpu;
 
+/* The architecture's options, at their defaults (arm/options.c). */
+struct arch_config;
+struct arch_config *arch_config_create(void);
+void arch_config_destroy(struct arch_config *cfg);
+
 /* Allocates @vm->arch, before anything else of the VM exists. */
 int arch_vm_create(struct vm *vm);
 /* Guest physical address of the start of RAM. */

@@ -12,12 +12,6 @@
  * before any side effect. vm_create() reads it and never writes it.
  */
 
-enum irqchip_kind {
-	IRQCHIP_AUTO,
-	IRQCHIP_GICV3,
-	IRQCHIP_GICV2,
-};
-
 enum console_kind {
 	CONSOLE_SERIAL,
 	CONSOLE_VIRTIO,
@@ -32,6 +26,7 @@ enum feature_choice {
 #define VM_NAME_MAX 64
 
 struct sandbox_result;
+struct arch_config;
 #define VM_MAX_DISKS 32
 
 #define VM_MAX_9P 16
@@ -75,18 +70,8 @@ struct vm_config {
 	const char *dump_dtb;
 
 	enum console_kind console;
-	enum irqchip_kind irqchip;
-	bool pmu;
-	enum feature_choice ptrauth;
-	struct sve_spec sve;		/* --sve-vls / --sve-max-vl */
-	/*
-	 * How the user asked for it, for messages and for refusing two
-	 * options that say the same thing: the option ("--sve-vls",
-	 * "--sve-max-vl", "--disable-sve"; NULL: not given) and its value
-	 * (in argv; NULL for --disable-sve).
-	 */
-	const char *sve_option;
-	const char *sve_arg;
+	/* The architecture's options (arm/options.c): only arm/ looks inside. */
+	struct arch_config *arch;
 	bool network_none;		/* -n mode=none was given */
 	unsigned int nr_nics;		/* -n: none means one user-mode NIC */
 	struct vm_nic nics[VM_MAX_NICS];
@@ -108,6 +93,8 @@ struct vm_config {
 	bool sandbox_tty;		/* the command runs on the console */
 };
 
-void vm_config_init(struct vm_config *cfg);
+/* The defaults; 0 or -ENOMEM. vm_config_release() frees what it holds. */
+int vm_config_init(struct vm_config *cfg);
+void vm_config_release(struct vm_config *cfg);
 
 #endif

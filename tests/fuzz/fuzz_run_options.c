@@ -30,9 +30,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     p += strlen(p) + 1)
 		argv[argc++] = p;
 	argv[argc] = NULL;
-	vm_config_init(&cfg);
+	if (vm_config_init(&cfg)) {
+		free(buf);
+		return 0;
+	}
 	if (run_options_parse(&cfg, argc, argv, &args) == OPT_OK)
 		opt_args_free(&args);
+	vm_config_release(&cfg);
 	free(buf);
 	return 0;
 }

@@ -54,7 +54,8 @@ static int setup(struct fixture *f, const char *name)
 	if (!mkdtemp(f->home))
 		return -1;
 	setenv("HOME", f->home, 1);
-	vm_config_init(&f->cfg);
+	if (vm_config_init(&f->cfg))
+		return -1;
 	f->cfg.name = name;
 	f->vm.cfg = &f->cfg;
 	f->vm.ram.size = 256ULL << 20;
@@ -78,6 +79,7 @@ static void teardown(struct fixture *f)
 	control_destroy(&f->vm);
 	event_loop_fini(&f->loop);
 	vm_pause_fini(&f->vm);
+	vm_config_release(&f->cfg);
 	pthread_mutex_destroy(&f->vm.stop_lock);
 	snprintf(path, sizeof(path), "%s/.lkvm/.lock", f->home);
 	unlink(path);
@@ -251,7 +253,7 @@ static void test_name_taken_and_stale(void)
 	CHECK_EQ(setup(&f, "dup"), 0);
 	/* A second VM with the same name, same $HOME: refused. */
 	memset(&g, 0, sizeof(g));
-	vm_config_init(&g.cfg);
+	CHECK_EQ(vm_config_init(&g.cfg), 0);
 	g.cfg.name = "dup";
 	g.vm.cfg = &g.cfg;
 	g.vm.pause.efd = -1;
@@ -260,6 +262,7 @@ static void test_name_taken_and_stale(void)
 	/* ...and its failure did not remove the first VM's socket. */
 	control_destroy(&g.vm);
 	event_loop_fini(&g.loop);
+	vm_config_release(&g.cfg);
 	CHECK_EQ(access(f.sock, F_OK), 0);
 	control_destroy(&f.vm);
 
@@ -501,7 +504,7 @@ static void test_no_socket_dir(void)
 	struct event_loop loop;
 
 	memset(&vm, 0, sizeof(vm));
-	vm_config_init(&cfg);
+	CHECK_EQ(vm_config_init(&cfg), 0);
 	cfg.name = "homeless";
 	vm.cfg = &cfg;
 	vm.pause.efd = -1;
@@ -515,6 +518,7 @@ static void test_no_socket_dir(void)
 	control_destroy(&vm);
 	CHECK(vm.control == NULL);
 	event_loop_fini(&loop);
+	vm_config_release(&cfg);
 }
 
 static const struct unit_test tests[] = {

@@ -44,7 +44,7 @@ static void build(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
 	struct fdt_machine m;
 
 	memset(b, 0, sizeof(*b));
-	vm_config_init(&b->cfg);
+	CHECK_EQ(vm_config_init(&b->cfg), 0);
 	b->vm.cfg = &b->cfg;
 	arch_declare_resources(&b->vm.res);
 	CHECK_EQ(uart8250_model.instantiate(&b->vm), 0);
@@ -79,6 +79,7 @@ static void destroy(struct built *b)
 	}
 	mmio_bus_free(&b->vm.mmio);
 	free(b->fdt);
+	vm_config_release(&b->cfg);
 }
 
 static void test_root_and_chosen(void)

@@ -2,6 +2,8 @@
 
 #include <lkvm/run_options.h>
 
+#include <lkvm/arm/arm.h>
+
 #include <lkvm/log.h>
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
@@ -9,12 +11,19 @@
 #define PARSE(cfg, args, ...) \
 	run_options_parse(cfg, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), args)
 
+/* A config at its defaults, freeing what @cfg held (zeroed at first). */
+static void fresh(struct vm_config *cfg)
+{
+	vm_config_release(cfg);
+	CHECK_EQ(vm_config_init(cfg), 0);
+}
+
 static void test_long_forms(void)
 {
-	struct vm_config cfg;
+	struct vm_config cfg = { 0 };
 	struct opt_args args;
 
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--kernel=Image", "--initrd", "rd.gz",
 		       "--params", "console=hvc0 quiet", "--cpus=4",
 		       "--mem", "1G", "--name", "vm-1", "--nodefaults",
@@ -29,19 +38,20 @@ static void test_long_forms(void)
 	CHECK_STR(cfg.name, "vm-1");
 	CHECK(cfg.nodefaults);
 	CHECK_EQ(cfg.loglevel, LOG_WARNING);
-	CHECK_EQ(cfg.irqchip, IRQCHIP_GICV3);
-	CHECK(cfg.pmu);
-	CHECK_EQ(cfg.ptrauth, FEATURE_OFF);
+	CHECK_EQ(cfg.arch->irqchip, IRQCHIP_GICV3);
+	CHECK(cfg.arch->pmu);
+	CHECK_EQ(cfg.arch->ptrauth, FEATURE_OFF);
 	CHECK(cfg.network_none);
 	opt_args_free(&args);
+	vm_config_release(&cfg);
 }
 
 static void test_short_forms_and_positional(void)
 {
-	struct vm_config cfg;
+	struct vm_config cfg = { 0 };
 	struct opt_args args;
 
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-c2", "-m", "256", "Image.flat", "-p",
 		       "x=1"),
 		 OPT_OK);
@@ -50,28 +60,30 @@ static void test_short_forms_and_positional(void)
 	CHECK_STR(cfg.kernel, "Image.flat");
 	CHECK_STR(cfg.params, "x=1");
 	opt_args_free(&args);
+	vm_config_release(&cfg);
 }
 
 static void test_defaults(void)
 {
-	struct vm_config cfg;
+	struct vm_config cfg = { 0 };
 
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(cfg.nr_cpus, 0);
 	CHECK_EQ(cfg.ram_size, 0);
 	CHECK(!strncmp(cfg.name, "guest-", 6));
 	CHECK_EQ(cfg.console, CONSOLE_SERIAL);
-	CHECK_EQ(cfg.irqchip, IRQCHIP_AUTO);
+	CHECK_EQ(cfg.arch->irqchip, IRQCHIP_AUTO);
 	CHECK_EQ(cfg.loglevel, LOG_INFO);
 	CHECK(!cfg.nodefaults);
+	vm_config_release(&cfg);
 }
 
 static void test_unknown_and_missing(void)
 {
-	struct vm_config cfg;
+	struct vm_config cfg = { 0 };
 	struct opt_args args;
 
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--frobnicate"), OPT_UNKNOWN);
 	CHECK_EQ(PARSE(&cfg, &args, "-Z"), OPT_UNKNOWN);
 	CHECK_EQ(PARSE(&cfg, &args, "--kernel"), OPT_UNKNOWN);
@@ -80,16 +92,17 @@ static void test_unknown_and_missing(void)
 	/* Two kernels: the second positional argument is refused. */
 	CHECK_EQ(PARSE(&cfg, &args, "a", "b"), OPT_UNKNOWN);
 	/* -k given: a positional argument is not a kernel either. */
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-k", "a", "b"), OPT_UNKNOWN);
+	vm_config_release(&cfg);
 }
 
 static void test_bad_values(void)
 {
-	struct vm_config cfg;
+	struct vm_config cfg = { 0 };
 	struct opt_args args;
 
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-c", "0"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "-c", "4097"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "-m", "3"), OPT_BAD_VALUE);
@@ -103,14 +116,15 @@ static void test_bad_values(void)
 	CHECK_EQ(PARSE(&cfg, &args, "--name", "../x"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--name", ".hidden"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--console", "vga"), OPT_BAD_VALUE);
+	vm_config_release(&cfg);
 }
 
 static void test_dashdash(void)
 {
-	struct vm_config cfg;
+	struct vm_config cfg = { 0 };
 	struct opt_args args;
 
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-k", "Image", "--", "/bin/sh", "-c",
 		       "exit 3"),
 		 OPT_OK);
@@ -119,21 +133,22 @@ static void test_dashdash(void)
 	CHECK_STR(args.rest[0], "/bin/sh");
 	CHECK_STR(args.rest[1], "-c");
 	opt_args_free(&args);
+	vm_config_release(&cfg);
 }
 
 static void test_network_modes(void)
 {
-	struct vm_config cfg;
+	struct vm_config cfg = { 0 };
 	struct opt_args args;
 
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=none"), OPT_OK);
 	CHECK(cfg.network_none);
 	CHECK_EQ(cfg.nr_nics, 0);
 	opt_args_free(&args);
 
 	/* Several NICs, in order; the spec is kept for messages. */
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=tap,tapif=tap7", "--network",
 		       "mode=user,hostfwd=tcp:8080:80", "-nguest_mac=52:54:00:00:00:01",
 		       "--passt", "/opt/passt"),
@@ -151,63 +166,65 @@ static void test_network_modes(void)
 	opt_args_free(&args);
 
 	/* mode=none means no network: nothing else goes with it. */
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=none", "-n", "mode=user"),
 		 OPT_BAD_VALUE);
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=user", "-n", "mode=none"),
 		 OPT_BAD_VALUE);
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--network=tapif=x,mode=none"),
 		 OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--network=xmode=none"), OPT_BAD_VALUE);
 	CHECK_EQ(PARSE(&cfg, &args, "--passt="), OPT_BAD_VALUE);
 
 	/* At most VM_MAX_NICS. */
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	for (unsigned int i = 0; i < VM_MAX_NICS; i++) {
 		CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=user"), OPT_OK);
 		opt_args_free(&args);
 	}
 	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=user"), OPT_BAD_VALUE);
 	CHECK_EQ(cfg.nr_nics, VM_MAX_NICS);
+	vm_config_release(&cfg);
 }
 
 /* One of --sve-vls, --sve-max-vl, --disable-sve, in either order. */
 static void test_sve_options_conflict(void)
 {
-	struct vm_config cfg;
+	struct vm_config cfg = { 0 };
 	struct opt_args args;
 
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--sve-vls=host", "--sve-max-vl=256"),
 		 OPT_BAD_VALUE);
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--sve-max-vl=256", "--sve-vls=host"),
 		 OPT_BAD_VALUE);
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--disable-sve", "--sve-vls=off"),
 		 OPT_BAD_VALUE);
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--sve-vls=128", "--disable-sve"),
 		 OPT_BAD_VALUE);
 	/* The same option again: the last one counts. */
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--sve-vls=128", "--sve-vls=host"), OPT_OK);
-	CHECK_EQ(cfg.sve.kind, SVE_SPEC_HOST);
-	CHECK_STR(cfg.sve_option, "--sve-vls");
-	CHECK_STR(cfg.sve_arg, "host");
+	CHECK_EQ(cfg.arch->sve.kind, SVE_SPEC_HOST);
+	CHECK_STR(cfg.arch->sve_option, "--sve-vls");
+	CHECK_STR(cfg.arch->sve_arg, "host");
 	opt_args_free(&args);
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--disable-sve", "--disable-sve"), OPT_OK);
-	CHECK_EQ(cfg.sve.kind, SVE_SPEC_OFF);
+	CHECK_EQ(cfg.arch->sve.kind, SVE_SPEC_OFF);
 	opt_args_free(&args);
 	/* A long request is kept whole for messages. */
-	vm_config_init(&cfg);
+	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "--sve-vls=128,256,384,512,640,768,896,1024,1152,1280,1408,1536"),
 		 OPT_OK);
-	CHECK_STR(cfg.sve_arg, "128,256,384,512,640,768,896,1024,1152,1280,1408,1536");
+	CHECK_STR(cfg.arch->sve_arg, "128,256,384,512,640,768,896,1024,1152,1280,1408,1536");
 	opt_args_free(&args);
+	vm_config_release(&cfg);
 }
 
 static const struct unit_test tests[] = {

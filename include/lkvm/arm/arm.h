@@ -3,10 +3,33 @@
 #define LKVM_ARM_ARM_H
 
 #include <lkvm/compiler.h>
+#include <lkvm/config.h>
 #include <lkvm/log.h>
 #include <lkvm/sve_vls.h>
 
 /* Interfaces shared between the files of arm/. */
+
+enum irqchip_kind {
+	IRQCHIP_AUTO,
+	IRQCHIP_GICV3,
+	IRQCHIP_GICV2,
+};
+
+/* What the arm64 options of `lkvm run` asked for (arm/options.c). */
+struct arch_config {
+	enum irqchip_kind irqchip;
+	bool pmu;
+	enum feature_choice ptrauth;
+	struct sve_spec sve;		/* --sve-vls / --sve-max-vl */
+	/*
+	 * How the user asked for it, for messages and for refusing two
+	 * options that say the same thing: the option ("--sve-vls",
+	 * "--sve-max-vl", "--disable-sve"; NULL: not given) and its value
+	 * (in argv; NULL for --disable-sve).
+	 */
+	const char *sve_option;
+	const char *sve_arg;
+};
 
 enum gic_kind {
 	GIC_NONE,

@@ -2,17 +2,17 @@
 #ifndef LKVM_ARM_SVE_H
 #define LKVM_ARM_SVE_H
 
-#include <lkvm/config.h>
+#include <lkvm/arm/arm.h>
 #include <lkvm/sve_vls.h>
 
 struct vcpu;
 struct vm;
 
 /* Whether vcpus get the SVE feature bit, from --sve-vls/--sve-max-vl. */
-enum feature_choice sve_feature_choice(const struct vm_config *cfg);
+enum feature_choice sve_feature_choice(const struct arch_config *cfg);
 
 /* Logs why the configured SVE set is impossible on a host without SVE. */
-void sve_explain_unavailable(const struct vm_config *cfg);
+void sve_explain_unavailable(const struct arch_config *cfg);
 
 /*
  * After KVM_ARM_VCPU_INIT with SVE. On vcpu 0, before any other vcpu
