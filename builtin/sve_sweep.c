@@ -594,6 +594,7 @@ static int sweep(struct sweep *sw, sve_vqset host, const sve_vqset *sets,
 	struct sweep_report report = {
 		.host = host, .logs = sw->logs, .runs = runs, .nr = nr,
 	};
+	int status;
 
 	if (!runs) {
 		pr_err("sve sweep: out of memory");
@@ -607,8 +608,9 @@ static int sweep(struct sweep *sw, sve_vqset host, const sve_vqset *sets,
 		sweep_print_json(stdout, &report);
 	else
 		sweep_print_table(stdout, &report);
+	status = sweep_exit_status(&report);
 	free(runs);
-	return sweep_exit_status(&report);
+	return status;
 }
 
 int cmd_sve_sweep(int argc, char **argv)
