@@ -301,8 +301,8 @@ static int open_logs(struct sweep *sw)
 }
 
 /* Runs every set, then reports; returns the sweep's exit status. */
-static int sweep(struct sweep *sw, sve_vqset host, const sve_vqset *sets,
-		 unsigned int nr)
+static int run_and_report(struct sweep *sw, sve_vqset host,
+			  const sve_vqset *sets, unsigned int nr)
 {
 	struct sweep_run *runs = calloc(nr, sizeof(*runs));
 	struct sweep_report report = {
@@ -346,7 +346,7 @@ int cmd_sve_sweep(int argc, char **argv)
 	if (!ret)
 		ret = sweep_take_over_signals(&sw);
 	if (!ret)
-		ret = sweep(&sw, host, sets, nr);
+		ret = run_and_report(&sw, host, sets, nr);
 	if (sw.sigfd >= 0)
 		close(sw.sigfd);
 	if (sw.logs_fd >= 0)
