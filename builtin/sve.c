@@ -6,6 +6,7 @@
  *   lkvm sve probe [--json]     this host's set and every possible set
  *   lkvm sve check SPEC         exit 0 if SPEC works here, 1 if not, 2 if bad
  *   lkvm sve common FILE...     the largest set all probed hosts can give
+ *   lkvm sve sweep ... -- CMD   CMD in a sandbox at every set (sve_sweep.c)
  */
 #include <lkvm/builtin.h>
 
@@ -26,14 +27,17 @@ void sve_usage(void)
 {
 	printf("\n usage: lkvm sve probe [--json]\n"
 	       "        lkvm sve check <spec>\n"
-	       "        lkvm sve common <probe.json>...\n\n"
+	       "        lkvm sve common <probe.json>...\n"
+	       "        lkvm sve sweep [<options>] -- <command> [<args>...]\n\n"
 	       " probe   Show whether KVM offers SVE here, the host's vector lengths,\n"
 	       "         and every set a guest can be given (--json: for fleet tools).\n"
 	       " check   Exit 0 and print the set if --sve-vls=<spec> works on this\n"
 	       "         host; exit 1 with the reason if not; exit 2 if <spec> is bad.\n"
 	       " common  Given `lkvm sve probe --json` files from several hosts, print\n"
 	       "         the largest set all of them can give, as a --sve-vls value\n"
-	       "         (\"off\" when there is none).\n\n"
+	       "         (\"off\" when there is none).\n"
+	       " sweep   Run a command in a sandbox at every set this host can give\n"
+	       "         and say at which it fails (lkvm sve sweep --help).\n\n"
 	       " <spec> is host, off, or vector lengths in bits: 128,256 or 128-512.\n\n");
 }
 
@@ -249,12 +253,14 @@ int cmd_sve(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "common"))
 		return cmd_common(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "sweep"))
+		return cmd_sve_sweep(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		sve_usage();
 		return 0;
 	}
 	if (argc >= 2)
 		fprintf(stderr, "lkvm: error: sve: unknown subcommand '%s'\n", argv[1]);
-	fprintf(stderr, "usage: lkvm sve probe [--json] | check <spec> | common <file>...\n");
+	fprintf(stderr, "usage: lkvm sve probe [--json] | check <spec> | common <file>... | sweep ... -- <command>\n");
 	return EXIT_USAGE;
 }

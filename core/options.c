@@ -99,6 +99,27 @@ static enum opt_status parse_short(const struct opt *const *tables, void *ctx,
 	return apply(o, ctx, argv[++*i]);
 }
 
+const struct opt *opt_lookup(const struct opt *const *tables, int argc,
+			     char **argv, int i, int *span)
+{
+	const char *a = argv[i];
+	const struct opt *o = NULL;
+	bool attached = false;
+
+	if (a[0] == '-' && a[1] == '-' && a[2]) {
+		const char *eq = strchr(a + 2, '=');
+
+		o = find_long(tables, a + 2,
+			      eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+		attached = eq != NULL;
+	} else if (a[0] == '-' && a[1]) {
+		o = find_short(tables, a[1]);
+		attached = a[2] != '\0';
+	}
+	*span = o && o->kind == OPT_VALUE && !attached && i + 1 < argc ? 2 : 1;
+	return o;
+}
+
 enum opt_status opt_parse(const struct opt *const *tables, void *ctx,
 			  int argc, char **argv, struct opt_args *args)
 {

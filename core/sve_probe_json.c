@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void print_lengths(FILE *f, sve_vqset set)
+void sve_vqset_write_json(FILE *f, sve_vqset set)
 {
 	bool first = true;
 
@@ -34,7 +34,7 @@ void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc)
 	json_print_string(f, doc->kernel ? doc->kernel : "");
 	fprintf(f, ",\n  \"kvm_sve\": %s,\n  \"host_vls\": ",
 		doc->kvm_sve ? "true" : "false");
-	print_lengths(f, doc->host_vqs);
+	sve_vqset_write_json(f, doc->host_vqs);
 	fprintf(f, ",\n  \"max_vl\": %u,\n  \"possible_sets\": [",
 		sve_vqset_max_vq(doc->host_vqs) * 128);
 	for (unsigned int i = 0; i < nr; i++) {

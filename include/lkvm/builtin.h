@@ -25,6 +25,8 @@ int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_debug(int argc, char **argv);
 int cmd_sve(int argc, char **argv);
+/* `lkvm sve sweep`, dispatched by cmd_sve(). */
+int cmd_sve_sweep(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 
@@ -37,6 +39,7 @@ void pause_usage(void);
 void resume_usage(void);
 void debug_usage(void);
 void sve_usage(void);
+void sve_sweep_usage(void);
 void sandbox_usage(void);
 void setup_usage(void);
 

@@ -60,6 +60,16 @@ enum opt_status opt_parse(const struct opt *const *tables, void *ctx,
 			  int argc, char **argv, struct opt_args *args);
 void opt_args_free(struct opt_args *args);
 
+/*
+ * The option of @tables that argv[i] names ("--name", "--name=value",
+ * "-x", "-xvalue"), or NULL when argv[i] is not one (a positional
+ * argument, "--" or an unknown option). *@span is how many entries of
+ * @argv it takes as opt_parse() reads them: 2 when its value is the next
+ * entry, else 1. For a builtin that passes some options on to another.
+ */
+const struct opt *opt_lookup(const struct opt *const *tables, int argc,
+			     char **argv, int i, int *span);
+
 void opt_usage(FILE *out, const char *usage_line,
 	       const struct opt *const *tables);
 

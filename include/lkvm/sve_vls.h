@@ -112,6 +112,8 @@ struct sve_probe_doc {
 };
 
 void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc);
+/* @set as a JSON list of lengths in bits: [128, 256]. */
+void sve_vqset_write_json(FILE *f, sve_vqset set);
 
 /*
  * Reads the host set from a probe document of @len bytes, strictly (the

@@ -1,13 +1,45 @@
 /*
  * SVE: the --sve-vls SPEC parser, resolution against a host set and its
- * explanations, and the probe document reader (with the JSON parser).
+ * explanations, the probe document reader (with the JSON parser), and
+ * lkvm sve sweep's --sets and the last line it keeps of a run's output
+ * (the guest's bytes).
  */
 #include "fuzz.h"
 
+#include <lkvm/sve_sweep.h>
 #include <lkvm/sve_vls.h>
 
 #include <stdlib.h>
 #include <string.h>
+
+static void fuzz_sweep(const char *text, sve_vqset host, const char *bytes,
+		       size_t len)
+{
+	struct sweep_sets parsed;
+	sve_vqset sets[SWEEP_MAX_SETS];
+	struct sweep_last_line l = { 0 };
+	const char *line;
+	char err[2048];
+	int nr;
+
+	if (!sweep_sets_parse(text, &parsed, err, sizeof(err)) &&
+	    (host & SVE_VQSET_ALL)) {
+		nr = sweep_sets_resolve(&parsed, host, sets, err, sizeof(err));
+		/* Every set a sweep runs is one KVM accepts, or off. */
+		for (int i = 0; i < nr; i++)
+			if (sets[i] && !sve_vqset_allowed(sets[i], host))
+				abort();
+	}
+	/* Output in two writes; the line kept is bounded, printable ASCII. */
+	sweep_last_line_feed(&l, bytes, len / 2);
+	sweep_last_line_feed(&l, bytes + len / 2, len - len / 2);
+	line = sweep_last_line(&l);
+	if (strlen(line) > SWEEP_LINE_MAX)
+		abort();
+	for (; *line; line++)
+		if (*line < 0x20 || *line > 0x7e)
+			abort();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -36,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	sve_possible_sets(host, sets);
 	sve_probe_read_json(text, size - 2, &out, err, sizeof(err));
+	fuzz_sweep(text, host, (const char *)data + 2, size - 2);
 	free(text);
 	return 0;
 }

@@ -115,9 +115,12 @@ put("run_options", "arm", argv("--irqchip=gicv3", "--pmu", "--ptrauth", "off",
                                "--sve-vls=128-256,512", "--sve-max-vl", "384",
                                "--disable-sve", "--dump-dtb", "x.dtb", "--name", "vm"))
 
-# fuzz_sve: host set u16, then text (a SPEC or a probe document).
+# fuzz_sve: host set u16, then text (a SPEC, a --sets list, a probe
+# document, or a run's output).
 put("sve", "spec", struct.pack("<H", 0xf) + b"128,256-512")
 put("sve", "spec-pow2", struct.pack("<H", 0xb) + b"384")
+put("sve", "sweep-sets", struct.pack("<H", 0xf) + b"128;128-256;off;host")
+put("sve", "sweep-output", struct.pack("<H", 0xf) + b"vl=128\r\n\x1b[1mok\tdone\n\n")
 put("sve", "probe-json", struct.pack("<H", 0xf) + b"""{
   "format": "lkvm-sve-probe",
   "version": 1,

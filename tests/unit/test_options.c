@@ -136,6 +136,39 @@ static void test_dashdash(void)
 	vm_config_release(&cfg);
 }
 
+/* What a builtin that passes options on needs: each option's extent. */
+static void test_lookup(void)
+{
+	const struct opt *tables[RUN_OPTION_TABLES_MAX];
+	char *argv[] = { "-m", "256", "--mem=256", "-m256", "--nodefaults",
+			 "Image", "--", "--frobnicate", "-p" };
+	int argc = (int)ARRAY_SIZE(argv), span = 0;
+	const struct opt *o;
+
+	run_option_tables(tables, ARRAY_SIZE(tables));
+	o = opt_lookup(tables, argc, argv, 0, &span);
+	CHECK(o && !strcmp(o->long_name, "mem"));
+	CHECK_EQ(span, 2);
+	o = opt_lookup(tables, argc, argv, 2, &span);
+	CHECK(o && !strcmp(o->long_name, "mem"));
+	CHECK_EQ(span, 1);
+	o = opt_lookup(tables, argc, argv, 3, &span);
+	CHECK(o && !strcmp(o->long_name, "mem"));
+	CHECK_EQ(span, 1);
+	o = opt_lookup(tables, argc, argv, 4, &span);
+	CHECK(o && !strcmp(o->long_name, "nodefaults"));
+	CHECK_EQ(span, 1);
+	CHECK(!opt_lookup(tables, argc, argv, 5, &span));
+	CHECK_EQ(span, 1);
+	CHECK(!opt_lookup(tables, argc, argv, 6, &span));
+	CHECK(!opt_lookup(tables, argc, argv, 7, &span));
+	CHECK_EQ(span, 1);
+	/* A value option at the end has no value to take. */
+	o = opt_lookup(tables, argc, argv, 8, &span);
+	CHECK(o && !strcmp(o->long_name, "params"));
+	CHECK_EQ(span, 1);
+}
+
 static void test_network_modes(void)
 {
 	struct vm_config cfg = { 0 };
@@ -234,6 +267,7 @@ static const struct unit_test tests[] = {
 	{ "unknown-and-missing", test_unknown_and_missing },
 	{ "bad-values", test_bad_values },
 	{ "dashdash", test_dashdash },
+	{ "lookup", test_lookup },
 	{ "network-modes", test_network_modes },
 	{ "sve-options-conflict", test_sve_options_conflict },
 };
