@@ -147,3 +147,8 @@ void arch_config_destroy(struct arch_config *cfg)
 {
 	free(cfg);
 }
+
+const char *arch_config_vl_option(const struct arch_config *cfg)
+{
+	return cfg->sve_option;
+}

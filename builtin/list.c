@@ -87,12 +87,12 @@ static void vq_ranges(sve_vqset set, char *buf, size_t len)
 		snprintf(buf, len, "none");
 		return;
 	}
-	for (unsigned int vq = 1; vq <= SVE_VQ_MAX && n < len; vq++) {
+	for (unsigned int vq = 1; vq <= SVE_NR_VQS && n < len; vq++) {
 		unsigned int end = vq;
 
 		if (!(set & SVE_VQ_BIT(vq)))
 			continue;
-		while (end < SVE_VQ_MAX && (set & SVE_VQ_BIT(end + 1)))
+		while (end < SVE_NR_VQS && (set & SVE_VQ_BIT(end + 1)))
 			end++;
 		if (end - vq >= 2) {
 			n += (size_t)snprintf(buf + n, len - n, "%s%u-%u",

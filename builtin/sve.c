@@ -58,7 +58,7 @@ static void probe_json(const struct sve_host_info *info)
 
 static void probe_text(const struct sve_host_info *info)
 {
-	sve_vqset sets[SVE_VQ_MAX];
+	sve_vqset sets[SVE_NR_VQS];
 	unsigned int nr = sve_possible_sets(info->vqs, sets);
 	char s[SVE_VQSET_STR_MAX];
 

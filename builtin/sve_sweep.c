@@ -14,7 +14,7 @@
 
 #include "sve_sweep_run.h"
 
-#include <lkvm/arm/sve.h>
+#include <lkvm/arch.h>
 #include <lkvm/log.h>
 #include <lkvm/run_options.h>
 
@@ -168,32 +168,37 @@ static int check_sandbox_args(int argc, char **argv, int nr_cmd,
 {
 	struct vm_config cfg;
 	struct opt_args args;
+	const char *vl_option;
 	int ret;
 
-	vm_config_init(&cfg);
+	if (vm_config_init(&cfg)) {
+		pr_err("sve sweep: out of memory");
+		return EXIT_SWEEP_USAGE;
+	}
 	cfg.loglevel = LOG_WARNING;
 	ret = run_options_parse(&cfg, argc, argv, &args);
 	if (ret == OPT_UNKNOWN)
 		print_usage(stderr);
-	if (ret != OPT_OK)
-		return EXIT_SWEEP_USAGE;
-	opt_args_free(&args);
+	if (ret == OPT_OK)
+		opt_args_free(&args);
 	*level = cfg.loglevel;
-	if (strcmp(cfg.sve_name, "--sve-vls=host")) {
+	vl_option = arch_config_vl_option(cfg.arch);
+	if (ret != OPT_OK) {
+		ret = EXIT_SWEEP_USAGE;
+	} else if (vl_option) {
 		pr_err("sve sweep: %s: each run gets its own --sve-vls; choose them with --sets",
-		       cfg.sve_name);
-		return EXIT_SWEEP_USAGE;
-	}
-	if (!nr_cmd && !cfg.sandbox_script) {
+		       vl_option);
+		ret = EXIT_SWEEP_USAGE;
+	} else if (!nr_cmd && !cfg.sandbox_script) {
 		fprintf(stderr, "  Error: no command: %s\n", sweep_usage_line);
-		return EXIT_SWEEP_USAGE;
-	}
-	if (nr_cmd && cfg.sandbox_script) {
+		ret = EXIT_SWEEP_USAGE;
+	} else if (nr_cmd && cfg.sandbox_script) {
 		pr_err("--sandbox %s and a command after --: give one of the two",
 		       cfg.sandbox_script);
-		return EXIT_SWEEP_USAGE;
+		ret = EXIT_SWEEP_USAGE;
 	}
-	return 0;
+	vm_config_release(&cfg);
+	return ret;
 }
 
 /* The sets to run: --sets resolved against this host. Returns 0 or 2. */
@@ -202,14 +207,14 @@ static int plan_sets(const char *text, sve_vqset *host,
 {
 	struct sve_host_info info;
 	struct sweep_sets parsed;
-	char err[2048];
+	char err[SVE_WHY_MAX + SWEEP_ITEM_MAX + 32];
 	int ret;
 
 	if (sweep_sets_parse(text, &parsed, err, sizeof(err))) {
 		pr_err("--sets=%s: %s", text, err);
 		return EXIT_SWEEP_USAGE;
 	}
-	if (sve_probe_host(&info))
+	if (arch_sve_probe_host(&info))
 		return EXIT_SWEEP_USAGE;
 	if (!info.vqs) {
 		pr_err("sve sweep: this host has no SVE for guests (%s): there are no vector lengths to sweep",

@@ -13,7 +13,7 @@ void sve_vqset_write_json(FILE *f, sve_vqset set)
 	bool first = true;
 
 	fputc('[', f);
-	for (unsigned int vq = 1; vq <= SVE_VQ_MAX; vq++) {
+	for (unsigned int vq = 1; vq <= SVE_NR_VQS; vq++) {
 		if (set & SVE_VQ_BIT(vq)) {
 			fprintf(f, "%s%u", first ? "" : ", ", vq * 128);
 			first = false;
@@ -24,7 +24,7 @@ void sve_vqset_write_json(FILE *f, sve_vqset set)
 
 void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc)
 {
-	sve_vqset sets[SVE_VQ_MAX];
+	sve_vqset sets[SVE_NR_VQS];
 	unsigned int nr = sve_possible_sets(doc->host_vqs, sets);
 
 	fprintf(f, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n  \"host\": ",

@@ -59,7 +59,7 @@ int sweep_sets_resolve(const struct sweep_sets *s, sve_vqset host,
 		       sve_vqset out[SWEEP_MAX_SETS], char *why,
 		       size_t why_len)
 {
-	char name[SWEEP_ITEM_MAX + 16];
+	char reason[SVE_WHY_MAX];
 
 	host &= SVE_VQSET_ALL;
 	if (s->kind == SWEEP_SETS_ALL)
@@ -69,10 +69,12 @@ int sweep_sets_resolve(const struct sweep_sets *s, sve_vqset host,
 		return 1;
 	}
 	for (unsigned int i = 0; i < s->nr; i++) {
-		snprintf(name, sizeof(name), "--sve-vls=%s", s->items[i]);
-		if (sve_spec_resolve(&s->specs[i], host, name, &out[i], why,
-				     why_len))
+		if (sve_spec_resolve(&s->specs[i], host, &out[i], reason,
+				     sizeof(reason))) {
+			snprintf(why, why_len, "--sve-vls=%s is %s",
+				 s->items[i], reason);
 			return -EINVAL;
+		}
 	}
 	return (int)s->nr;
 }

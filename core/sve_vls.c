@@ -99,7 +99,7 @@ unsigned int sve_vqset_max_vq(sve_vqset set)
 {
 	unsigned int max = 0;
 
-	for (unsigned int vq = 1; vq <= SVE_VQ_MAX; vq++)
+	for (unsigned int vq = 1; vq <= SVE_NR_VQS; vq++)
 		if (set & SVE_VQ_BIT(vq))
 			max = vq;
 	return max;
@@ -112,7 +112,7 @@ unsigned int sve_vqset_count(sve_vqset set)
 
 sve_vqset sve_vqset_truncate(sve_vqset set, unsigned int max_vq)
 {
-	if (max_vq >= SVE_VQ_MAX)
+	if (max_vq >= SVE_NR_VQS)
 		return set & SVE_VQSET_ALL;
 	return set & (SVE_VQ_BIT(max_vq + 1) - 1);
 }
@@ -126,18 +126,18 @@ char *sve_vqset_format(sve_vqset set, char *buf, size_t len)
 		snprintf(buf, len, "none");
 		return buf;
 	}
-	for (unsigned int vq = 1; vq <= SVE_VQ_MAX && n < len; vq++)
+	for (unsigned int vq = 1; vq <= SVE_NR_VQS && n < len; vq++)
 		if (set & SVE_VQ_BIT(vq))
 			n += (size_t)snprintf(buf + n, len - n, "%s%u",
 					      n ? "," : "", vq * 128);
 	return buf;
 }
 
-unsigned int sve_possible_sets(sve_vqset host, sve_vqset sets[SVE_VQ_MAX])
+unsigned int sve_possible_sets(sve_vqset host, sve_vqset sets[SVE_NR_VQS])
 {
 	unsigned int n = 0;
 
-	for (unsigned int vq = 1; vq <= SVE_VQ_MAX; vq++)
+	for (unsigned int vq = 1; vq <= SVE_NR_VQS; vq++)
 		if (host & SVE_VQ_BIT(vq))
 			sets[n++] = sve_vqset_truncate(host, vq);
 	return n;
@@ -159,7 +159,7 @@ static void list_words(sve_vqset set, const char *last_sep, char *buf,
 	size_t n = 0;
 
 	buf[0] = '\0';
-	for (unsigned int vq = 1; vq <= SVE_VQ_MAX && n < len; vq++) {
+	for (unsigned int vq = 1; vq <= SVE_NR_VQS && n < len; vq++) {
 		if (!(set & SVE_VQ_BIT(vq)))
 			continue;
 		left--;
@@ -170,7 +170,7 @@ static void list_words(sve_vqset set, const char *last_sep, char *buf,
 
 static void possible_sets_text(sve_vqset host, char *buf, size_t len)
 {
-	sve_vqset sets[SVE_VQ_MAX];
+	sve_vqset sets[SVE_NR_VQS];
 	unsigned int nr = sve_possible_sets(host, sets);
 	size_t n = 0;
 
@@ -210,7 +210,7 @@ int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
 		     sve_vqset *out, char *why, size_t why_len)
 {
 	char host_s[SVE_VQSET_STR_MAX], reason[SVE_VQSET_STR_MAX * 3];
-	char sets[SVE_VQ_MAX * SVE_VQSET_STR_MAX];
+	char sets[SVE_NR_VQS * SVE_VQSET_STR_MAX];
 	sve_vqset want;
 
 	host &= SVE_VQSET_ALL;
@@ -250,7 +250,7 @@ sve_vqset sve_common_set(const sve_vqset *hosts, unsigned int nr)
 {
 	if (!nr)
 		return 0;
-	for (unsigned int vq = SVE_VQ_MAX; vq >= 1; vq--) {
+	for (unsigned int vq = SVE_NR_VQS; vq >= 1; vq--) {
 		sve_vqset first = sve_vqset_truncate(hosts[0], vq);
 		bool common = hosts[0] & SVE_VQ_BIT(vq);
 

@@ -21,6 +21,8 @@ struct arch_vcpu;
 struct arch_config;
 struct arch_config *arch_config_create(void);
 void arch_config_destroy(struct arch_config *cfg);
+/* The option that chose the vector lengths (e.g. "--sve-max-vl"), or NULL. */
+const char *arch_config_vl_option(const struct arch_config *cfg);
 
 /* Allocates @vm->arch, before anything else of the VM exists. */
 int arch_vm_create(struct vm *vm);

@@ -84,7 +84,7 @@ struct sweep_run {
 /*
  * Fills @run's result from how lkvm sandbox ended: with exit status @code,
  * or @killed by signal @code. (Callers decode the wait status: here,
- * <sys/wait.h> would bring the kernel's own SVE_VQ_MAX through
+ * <sys/wait.h> would bring the kernel's own SVE_NR_VQS through
  * <signal.h>.)
  */
 void sweep_run_classify(struct sweep_run *run, bool killed, int code);

@@ -19,10 +19,15 @@
  */
 typedef uint32_t sve_vqset;
 
-#define SVE_VQ_MAX 16U
+/*
+ * How many vector lengths the architecture allows (128 to 2048 bits).
+ * Not SVE_VQ_MAX: <asm/sigcontext.h> defines that (512, its own
+ * notion), and <signal.h> brings it in.
+ */
+#define SVE_NR_VQS 16U
 #define SVE_VL_BITS_MIN 128U
-#define SVE_VL_BITS_MAX (128U * SVE_VQ_MAX)
-#define SVE_VQSET_ALL ((sve_vqset)((1U << SVE_VQ_MAX) - 1))
+#define SVE_VL_BITS_MAX (128U * SVE_NR_VQS)
+#define SVE_VQSET_ALL ((sve_vqset)((1U << SVE_NR_VQS) - 1))
 #define SVE_VQ_BIT(vq) ((sve_vqset)1 << ((vq) - 1))
 /* Longest "128,256,...,2048" plus room. */
 #define SVE_VQSET_STR_MAX 96
@@ -64,7 +69,7 @@ char *sve_vqset_format(sve_vqset set, char *buf, size_t len);
  * Every set a guest can be given on a host offering @host: one per host
  * length, smallest first. Returns how many were written to @sets.
  */
-unsigned int sve_possible_sets(sve_vqset host, sve_vqset sets[SVE_VQ_MAX]);
+unsigned int sve_possible_sets(sve_vqset host, sve_vqset sets[SVE_NR_VQS]);
 
 /* Whether KVM accepts @set on a host offering @host. */
 bool sve_vqset_allowed(sve_vqset set, sve_vqset host);

@@ -11,6 +11,7 @@
 #include <lkvm/resources.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 
 struct kvm_run;
@@ -90,8 +91,7 @@ void vm_request_stop(struct vm *vm, int exit_status);
 
 /*
  * Interrupts the vcpu's KVM_RUN (and makes the next one return at once),
- * with SIG_VCPU_KICK, whose handler vm_run() installs. (Users include
- * <signal.h>: here it would clash with arm64's SVE_VQ_MAX.)
+ * with SIG_VCPU_KICK, whose handler vm_run() installs.
  */
 #define SIG_VCPU_KICK SIGUSR1
 void vcpu_kick(struct vcpu *vcpu);

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text;
 	struct sve_spec spec;
-	sve_vqset host, out, sets[SVE_VQ_MAX];
+	sve_vqset host, out, sets[SVE_NR_VQS];
 	char err[SVE_WHY_MAX], s[SVE_VQSET_STR_MAX];
 
 	if (size < 2)

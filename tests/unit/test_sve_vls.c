@@ -122,7 +122,7 @@ static void test_truncate_and_allowed(void)
 
 static void test_possible_sets(void)
 {
-	sve_vqset sets[SVE_VQ_MAX];
+	sve_vqset sets[SVE_NR_VQS];
 
 	CHECK_EQ(sve_possible_sets(H_VQ4, sets), 4);
 	CHECK_EQ(sets[0], VQ(1));
@@ -217,7 +217,7 @@ static void test_explanation_whole(void)
 {
 	char why[SVE_WHY_MAX], last[SVE_VQSET_STR_MAX + 4];
 	struct sve_spec spec = { .kind = SVE_SPEC_SET,
-				 .set = VQ(1) | VQ(SVE_VQ_MAX) };
+				 .set = VQ(1) | VQ(SVE_NR_VQS) };
 	sve_vqset out;
 	size_t n;
 
