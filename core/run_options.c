@@ -28,6 +28,7 @@ void vm_config_init(struct vm_config *cfg)
 	cfg->irqchip = IRQCHIP_AUTO;
 	cfg->ptrauth = FEATURE_DEFAULT;
 	cfg->seccomp = true;
+	cfg->rtc = true;
 	cfg->sve.kind = SVE_SPEC_HOST;
 	cfg->root_9p = -1;
 	snprintf(cfg->sve_name, sizeof(cfg->sve_name), "--sve-vls=host");

@@ -30,6 +30,7 @@ struct fdt_machine {
 };
 
 #define FDT_GIC_PHANDLE 1
+#define FDT_APB_PCLK_PHANDLE 2	/* the PrimeCells' bus clock */
 #define FDT_RNG_SEED_SIZE 32
 
 /* GIC interrupt specifier cells. */
