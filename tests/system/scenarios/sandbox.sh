@@ -40,6 +40,18 @@ t_exit_statuses() {
 	expect_rc 143
 }
 
+# The command sees the host's time: between the host's clock before and
+# after the run, give or take the half second of the RTC's rounding.
+t_clock() {
+	t0=$(date +%s)
+	sb 120 -- date +%s
+	t1=$(date +%s)
+	expect_rc 0 || return
+	now=$(cat "$STDOUT")
+	[ "${now:-0}" -ge $((t0 - 1)) ] && [ "$now" -le $((t1 + 1)) ] ||
+		fail "date in the sandbox says '$now', the host's clock went from $t0 to $t1"
+}
+
 # stdout byte for byte (no CR added), stderr apart, both complete.
 t_output() {
 	sb 120 -- sh -c 'echo "to stdout"; echo "to stderr" >&2; printf "a\000b\r\nend"'
@@ -323,6 +335,7 @@ t_sigpipe() {
 }
 
 run_test exit-statuses t_exit_statuses
+run_test clock t_clock
 run_test output t_output
 run_test arguments t_arguments
 run_test stdin t_stdin
