@@ -3,7 +3,7 @@
  * The guest's clock from its RTC, which lkvm keeps on the host's wall
  * clock. A kernel with CONFIG_RTC_HCTOSYS (Debian's) has done this by
  * the time the init runs, and rtc0's "hctosys" says so; for a kernel
- * without it, or one whose RTC driver is a module, the init does it.
+ * without it the init does it.
  */
 #include "init.h"
 
