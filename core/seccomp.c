@@ -66,7 +66,7 @@ static const int io_syscalls[] = {
 	SCMP_SYS(lseek),
 };
 
-/* A guest's write to the RTC's match register re-arms its timer. */
+/* A guest's write to the RTC's match or load register re-arms its timer. */
 static const int vcpu_syscalls[] = { SCMP_SYS(timerfd_settime) };
 
 /* ioctls by thread kind: KVM calls, and TCSETS for terminal restore. */

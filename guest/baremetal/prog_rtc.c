@@ -297,10 +297,13 @@ static void check_masked_match(void)
 static void check_timer_match(void)
 {
 	u32 mr = mmio_read32(RTCDR) + 2;
+	bool taken;
 
 	mmio_write32(RTCMR, mr);
-	check(wait_irq(), "match interrupt from the host's timer");
-	check((int)(dr_in_irq - mr) >= 0, "not before RTCDR reached RTCMR");
+	taken = wait_irq();
+	check(taken, "match interrupt from the host's timer");
+	if (taken)
+		check((int)(dr_in_irq - mr) >= 0, "not before RTCDR reached RTCMR");
 	mmio_write32(RTCIMSC, 0);
 }
 
