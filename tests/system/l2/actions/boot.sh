@@ -8,8 +8,12 @@ rtc_seconds() {
 		-d "$(hwclock -r -u | sed 's/ *[0-9.]* seconds$//')"
 }
 
+# The system clock, read between two reads of the RTC (through the
+# driver, in seconds), and the RTC as busybox's hwclock -r shows it.
 action_clock() {
+	echo "@@L2 rtc_before=$(cat /sys/class/rtc/rtc0/since_epoch)"
 	echo "@@L2 date=$(date +%s)"
+	echo "@@L2 rtc_after=$(cat /sys/class/rtc/rtc0/since_epoch)"
 	echo "@@L2 hwclock=$(rtc_seconds)"
 	echo "@@L2 hctosys=$(cat /sys/class/rtc/rtc0/hctosys)"
 	echo "@@L2 rtc_driver=$(basename "$(readlink /sys/class/rtc/rtc0/device/driver)")"
