@@ -11,6 +11,7 @@
  */
 const struct device_model *const device_models[] = {
 	&uart8250_model,
+	&pl031_model,
 	&virtio_mmio_model,
 	&virtio_console_model,
 	&virtio_blk_model,

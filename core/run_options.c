@@ -28,6 +28,7 @@ int vm_config_init(struct vm_config *cfg)
 	cfg->loglevel = LOG_INFO;
 	cfg->console = CONSOLE_SERIAL;
 	cfg->seccomp = true;
+	cfg->rtc = true;
 	cfg->root_9p = -1;
 	cfg->arch = arch_config_create();
 	return cfg->arch ? 0 : -ENOMEM;

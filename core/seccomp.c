@@ -80,6 +80,9 @@ static const struct seccomp_fd_call stat_fd_calls[] = {
 	{ SCMP_SYS(newfstatat), 1U << 0 },
 };
 
+/* A guest's write to the RTC's match or load register re-arms its timer. */
+static const int vcpu_syscalls[] = { SCMP_SYS(timerfd_settime) };
+
 /* ioctls by thread kind: KVM calls, and TCSETS for terminal restore. */
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN, KVM_GET_ONE_REG, KVM_SET_ONE_REG, KVM_GET_REG_LIST,
@@ -334,6 +337,7 @@ static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
 		ret = ret ?: allow_ioctls(ctx, main_ioctls, ARRAY_SIZE(main_ioctls));
 		break;
 	case SECCOMP_VCPU:
+		ret = ret ?: allow_all(ctx, vcpu_syscalls, ARRAY_SIZE(vcpu_syscalls));
 		ret = ret ?: allow_ioctls(ctx, vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls));
 		break;
 	case SECCOMP_IO:

@@ -315,6 +315,7 @@ int vm_run(struct vm *vm)
 	pthread_sigmask(SIG_BLOCK, &blocked, &old);
 
 	ret = setup_main_loop(&ml, vm, &handled);
+	vm->loop = &ml.loop;
 	if (!ret)
 		ret = control_start(vm, &ml.loop);
 	if (!ret)
@@ -357,6 +358,7 @@ int vm_run(struct vm *vm)
 	console_restore(&vm->console);
 	if (ml.signal_ev.fd > 0)
 		close(ml.signal_ev.fd);
+	vm->loop = NULL;
 	event_loop_fini(&ml.loop);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return vm->exit_status;

@@ -16,6 +16,8 @@
 #define VIRTIO_MAGIC 0x74726976U
 #define REG_STATUS 0x70
 #define UART_THR 0
+#define RTC_BASE 0x01010000UL
+#define RTC_SIZE 0x1000UL
 
 static inline void write_sized(u64 addr, unsigned int size, u64 v)
 {
@@ -74,13 +76,19 @@ void payload_main(u64 dtb)
 	accesses += sweep(UART_BASE, 64, true, 0, UART_THR);
 	mmio_write8(UART_BASE + 3, 0x03);	/* back to 8N1, DLAB off */
 	mmio_write8(UART_BASE + 1, 0);
+	/* The PL031: its 4 KiB, setting the time and the match to garbage. */
+	accesses += sweep(RTC_BASE, RTC_SIZE, true, 0, ~0UL);
+	accesses += sweep(RTC_BASE, RTC_SIZE, true, ~0UL, ~0UL);
+	if (mmio_read32(RTC_BASE + 0xfe0) != 0x31 || mmio_read32(RTC_BASE + 0xc) != 1)
+		puts("sweep: FAIL the RTC stopped answering\n");
 	/* Holes of the memory map nobody claims: reads 0, writes vanish. */
-	accesses += sweep(0x01010000UL, 64, true, ~0UL, ~0UL);	/* RTC */
+	accesses += sweep(RTC_BASE + RTC_SIZE, 64, true, ~0UL, ~0UL);
+	accesses += sweep(0x01020000UL, 64, true, ~0UL, ~0UL);	/* pvtime */
 	accesses += sweep(0x02000000UL, 64, true, ~0UL, ~0UL);	/* flash */
 	accesses += sweep(0x40000000UL, 64, true, ~0UL, ~0UL);	/* PCI */
 	accesses += sweep(VIRTIO_BASE + VIRTIO_SLOTS * VIRTIO_SLOT, 64, true,
 			  ~0UL, ~0UL);
-	if (mmio_read32(0x01010000UL) != 0)
+	if (mmio_read32(0x01020000UL) != 0 || mmio_read32(RTC_BASE + RTC_SIZE) != 0)
 		puts("sweep: FAIL unclaimed MMIO did not read as zero\n");
 
 	/* Every device still there, and a reset brings it back. */

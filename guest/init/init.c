@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lkvm-init: loads the modules lkvm packed, opens the sandbox channel,
- * mounts the 9p root (and the host's "/" on /host), runs the command and
- * reports how it ended on the channel's status port:
+ * lkvm-init: loads the modules lkvm packed, sets the clock from the RTC
+ * if the kernel did not, opens the sandbox channel, mounts the 9p root
+ * (and the host's "/" on /host), runs the command and reports how it
+ * ended on the channel's status port:
  *
  *	"exit N\n"	the command exited with status N
  *	"signal N\n"	the command was killed by signal N
@@ -300,6 +301,7 @@ static void interactive(void)
 	struct ports p = { -1, -1, -1, -1 };
 	int ws;
 
+	set_clock();
 	setup_new_root(&cfg);
 	say("lkvm-init: no sandbox settings (%s): a shell on the console; the guest powers off when it exits",
 	    INIT_CONFIG);
@@ -325,6 +327,7 @@ int main(void)
 		interactive();
 	load_config(&cfg, &p);
 	load_modules(&p);
+	set_clock();
 	open_ports(&p, !cfg.tty);
 	mount_root(&cfg, &p);
 	setup_new_root(&cfg);

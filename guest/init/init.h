@@ -60,6 +60,8 @@ int mount_fs(const char *src, const char *dir, const char *type,
 
 int load_config(struct init_config *cfg, const struct ports *p);
 void load_modules(const struct ports *p);
+/* Sets the system clock from rtc0 unless the kernel already did. */
+void set_clock(void);
 void open_ports(struct ports *p, bool need_stdio);
 /* Fails at once when @driver is not registered on @bus. */
 void need_driver(const struct ports *p, const char *bus, const char *driver,

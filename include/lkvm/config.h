@@ -78,6 +78,7 @@ struct vm_config {
 	const char *passt;		/* --passt; NULL: passt from PATH */
 
 	bool rng;			/* --rng: virtio-rng */
+	bool rtc;			/* the PL031; --no-rtc clears it */
 	unsigned int nr_disks;
 	struct vm_disk disks[VM_MAX_DISKS];
 	unsigned int nr_9p;

@@ -6,6 +6,7 @@
 
 /* The models listed in core/devices.c. */
 extern const struct device_model uart8250_model;
+extern const struct device_model pl031_model;
 extern const struct device_model virtio_mmio_model;
 extern const struct device_model virtio_console_model;
 extern const struct device_model virtio_rng_model;

@@ -16,6 +16,7 @@
 
 struct kvm_run;
 struct control;
+struct event_loop;
 
 struct vcpu {
 	struct vm *vm;
@@ -69,6 +70,7 @@ struct vm {
 	int stop_efd;		/* eventfd: wakes the main loop */
 
 	struct vm_pause pause;
+	struct event_loop *loop;	/* the main thread's, while running */
 	struct control *control;	/* the control socket, while running */
 	struct seccomp_cache *seccomp;	/* compiled filters, while running */
 };

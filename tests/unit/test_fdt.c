@@ -36,8 +36,8 @@ struct built {
 	size_t size;
 };
 
-static void build(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
-		  bool pmu, bool initrd)
+static void build_rtc(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
+		      bool pmu, bool initrd, bool rtc)
 {
 	static const uint64_t mpidr[] = { 0x80000000, 0x80000001, 0x80000002 };
 	static const uint8_t seed[FDT_RNG_SEED_SIZE] = { 1, 2, 3 };
@@ -45,9 +45,11 @@ static void build(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
 
 	memset(b, 0, sizeof(*b));
 	CHECK_EQ(vm_config_init(&b->cfg), 0);
+	b->cfg.rtc = rtc;
 	b->vm.cfg = &b->cfg;
 	arch_declare_resources(&b->vm.res);
 	CHECK_EQ(uart8250_model.instantiate(&b->vm), 0);
+	CHECK_EQ(pl031_model.instantiate(&b->vm), 0);
 	m = (struct fdt_machine){
 		.nr_cpus = nr_cpus,
 		.mpidr = mpidr,
@@ -69,6 +71,12 @@ static void build(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
 		.kaslr_seed = 42,
 	};
 	CHECK_EQ(fdt_build(&m, &b->fdt, &b->size), 0);
+}
+
+static void build(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
+		  bool pmu, bool initrd)
+{
+	build_rtc(b, nr_cpus, gic, pmu, initrd, true);
 }
 
 static void destroy(struct built *b)
@@ -188,12 +196,52 @@ static void test_uart_node(void)
 	destroy(&b);
 }
 
+static void test_rtc_node(void)
+{
+	const char *rtc = "/rtc@1010000";
+	struct built b;
+	const void *p;
+	int len;
+
+	build(&b, 1, GIC_V3, false, false);
+	p = prop(b.fdt, rtc, "compatible", &len);
+	CHECK(p && len == sizeof("arm,pl031\0arm,primecell") &&
+	      !memcmp(p, "arm,pl031\0arm,primecell", (size_t)len));
+	p = prop(b.fdt, rtc, "reg", &len);
+	CHECK(p && len == 16 && cell64(p, 0) == memmap[MM_RTC].base &&
+	      cell64(p, 1) == 0x1000);
+	/* SPI 1, after the UART's; level-triggered (RTCINTR). */
+	p = prop(b.fdt, rtc, "interrupts", &len);
+	CHECK(p && len == 12 && cell(p, 0) == 0 && cell(p, 1) == 1 &&
+	      cell(p, 2) == 4);
+	/* The AMBA bus wants the apb_pclk clock before it reads the IDs. */
+	p = prop(b.fdt, rtc, "clocks", &len);
+	CHECK(p && len == 4 && cell(p, 0) == FDT_APB_PCLK_PHANDLE);
+	CHECK_STR(prop(b.fdt, rtc, "clock-names", &len), "apb_pclk");
+	CHECK_STR(prop(b.fdt, "/apb-pclk", "compatible", &len), "fixed-clock");
+	p = prop(b.fdt, "/apb-pclk", "phandle", &len);
+	CHECK(p && cell(p, 0) == FDT_APB_PCLK_PHANDLE);
+	p = prop(b.fdt, "/apb-pclk", "#clock-cells", &len);
+	CHECK(p && cell(p, 0) == 0);
+	CHECK(mmio_bus_find(&b.vm.mmio, 0x1010ffc, 4) != NULL);
+	CHECK(mmio_bus_find(&b.vm.mmio, 0x1011000, 1) == NULL);
+	destroy(&b);
+
+	/* --no-rtc: neither node, nor the window. */
+	build_rtc(&b, 1, GIC_V3, false, false, false);
+	CHECK(fdt_path_offset(b.fdt, rtc) < 0);
+	CHECK(fdt_path_offset(b.fdt, "/apb-pclk") < 0);
+	CHECK(mmio_bus_find(&b.vm.mmio, 0x1010000, 4) == NULL);
+	destroy(&b);
+}
+
 static const struct unit_test tests[] = {
 	{ "root-and-chosen", test_root_and_chosen },
 	{ "cpus-psci-timer", test_cpus_psci_timer },
 	{ "gic-v3", test_gic_v3 },
 	{ "gic-v2-cpu-masks", test_gic_v2_cpu_masks },
 	{ "uart-node", test_uart_node },
+	{ "rtc-node", test_rtc_node },
 };
 
 UNIT_MAIN(tests)

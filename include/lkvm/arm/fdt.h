@@ -29,7 +29,7 @@ struct fdt_machine {
 	uint64_t kaslr_seed;
 };
 
-#define FDT_GIC_PHANDLE 1
+#include <lkvm/fdt_phandles.h>
 #define FDT_RNG_SEED_SIZE 32
 
 /* GIC interrupt specifier cells. */

@@ -12,7 +12,7 @@
  *   0x0000_0000  +---------------------------+
  *                | PCI I/O space      64 KiB | reserved, not created
  *   0x0100_0000  | 8250 UART          64 KiB | ttyS0, 8 registers used
- *   0x0101_0000  | RTC                64 KiB | handed out by core/resources.c
+ *   0x0101_0000  | PL031 RTC          64 KiB | 4 KiB used; --no-rtc: none
  *   0x0102_0000  | pvtime             64 KiB | reserved, not created
  *   0x0200_0000  | flash              16 MiB | reserved, not created
  *   0x0300_0000  | virtio-mmio        16 MiB | 512 bytes per device

@@ -70,7 +70,22 @@ basic() {
 	check $d /uart@1000000 reg '<0x00 0x1000000 0x00 0x08>' &&
 	check $d /uart@1000000 interrupts '<0x00 0x00 0x04>' &&
 	check $d /uart@1000000 clock-frequency '<0x1c2000>' &&
+	check $d /rtc@1010000 compatible '"arm,pl031\0arm,primecell"' &&
+	check $d /rtc@1010000 reg '<0x00 0x1010000 0x00 0x1000>' &&
+	check $d /rtc@1010000 interrupts '<0x00 0x01 0x04>' &&
+	check $d /rtc@1010000 clocks '<0x02>' &&
+	check $d /rtc@1010000 clock-names '"apb_pclk"' &&
+	check $d /apb-pclk compatible '"fixed-clock"' &&
+	check $d /apb-pclk '#clock-cells' '<0x00>' &&
+	check $d /apb-pclk phandle '<0x02>' &&
 	{ ! grep -q 'pmu {' $d || { echo "pmu node without --pmu"; return 1; }; }
+}
+
+no_rtc() {
+	local d=$files/no-rtc.dts
+	[ -f "$files/no-rtc.dtb" ] || { echo "no no-rtc.dtb exported"; return 1; }
+	decode "$files/no-rtc.dtb" "$d" || return 1
+	{ ! grep -q 'rtc@\|apb-pclk' $d || { echo "an RTC node with --no-rtc"; return 1; }; }
 }
 
 nodefaults_pmu() {
@@ -94,7 +109,7 @@ clamped() {
 	check $d /intc@3fff0000 reg "<0x00 0x3fff0000 0x00 0x10000 0x00 $(printf '0x%x' $((0x3fff0000 - n * 0x20000))) 0x00 $(printf '0x%x' $((n * 0x20000)))>"
 }
 
-for t in basic nodefaults_pmu clamped; do
+for t in basic nodefaults_pmu no_rtc clamped; do
 	if why=$($t 2>&1); then
 		result PASS "dtb-$t" "decoded with dtc"
 	else

@@ -33,12 +33,12 @@ virtio_nodes() {
 	[ -f "$dtb" ] || { echo "no virtio.dtb exported"; return 1; }
 	dtc -q -I dtb -O dts -o "$d" "$dtb" 2>&1 || return 1
 	# Console, two disks, rng, the default NIC: slots 0-4 after the
-	# UART's SPI 0.
-	check_node $d virtio@3000000 0x01 &&
-	check_node $d virtio@3000200 0x02 &&
-	check_node $d virtio@3000400 0x03 &&
-	check_node $d virtio@3000600 0x04 &&
-	check_node $d virtio@3000800 0x05 &&
+	# UART's SPI 0 and the RTC's SPI 1.
+	check_node $d virtio@3000000 0x02 &&
+	check_node $d virtio@3000200 0x03 &&
+	check_node $d virtio@3000400 0x04 &&
+	check_node $d virtio@3000600 0x05 &&
+	check_node $d virtio@3000800 0x06 &&
 	{ ! grep -q 'virtio@3000a00' $d || { echo "a sixth virtio node"; return 1; }; } &&
 	{ ! grep -q 'stdout-path' $d || { echo "stdout-path with --console virtio"; return 1; }; } &&
 	grep -q 'bootargs = "console=hvc0 root=/dev/vda rw"' $d ||

@@ -28,6 +28,44 @@ t_linux_pmu() {
 	[ "$(guest_value pmu)" = 0 ] || fail "a PMU without --pmu"
 }
 
+# The guest's clock is the host's. The RTC reads between the host's
+# clock before and after the run; the kernel set the system clock from
+# it at boot (CONFIG_RTC_HCTOSYS) to the middle of its second, so date,
+# read between two reads of the RTC, is within a second of both.
+t_linux_clock() {
+	t0=$(date +%s)
+	run_l2 120 clock -c 1 -m 256
+	t1=$(date +%s)
+	expect_rc 0 || return
+	expect_line "@@L2 rtc_driver=rtc-pl031" || return
+	expect_line "@@L2 hctosys=1" || return
+	rtc=$(guest_value hwclock)
+	[ "${rtc:-0}" -ge "$t0" ] && [ "$rtc" -le "$t1" ] ||
+		fail "hwclock -r says '$rtc', the host's clock went from $t0 to $t1" || return
+	a=$(guest_value rtc_before)
+	now=$(guest_value date)
+	b=$(guest_value rtc_after)
+	[ "${a:-0}" -ge "$t0" ] && [ "${b:-0}" -le "$t1" ] ||
+		fail "the RTC read '$a' and '$b', the host's clock went from $t0 to $t1" || return
+	[ "${now:-0}" -ge $((a - 1)) ] && [ "$now" -le $((b + 1)) ] ||
+		fail "date says '$now' between RTC reads of '$a' and '$b'"
+}
+
+# A guest that sets the RTC reads back its own time, ticking on; the
+# host's clock stays where it was.
+t_linux_clock_set() {
+	t0=$(date +%s)
+	run_l2 120 clock_set -c 1 -m 256
+	t1=$(date +%s)
+	expect_rc 0 || return
+	a=$(guest_value first)
+	b=$(guest_value second)
+	[ "${a:-0}" -ge 1000000000 ] && [ "${b:-0}" -gt "$a" ] &&
+		[ "$b" -le $((1000000000 + t1 - t0 + 1)) ] ||
+		fail "the RTC read '$a' then '$b' after being set to 1000000000" || return
+	[ "$t1" -ge "$t0" ] || fail "the host's clock went back from $t0 to $t1"
+}
+
 t_linux_reboot() {
 	run_l2 120 reboot -c 1 -m 256
 	expect_rc 0 || return
@@ -124,6 +162,19 @@ t_baremetal_default_cpus() {
 	expect_line "baremetal: cpus=$(nproc)"
 }
 
+# The PL031 as kvm-unit-tests' pl031 test checks it, and more
+# (guest/baremetal/prog_rtc.c); --no-rtc leaves its window empty.
+t_baremetal_rtc() {
+	lkvm_run 180 run -k $BM/rtc.flat -c 1 -m 64 --network mode=none
+	expect_rc 0 || return
+	expect_no_line "rtc: FAIL" || return
+	expect_line "rtc: done, 0 failures" || return
+	: >"$OUT"
+	lkvm_run 30 run -k $BM/rtc.flat -c 1 -m 64 --network mode=none --no-rtc
+	expect_rc 0 || return
+	expect_line "rtc: no PL031"
+}
+
 t_baremetal_reset() {
 	lkvm_run 30 run -k $BM/reset.flat -m 128
 	expect_rc 0 || return
@@ -143,6 +194,8 @@ t_unexpected_exit() {
 run_test linux-1cpu t_linux_1cpu
 run_test linux-2cpu t_linux_2cpu
 run_test linux-pmu t_linux_pmu
+run_test linux-clock t_linux_clock
+run_test linux-clock-set t_linux_clock_set
 run_test linux-reboot t_linux_reboot
 run_test linux-console-input t_linux_console_input
 run_test linux-sigterm t_linux_sigterm
@@ -154,5 +207,6 @@ run_test terminal-sigterm t_terminal_sigterm
 run_test baremetal-flat t_baremetal_flat
 run_test baremetal-image t_baremetal_image
 run_test baremetal-default-cpus t_baremetal_default_cpus
+run_test baremetal-rtc t_baremetal_rtc
 run_test baremetal-reset t_baremetal_reset
 run_test unexpected-exit t_unexpected_exit

@@ -115,6 +115,10 @@ t_dump_dtb() {
 		-p "exactly this" --pmu --dump-dtb /tmp/pmu.dtb
 	expect_rc 0 || return
 	export_file nodefaults-pmu.dtb /tmp/pmu.dtb
+	: >"$OUT"
+	lkvm_run 30 run -k $BM/hello.flat -c 1 -m 128 --no-rtc --dump-dtb /tmp/no-rtc.dtb
+	expect_rc 0 || return
+	export_file no-rtc.dtb /tmp/no-rtc.dtb
 }
 
 t_pmu_guest() {

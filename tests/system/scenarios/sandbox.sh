@@ -40,6 +40,23 @@ t_exit_statuses() {
 	expect_rc 143
 }
 
+# The command sees the host's time: the RTC between the host's clock
+# before and after the run, and date, read between two reads of the
+# RTC, within a second of both (the clock is set to the middle of the
+# RTC's second).
+t_clock() {
+	rtc=/sys/class/rtc/rtc0/since_epoch
+	t0=$(date +%s)
+	sb 120 -- sh -c "cat $rtc; date +%s; cat $rtc"
+	t1=$(date +%s)
+	expect_rc 0 || return
+	set -- $(cat "$STDOUT")
+	[ "${1:-0}" -ge "$t0" ] && [ "${3:-0}" -le "$t1" ] ||
+		fail "the RTC read '$1' and '$3', the host's clock went from $t0 to $t1" || return
+	[ "${2:-0}" -ge $(($1 - 1)) ] && [ "$2" -le $(($3 + 1)) ] ||
+		fail "date in the sandbox says '$2' between RTC reads of '$1' and '$3'"
+}
+
 # stdout byte for byte (no CR added), stderr apart, both complete.
 t_output() {
 	sb 120 -- sh -c 'echo "to stdout"; echo "to stderr" >&2; printf "a\000b\r\nend"'
@@ -323,6 +340,7 @@ t_sigpipe() {
 }
 
 run_test exit-statuses t_exit_statuses
+run_test clock t_clock
 run_test output t_output
 run_test arguments t_arguments
 run_test stdin t_stdin
