@@ -54,12 +54,12 @@ static int run(struct vm_config *cfg, int argc, char **argv)
 		return 1;
 	opt_args_free(&args);
 	log_set_level(cfg->loglevel);
-	if (cfg->sandbox_script)
+	if (cfg->sandbox.script)
 		return sandbox_main(cfg, &(struct sandbox_request){
-						  .script = cfg->sandbox_script });
-	if (cfg->modules_dir) {
+						  .script = cfg->sandbox.script });
+	if (cfg->sandbox.modules_dir) {
 		pr_err("--modules %s: only sandboxes load modules (lkvm sandbox, lkvm run --sandbox)",
-		       cfg->modules_dir);
+		       cfg->sandbox.modules_dir);
 		return 1;
 	}
 

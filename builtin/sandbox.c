@@ -130,7 +130,7 @@ static int sandbox(struct vm_config *cfg, int argc, char **argv)
 	log_set_level(cfg->loglevel);
 	req.argv = args.rest;
 	req.argc = args.nr_rest;
-	req.script = cfg->sandbox_script;
+	req.script = cfg->sandbox.script;
 	opt_args_free(&args);
 	if (!req.script && !req.argc) {
 		fprintf(stderr, "  Error: no command: lkvm sandbox [<options>] -- <command> [<args>...]\n");

@@ -189,12 +189,12 @@ static int check_sandbox_args(int argc, char **argv, int nr_cmd,
 		pr_err("sve sweep: %s: each run gets its own --sve-vls; choose them with --sets",
 		       vl_option);
 		ret = EXIT_SWEEP_USAGE;
-	} else if (!nr_cmd && !cfg.sandbox_script) {
+	} else if (!nr_cmd && !cfg.sandbox.script) {
 		fprintf(stderr, "  Error: no command: %s\n", sweep_usage_line);
 		ret = EXIT_SWEEP_USAGE;
-	} else if (nr_cmd && cfg.sandbox_script) {
+	} else if (nr_cmd && cfg.sandbox.script) {
 		pr_err("--sandbox %s and a command after --: give one of the two",
-		       cfg.sandbox_script);
+		       cfg.sandbox.script);
 		ret = EXIT_SWEEP_USAGE;
 	}
 	vm_config_release(&cfg);

@@ -6,13 +6,13 @@
 
 static int set_script(void *ctx, const char *arg)
 {
-	CFG(ctx)->sandbox_script = arg;
+	CFG(ctx)->sandbox.script = arg;
 	return 0;
 }
 
 static int set_modules(void *ctx, const char *arg)
 {
-	CFG(ctx)->modules_dir = arg;
+	CFG(ctx)->sandbox.modules_dir = arg;
 	return 0;
 }
 

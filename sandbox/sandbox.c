@@ -158,18 +158,18 @@ static int find_modules_dir(const struct vm_config *cfg, const char *release,
 	char *kdir, *cand[2] = { NULL, NULL };
 
 	*dir = NULL;
-	if (cfg->modules_dir) {
-		if (release && asprintf(dir, "%s/%s", cfg->modules_dir,
+	if (cfg->sandbox.modules_dir) {
+		if (release && asprintf(dir, "%s/%s", cfg->sandbox.modules_dir,
 					release) >= 0 && kmod_dir_ok(*dir))
 			return 0;
 		free(*dir);
 		*dir = NULL;
-		if (kmod_dir_ok(cfg->modules_dir)) {
-			*dir = strdup(cfg->modules_dir);
+		if (kmod_dir_ok(cfg->sandbox.modules_dir)) {
+			*dir = strdup(cfg->sandbox.modules_dir);
 			return *dir ? 0 : -ENOMEM;
 		}
 		pr_err("--modules %s: no modules.dep or modules.order there%s%s",
-		       cfg->modules_dir, release ? " nor in its " : "",
+		       cfg->sandbox.modules_dir, release ? " nor in its " : "",
 		       release ? release : "");
 		return -ENOENT;
 	}
@@ -297,8 +297,8 @@ int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 		return ret;
 	cfg->initrd_data = st->initrd.buf;
 	cfg->initrd_data_size = st->initrd.len;
-	cfg->sandbox = &st->result;
-	cfg->sandbox_tty = req->tty;
+	st->tty = req->tty;
+	cfg->sandbox.state = st;
 	return 0;
 }
 

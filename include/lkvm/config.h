@@ -5,6 +5,7 @@
 #include <lkvm/compiler.h>
 #include <lkvm/log.h>
 #include <lkvm/net_spec.h>
+#include <lkvm/sandbox_config.h>
 #include <lkvm/sve_vls.h>
 
 /*
@@ -25,7 +26,6 @@ enum feature_choice {
 
 #define VM_NAME_MAX 64
 
-struct sandbox_result;
 struct arch_config;
 #define VM_MAX_DISKS 32
 
@@ -85,13 +85,9 @@ struct vm_config {
 	struct vm_9p shares[VM_MAX_9P];
 	int root_9p;			/* index in shares of -d DIR, or -1 */
 
-	/* lkvm sandbox (sandbox/sandbox.c); all zero for lkvm run. */
-	const char *sandbox_script;	/* lkvm run --sandbox SCRIPT */
-	const char *modules_dir;	/* --modules DIR */
 	const void *initrd_data;	/* an initramfs in memory, not -i */
 	size_t initrd_data_size;
-	struct sandbox_result *sandbox;	/* the channel reports here */
-	bool sandbox_tty;		/* the command runs on the console */
+	struct sandbox_config sandbox;
 };
 
 /* The defaults; 0 or -ENOMEM. vm_config_release() frees what it holds. */

@@ -10,9 +10,9 @@
  * (sandbox/cpio.c: the embedded guest init, the kernel modules the guest
  * needs (sandbox/kmod.c) and the command), the root directory `lkvm
  * setup` makes (sandbox/rootfs.c), the channel the guest init reports on
- * (virtio/sandbox_channel.c, a virtio-console with named ports) and the
- * assembly of it all (sandbox/sandbox.c). Documentation/lkvm-sandbox.txt
- * describes the protocol.
+ * (sandbox/channel.c, over the named virtio-console ports of
+ * virtio/ports.c) and the assembly of it all (sandbox/sandbox.c).
+ * Documentation/lkvm-sandbox.txt describes the protocol.
  */
 
 /* lkvm sandbox's own exit statuses; any other is the command's. */
@@ -104,6 +104,7 @@ struct sandbox_state {
 	char *params;		/* the VM's kernel command line */
 	char *modules_dir;	/* where the modules came from, or NULL */
 	unsigned int nr_modules;
+	bool tty;		/* the command runs on the console */
 };
 
 /*

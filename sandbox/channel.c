@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sandbox channel: what flows between lkvm and the guest init of
+ * `lkvm sandbox`, over a virtio-console with four named ports
+ * (virtio/ports.c does the port mechanics):
+ *
+ *	org.lkvm.sandbox.status	one line: how the command ended
+ *	org.lkvm.sandbox.stdin	lkvm's standard input; closed at its end
+ *	org.lkvm.sandbox.stdout	the command's output, byte for byte
+ *	org.lkvm.sandbox.stderr	the command's standard error
+ */
+#include <lkvm/sandbox.h>
+
+#include <lkvm/console.h>
+#include <lkvm/devices.h>
+#include <lkvm/seccomp.h>
+#include <lkvm/virtio_ports.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+/* lkvm's standard input, kept until the guest takes it. */
+#define STDIN_BUF (64U * 1024U)
+
+struct chan {
+	struct vports vp;
+	struct sandbox_result *result;
+	int out_fd, err_fd;	/* lkvm's stdout and stderr */
+
+	/* I/O thread only. */
+	char status[SANDBOX_STATUS_LINE_MAX];
+	size_t status_len;
+	bool status_done;
+	bool status_complete;	/* parsed: output drained, VM stopping */
+	bool output_gone;
+	struct log_ratelimit rl;
+
+	/* lkvm's stdin: the reader thread fills, the I/O thread drains. */
+	pthread_mutex_t in_lock;
+	pthread_cond_t in_room;
+	uint8_t in_buf[STDIN_BUF];
+	size_t in_head, in_count;
+	bool in_eof;
+	bool in_stopping;
+	int in_fd;		/* -1: no input (tty mode) */
+	int in_stop_efd;
+	pthread_t in_thread;
+	bool in_thread_started;
+};
+
+/* Unit tests run the device without a VM. */
+static void stop_vm(struct chan *c, int status)
+{
+	if (c->vp.vd.dev.vm)
+		vm_request_stop(c->vp.vd.dev.vm, status);
+}
+
+/* Writes to lkvm's stdout or stderr; a reader gone stops the sandbox. */
+static void emit(struct chan *c, int fd, const uint8_t *buf, size_t len)
+{
+	while (len && !c->output_gone) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE) {
+			/* As a process writing to a closed pipe would. */
+			c->output_gone = true;
+			c->result->output_closed = true;
+			stop_vm(c, 128 + SIGPIPE);
+			return;
+		}
+		if (n <= 0) {
+			if (log_ratelimit_ok(&c->rl, 1))
+				pr_warn("sandbox: cannot write the command's output: %s",
+					n ? strerror(errno) : "nothing written");
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/*
+ * One status line: guest-controlled, at most SANDBOX_STATUS_LINE_MAX
+ * bytes including its newline, parsed by sandbox_parse_status(). Only
+ * the first line counts.
+ */
+static void take_status(struct chan *c, const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < len && !c->status_done; i++) {
+		if (buf[i] != '\n') {
+			if (c->status_len == sizeof(c->status)) {
+				c->status_done = true;
+				pr_warn("sandbox: the guest's status line is longer than %u bytes: ignored",
+					SANDBOX_STATUS_LINE_MAX);
+				return;
+			}
+			c->status[c->status_len++] = (char)buf[i];
+			continue;
+		}
+		c->status_done = true;
+		if (sandbox_parse_status(c->status, c->status_len, c->result))
+			pr_warn("sandbox: the guest sent a malformed status line: ignored");
+		else
+			c->status_complete = true;
+	}
+}
+
+/* Guest-controlled: the bytes; what the guest writes to stdin is dropped. */
+static void chan_output(void *opaque, unsigned int port, const uint8_t *buf,
+			size_t len)
+{
+	struct chan *c = opaque;
+
+	if (port == SANDBOX_PORT_STDOUT)
+		emit(c, c->out_fd, buf, len);
+	else if (port == SANDBOX_PORT_STDERR)
+		emit(c, c->err_fd, buf, len);
+	else if (port == SANDBOX_PORT_STATUS)
+		take_status(c, buf, len);
+}
+
+/* The command has ended: its output first, then lkvm stops the guest. */
+static void chan_output_done(void *opaque, unsigned int port)
+{
+	struct chan *c = opaque;
+
+	if (port != SANDBOX_PORT_STATUS || !c->status_complete)
+		return;
+	c->status_complete = false;
+	vports_drain(&c->vp, SANDBOX_PORT_STDOUT);
+	vports_drain(&c->vp, SANDBOX_PORT_STDERR);
+	stop_vm(c, VM_EXIT_OK);
+}
+
+static bool chan_input_pending(void *opaque, unsigned int port)
+{
+	struct chan *c = opaque;
+	bool pending;
+
+	if (port != SANDBOX_PORT_STDIN)
+		return false;
+	pthread_mutex_lock(&c->in_lock);
+	pending = c->in_count;
+	pthread_mutex_unlock(&c->in_lock);
+	return pending;
+}
+
+static size_t chan_input(void *opaque, unsigned int port,
+			 const struct virtq_chain *chain)
+{
+	struct chan *c = opaque;
+	size_t done;
+
+	(void)port;
+	pthread_mutex_lock(&c->in_lock);
+	done = virtq_copy_ring_to_in(chain, c->in_buf, STDIN_BUF, &c->in_head,
+				     &c->in_count);
+	if (done)
+		pthread_cond_signal(&c->in_room);
+	pthread_mutex_unlock(&c->in_lock);
+	return done;
+}
+
+/* stdin is connected until its end has been passed to the guest. */
+static bool chan_host_connected(void *opaque, unsigned int port)
+{
+	struct chan *c = opaque;
+	bool open = true;
+
+	if (port == SANDBOX_PORT_STDIN) {
+		pthread_mutex_lock(&c->in_lock);
+		open = !(c->in_eof && !c->in_count);
+		pthread_mutex_unlock(&c->in_lock);
+	}
+	return open;
+}
+
+/*
+ * Reads lkvm's standard input into in_buf, waiting while it is full:
+ * nothing typed or piped is dropped. Any file type works, /dev/null and
+ * regular files included (poll() reports them readable).
+ */
+static void *stdin_thread(void *arg)
+{
+	struct chan *c = arg;
+	uint8_t tmp[4096];
+
+	pthread_setname_np(pthread_self(), "lkvm-sbx-stdin");
+	if (seccomp_enter(c->vp.vd.dev.vm, SECCOMP_IO, "lkvm-sbx-stdin",
+			  NULL)) {
+		vm_request_stop(c->vp.vd.dev.vm, VM_EXIT_ERROR);
+		return NULL;
+	}
+
+	for (;;) {
+		struct pollfd pfd[2] = { { c->in_fd, POLLIN, 0 },
+					 { c->in_stop_efd, POLLIN, 0 } };
+		bool stopping;
+		size_t room;
+		ssize_t n;
+
+		pthread_mutex_lock(&c->in_lock);
+		while (c->in_count == STDIN_BUF && !c->in_stopping)
+			pthread_cond_wait(&c->in_room, &c->in_lock);
+		room = STDIN_BUF - c->in_count;
+		stopping = c->in_stopping;
+		pthread_mutex_unlock(&c->in_lock);
+		if (stopping || poll(pfd, 2, -1) < 0 ||
+		    (pfd[1].revents & POLLIN))
+			break;
+		n = read(c->in_fd, tmp, MIN(room, sizeof(tmp)));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		pthread_mutex_lock(&c->in_lock);
+		for (ssize_t i = 0; i < n; i++) {
+			size_t at = (c->in_head + c->in_count++) % STDIN_BUF;
+
+			c->in_buf[at] = tmp[i];
+		}
+		if (n <= 0)
+			c->in_eof = true;	/* end of input, or an error */
+		pthread_mutex_unlock(&c->in_lock);
+		vports_host_changed(&c->vp);
+		if (n <= 0)
+			break;
+	}
+	return NULL;
+}
+
+static int chan_start(void *opaque)
+{
+	struct chan *c = opaque;
+	sigset_t all, old;
+	int ret;
+
+	if (c->in_fd < 0)
+		return 0;
+	/* Signals belong to the main thread's signalfd. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&c->in_thread, NULL, stdin_thread, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		pr_err("sandbox: cannot start the stdin reader: %s",
+		       strerror(-ret));
+		return ret;
+	}
+	c->in_thread_started = true;
+	return 0;
+}
+
+static void chan_stop(void *opaque)
+{
+	struct chan *c = opaque;
+	uint64_t one = 1;
+
+	if (!c->in_thread_started)
+		return;
+	pthread_mutex_lock(&c->in_lock);
+	c->in_stopping = true;
+	pthread_cond_broadcast(&c->in_room);
+	pthread_mutex_unlock(&c->in_lock);
+	if (write(c->in_stop_efd, &one, sizeof(one)) < 0)
+		pr_debug("sandbox: cannot signal the stdin reader");
+	pthread_join(c->in_thread, NULL);
+	c->in_thread_started = false;
+}
+
+static void chan_destroy(void *opaque)
+{
+	struct chan *c = opaque;
+
+	if (c->in_stop_efd >= 0)
+		close(c->in_stop_efd);
+	pthread_mutex_destroy(&c->in_lock);
+	pthread_cond_destroy(&c->in_room);
+	free(c);
+}
+
+static const struct vports_ops chan_ops = {
+	.output = chan_output,
+	.output_done = chan_output_done,
+	.input_pending = chan_input_pending,
+	.input = chan_input,
+	.host_connected = chan_host_connected,
+	.start = chan_start,
+	.stop = chan_stop,
+	.destroy = chan_destroy,
+};
+
+static struct chan *chan_new(struct sandbox_result *r, int in_fd, int out_fd,
+			     int err_fd)
+{
+	struct chan *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->result = r;
+	c->out_fd = out_fd;
+	c->err_fd = err_fd;
+	c->in_fd = in_fd;
+	/* Without input there is nothing to wait for: stdin has ended. */
+	c->in_eof = in_fd < 0;
+	pthread_mutex_init(&c->in_lock, NULL);
+	pthread_cond_init(&c->in_room, NULL);
+	c->in_stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (c->in_stop_efd < 0) {
+		chan_destroy(c);
+		return NULL;
+	}
+	return c;
+}
+
+int sandbox_channel_setup(struct virtio_dev **vdp, const struct guest_mem *mem,
+			  struct sandbox_result *r, int in_fd, int out_fd,
+			  int err_fd)
+{
+	struct chan *c = chan_new(r, in_fd, out_fd, err_fd);
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	ret = vports_setup(&c->vp, mem, SANDBOX_NR_PORTS, sandbox_port_names,
+			   &chan_ops, c, "sandbox-channel");
+	*vdp = &c->vp.vd;
+	return ret;
+}
+
+static int chan_instantiate(struct vm *vm)
+{
+	struct sandbox_state *st = vm->cfg->sandbox.state;
+	struct chan *c;
+
+	if (!st)
+		return 0;
+	/* With a tty the command has the console, input included. */
+	c = chan_new(&st->result, st->tty ? -1 : STDIN_FILENO, STDOUT_FILENO,
+		     STDERR_FILENO);
+	if (!c)
+		return -ENOMEM;
+	if (!st->tty) {
+		/*
+		 * stdin and stdout carry the command's streams; the console
+		 * (kernel messages, the init's complaints) goes to stderr.
+		 */
+		vm->console.in_fd = -1;
+		vm->console.out_fd = STDERR_FILENO;
+	}
+	return vports_create(vm, &c->vp, SANDBOX_NR_PORTS, sandbox_port_names,
+			     &chan_ops, c, "sandbox-channel");
+}
+
+const struct device_model sandbox_channel_model = {
+	.name = "sandbox-channel",
+	.instantiate = chan_instantiate,
+};
