@@ -106,11 +106,11 @@ static int build_cmdline(struct vm *vm)
 		 * kvmtool: a directory given with -d is the root file
 		 * system over 9p, else the first disk is.
 		 */
-		if (vm->cfg->root_9p >= 0)
-			defaults[nr++] = vm->cfg->shares[vm->cfg->root_9p].ro ?
+		if (vm->cfg->p9.root >= 0)
+			defaults[nr++] = vm->cfg->p9.shares[vm->cfg->p9.root].ro ?
 						 ROOT_9P_PARAMS("ro") :
 						 ROOT_9P_PARAMS("rw");
-		else if (vm->cfg->nr_disks)
+		else if (vm->cfg->blk.nr_disks)
 			defaults[nr++] = "root=/dev/vda rw";
 	}
 	vm->arch->cmdline = cmdline_build(defaults, nr, vm->cfg->params);

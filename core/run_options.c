@@ -29,7 +29,7 @@ int vm_config_init(struct vm_config *cfg)
 	cfg->console = CONSOLE_SERIAL;
 	cfg->seccomp = true;
 	cfg->rtc = true;
-	cfg->root_9p = -1;
+	cfg->p9.root = -1;
 	cfg->arch = arch_config_create();
 	return cfg->arch ? 0 : -ENOMEM;
 }

@@ -78,7 +78,7 @@ static int add_config(struct cpio *c, const struct vm_config *cfg,
 	ret = ret ?: put_kv(&buf, &len, "hostname", cfg->name);
 	ret = ret ?: put_kv(&buf, &len, "root", VIRTIO_9P_ROOT_TAG);
 	ret = ret ?: put_kv(&buf, &len, "root_ro",
-			    cfg->shares[cfg->root_9p].ro ? "1" : "0");
+			    cfg->p9.shares[cfg->p9.root].ro ? "1" : "0");
 	ret = ret ?: put_kv(&buf, &len, "host", HOST_TAG);
 	ret = ret ?: put_kv(&buf, &len, "tty", req->tty ? "1" : "0");
 	if (!ret && req->tty && term)
@@ -278,7 +278,7 @@ int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 		       cfg->initrd);
 		return -EINVAL;
 	}
-	if (cfg->root_9p < 0) {
+	if (cfg->p9.root < 0) {
 		st->root = sandbox_root_path("default", true);
 		if (!st->root)
 			return -ENOENT;

@@ -246,10 +246,10 @@ static int p9_create(struct vm *vm, const struct vm_9p *sh, unsigned int i)
 
 static int p9_instantiate(struct vm *vm)
 {
-	if (vm->cfg->nr_9p)
+	if (vm->cfg->p9.nr_shares)
 		raise_nofile_limit();
-	for (unsigned int i = 0; i < vm->cfg->nr_9p; i++) {
-		int ret = p9_create(vm, &vm->cfg->shares[i], i);
+	for (unsigned int i = 0; i < vm->cfg->p9.nr_shares; i++) {
+		int ret = p9_create(vm, &vm->cfg->p9.shares[i], i);
 
 		if (ret)
 			return ret;
@@ -268,24 +268,24 @@ int virtio_9p_add_share(struct vm_config *cfg, const char *option,
 		       option, (int)tag_len, tag, P9_TAG_MAX);
 		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < cfg->nr_9p; i++) {
-		if (cfg->shares[i].tag_len == tag_len &&
-		    !memcmp(cfg->shares[i].tag, tag, tag_len)) {
+	for (unsigned int i = 0; i < cfg->p9.nr_shares; i++) {
+		if (cfg->p9.shares[i].tag_len == tag_len &&
+		    !memcmp(cfg->p9.shares[i].tag, tag, tag_len)) {
 			pr_err("%s %.*s: the tag '%.*s' is already used by %.*s",
 			       option, (int)path_len, path, (int)tag_len, tag,
-			       (int)cfg->shares[i].path_len,
-			       cfg->shares[i].path);
+			       (int)cfg->p9.shares[i].path_len,
+			       cfg->p9.shares[i].path);
 			return -EEXIST;
 		}
 	}
-	if (cfg->nr_9p == VM_MAX_9P) {
+	if (cfg->p9.nr_shares == VM_MAX_9P) {
 		pr_err("%s %.*s: at most %u shared directories", option,
 		       (int)path_len, path, VM_MAX_9P);
 		return -E2BIG;
 	}
-	sh = &cfg->shares[cfg->nr_9p];
+	sh = &cfg->p9.shares[cfg->p9.nr_shares];
 	*sh = (struct vm_9p){ path, path_len, tag, tag_len, ro, option };
-	return (int)cfg->nr_9p++;
+	return (int)cfg->p9.nr_shares++;
 }
 
 int virtio_9p_set_root(struct vm_config *cfg, const char *path,
@@ -293,11 +293,11 @@ int virtio_9p_set_root(struct vm_config *cfg, const char *path,
 {
 	int i;
 
-	if (cfg->root_9p >= 0) {
+	if (cfg->p9.root >= 0) {
 		pr_err("--disk %.*s: only one directory can be the root file system (%.*s is already)",
 		       (int)path_len, path,
-		       (int)cfg->shares[cfg->root_9p].path_len,
-		       cfg->shares[cfg->root_9p].path);
+		       (int)cfg->p9.shares[cfg->p9.root].path_len,
+		       cfg->p9.shares[cfg->p9.root].path);
 		return -EEXIST;
 	}
 	i = virtio_9p_add_share(cfg, "--disk", path, path_len,
@@ -305,7 +305,7 @@ int virtio_9p_set_root(struct vm_config *cfg, const char *path,
 				strlen(VIRTIO_9P_ROOT_TAG), ro);
 	if (i < 0)
 		return i;
-	cfg->root_9p = i;
+	cfg->p9.root = i;
 	return 0;
 }
 

@@ -515,8 +515,8 @@ static int blk_create(struct vm *vm, const struct vm_disk *d,
 
 static int blk_instantiate(struct vm *vm)
 {
-	for (unsigned int i = 0; i < vm->cfg->nr_disks; i++) {
-		int ret = blk_create(vm, &vm->cfg->disks[i], i);
+	for (unsigned int i = 0; i < vm->cfg->blk.nr_disks; i++) {
+		int ret = blk_create(vm, &vm->cfg->blk.disks[i], i);
 
 		if (ret)
 			return ret;
@@ -568,11 +568,11 @@ static int set_disk(void *ctx, const char *arg)
 		}
 		return virtio_9p_set_root(cfg, d.path, d.path_len, d.ro);
 	}
-	if (cfg->nr_disks == VM_MAX_DISKS) {
+	if (cfg->blk.nr_disks == VM_MAX_DISKS) {
 		pr_err("--disk %s: at most %u disks", arg, VM_MAX_DISKS);
 		return -E2BIG;
 	}
-	cfg->disks[cfg->nr_disks++] = d;
+	cfg->blk.disks[cfg->blk.nr_disks++] = d;
 	return 0;
 }
 

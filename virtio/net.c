@@ -397,7 +397,7 @@ static int net_create(struct vm *vm, const struct vm_nic *nic,
 		      unsigned int index, bool implicit)
 {
 	struct vnet *n = calloc(1, sizeof(*n));
-	const char *passt = vm->cfg->passt ? vm->cfg->passt : "passt";
+	const char *passt = vm->cfg->net.passt ? vm->cfg->net.passt : "passt";
 	uint64_t features;
 	char why[320];
 	int ret;
@@ -457,12 +457,12 @@ static int net_instantiate(struct vm *vm)
 		.mode = NET_MODE_USER,
 	};
 
-	if (cfg->network_none)
+	if (cfg->net.none)
 		return 0;
-	if (!cfg->nr_nics)
+	if (!cfg->net.nr_nics)
 		return net_create(vm, &default_nic, 0, true);
-	for (unsigned int i = 0; i < cfg->nr_nics; i++) {
-		int ret = net_create(vm, &cfg->nics[i], i, false);
+	for (unsigned int i = 0; i < cfg->net.nr_nics; i++) {
+		int ret = net_create(vm, &cfg->net.nics[i], i, false);
 
 		if (ret)
 			return ret;
@@ -480,21 +480,21 @@ static int set_network(void *ctx, const char *arg)
 		pr_err("--network '%s': %s", arg, err);
 		return -EINVAL;
 	}
-	if ((nic.mode == NET_MODE_NONE && cfg->nr_nics) ||
-	    (nic.mode != NET_MODE_NONE && cfg->network_none)) {
+	if ((nic.mode == NET_MODE_NONE && cfg->net.nr_nics) ||
+	    (nic.mode != NET_MODE_NONE && cfg->net.none)) {
 		pr_err("--network mode=none cannot be combined with other --network options");
 		return -EINVAL;
 	}
 	if (nic.mode == NET_MODE_NONE) {
-		cfg->network_none = true;
+		cfg->net.none = true;
 		return 0;
 	}
-	if (cfg->nr_nics == VM_MAX_NICS) {
+	if (cfg->net.nr_nics == VM_MAX_NICS) {
 		pr_err("--network %s: at most %u NICs", arg, VM_MAX_NICS);
 		return -E2BIG;
 	}
 	nic.spec = arg;
-	cfg->nics[cfg->nr_nics++] = nic;
+	cfg->net.nics[cfg->net.nr_nics++] = nic;
 	return 0;
 }
 
@@ -504,7 +504,7 @@ static int set_passt(void *ctx, const char *arg)
 		pr_err("--passt: expected the path of the passt program");
 		return -EINVAL;
 	}
-	CFG(ctx)->passt = arg;
+	CFG(ctx)->net.passt = arg;
 	return 0;
 }
 

@@ -53,6 +53,27 @@ struct vm_disk {
 	bool direct;
 };
 
+/* -n/--network (virtio/net.c). */
+struct net_config {
+	bool none;			/* -n mode=none was given */
+	unsigned int nr_nics;		/* -n: none means one user-mode NIC */
+	struct vm_nic nics[VM_MAX_NICS];
+	const char *passt;		/* --passt; NULL: passt from PATH */
+};
+
+/* -d/--disk images (virtio/blk.c). */
+struct disk_config {
+	unsigned int nr_disks;
+	struct vm_disk disks[VM_MAX_DISKS];
+};
+
+/* --9p shares and -d DIR (virtio/9p.c). */
+struct share_config {
+	unsigned int nr_shares;
+	struct vm_9p shares[VM_MAX_9P];
+	int root;			/* index in shares of -d DIR, or -1 */
+};
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -72,18 +93,12 @@ struct vm_config {
 	enum console_kind console;
 	/* The architecture's options (arm/options.c): only arm/ looks inside. */
 	struct arch_config *arch;
-	bool network_none;		/* -n mode=none was given */
-	unsigned int nr_nics;		/* -n: none means one user-mode NIC */
-	struct vm_nic nics[VM_MAX_NICS];
-	const char *passt;		/* --passt; NULL: passt from PATH */
-
-	bool rng;			/* --rng: virtio-rng */
-	bool rtc;			/* the PL031; --no-rtc clears it */
-	unsigned int nr_disks;
-	struct vm_disk disks[VM_MAX_DISKS];
-	unsigned int nr_9p;
-	struct vm_9p shares[VM_MAX_9P];
-	int root_9p;			/* index in shares of -d DIR, or -1 */
+	/* Each device model's own part, filled by its options. */
+	struct net_config net;		/* virtio/net.c */
+	struct disk_config blk;		/* virtio/blk.c */
+	struct share_config p9;		/* virtio/9p.c */
+	bool rng;			/* virtio/rng.c: --rng */
+	bool rtc;			/* hw/pl031.c: --no-rtc clears it */
 
 	const void *initrd_data;	/* an initramfs in memory, not -i */
 	size_t initrd_data_size;

@@ -41,7 +41,7 @@ static void test_long_forms(void)
 	CHECK_EQ(cfg.arch->irqchip, IRQCHIP_GICV3);
 	CHECK(cfg.arch->pmu);
 	CHECK_EQ(cfg.arch->ptrauth, FEATURE_OFF);
-	CHECK(cfg.network_none);
+	CHECK(cfg.net.none);
 	opt_args_free(&args);
 	vm_config_release(&cfg);
 }
@@ -176,8 +176,8 @@ static void test_network_modes(void)
 
 	fresh(&cfg);
 	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=none"), OPT_OK);
-	CHECK(cfg.network_none);
-	CHECK_EQ(cfg.nr_nics, 0);
+	CHECK(cfg.net.none);
+	CHECK_EQ(cfg.net.nr_nics, 0);
 	opt_args_free(&args);
 
 	/* Several NICs, in order; the spec is kept for messages. */
@@ -186,16 +186,16 @@ static void test_network_modes(void)
 		       "mode=user,hostfwd=tcp:8080:80", "-nguest_mac=52:54:00:00:00:01",
 		       "--passt", "/opt/passt"),
 		 OPT_OK);
-	CHECK(!cfg.network_none);
-	CHECK_EQ(cfg.nr_nics, 3);
-	CHECK_EQ(cfg.nics[0].mode, NET_MODE_TAP);
-	CHECK_STR(cfg.nics[0].tapif, "tap7");
-	CHECK_STR(cfg.nics[0].spec, "mode=tap,tapif=tap7");
-	CHECK_EQ(cfg.nics[1].mode, NET_MODE_USER);
-	CHECK_EQ(cfg.nics[1].nr_hostfwd, 1);
-	CHECK_EQ(cfg.nics[2].mode, NET_MODE_USER);
-	CHECK(cfg.nics[2].has_mac);
-	CHECK_STR(cfg.passt, "/opt/passt");
+	CHECK(!cfg.net.none);
+	CHECK_EQ(cfg.net.nr_nics, 3);
+	CHECK_EQ(cfg.net.nics[0].mode, NET_MODE_TAP);
+	CHECK_STR(cfg.net.nics[0].tapif, "tap7");
+	CHECK_STR(cfg.net.nics[0].spec, "mode=tap,tapif=tap7");
+	CHECK_EQ(cfg.net.nics[1].mode, NET_MODE_USER);
+	CHECK_EQ(cfg.net.nics[1].nr_hostfwd, 1);
+	CHECK_EQ(cfg.net.nics[2].mode, NET_MODE_USER);
+	CHECK(cfg.net.nics[2].has_mac);
+	CHECK_STR(cfg.net.passt, "/opt/passt");
 	opt_args_free(&args);
 
 	/* mode=none means no network: nothing else goes with it. */
@@ -218,7 +218,7 @@ static void test_network_modes(void)
 		opt_args_free(&args);
 	}
 	CHECK_EQ(PARSE(&cfg, &args, "-n", "mode=user"), OPT_BAD_VALUE);
-	CHECK_EQ(cfg.nr_nics, VM_MAX_NICS);
+	CHECK_EQ(cfg.net.nr_nics, VM_MAX_NICS);
 	vm_config_release(&cfg);
 }
 
