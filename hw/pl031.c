@@ -13,6 +13,7 @@
 #include <lkvm/event_loop.h>
 #include <lkvm/irq.h>
 #include <lkvm/log.h>
+#include <lkvm/state.h>
 #include <lkvm/vm.h>
 
 #include <endian.h>
@@ -195,6 +196,55 @@ void pl031_timer(struct pl031 *rtc)
 	pthread_mutex_unlock(&rtc->lock);
 }
 
+#define PL031_STATE "pl031"
+#define PL031_STATE_VERSION 1
+
+void pl031_save(struct pl031 *rtc, struct state_writer *w)
+{
+	pthread_mutex_lock(&rtc->lock);
+	state_begin(w, PL031_STATE, PL031_STATE_VERSION);
+	state_put_u64(w, "offset", (uint64_t)rtc->regs.offset);
+	state_put_u64(w, "mr", rtc->regs.mr);
+	state_put_u64(w, "lr", rtc->regs.lr);
+	state_put_u64(w, "imsc", rtc->regs.imsc);
+	state_put_u64(w, "ris", rtc->regs.ris);
+	pthread_mutex_unlock(&rtc->lock);
+	state_end(w);
+}
+
+int pl031_load(struct pl031 *rtc, const void *rec, size_t len, char *why,
+	       size_t why_len)
+{
+	struct state_reader sr;
+	uint64_t offset, mr, lr, imsc, ris;
+	int64_t now;
+	int ret;
+
+	ret = state_open(&sr, rec, len, PL031_STATE, PL031_STATE_VERSION, why,
+			 why_len);
+	ret = ret ?: state_get_u64(&sr, "offset", &offset);
+	ret = ret ?: state_get_uint(&sr, "mr", UINT32_MAX, &mr);
+	ret = ret ?: state_get_uint(&sr, "lr", UINT32_MAX, &lr);
+	ret = ret ?: state_get_uint(&sr, "imsc", 1, &imsc);
+	ret = ret ?: state_get_uint(&sr, "ris", 1, &ris);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&rtc->lock);
+	rtc->regs = (struct pl031_regs){ .offset = (int64_t)offset,
+					 .mr = (uint32_t)mr,
+					 .lr = (uint32_t)lr,
+					 .imsc = (uint32_t)imsc,
+					 .ris = (uint32_t)ris };
+	/* The counter goes on from the host's clock now. */
+	now = rtc->hooks->now(rtc->opaque);
+	rtc->checked = now;
+	rtc->timer_at = 0;
+	rtc->irq_level = -1;
+	update(rtc, now);
+	pthread_mutex_unlock(&rtc->lock);
+	return 0;
+}
+
 /*
  * The device glue: the host's clock, a timerfd on the main thread's
  * event loop for matches (so the interrupt is raised there, or on the
@@ -314,11 +364,29 @@ static void rtc_destroy(struct device *dev)
 	free(rd);
 }
 
+static int rtc_save(struct device *dev, struct state_writer *w)
+{
+	struct rtc_dev *rd = container_of(dev, struct rtc_dev, dev);
+
+	pl031_save(&rd->rtc, w);
+	return w->err;
+}
+
+static int rtc_load(struct device *dev, const void *rec, size_t len,
+		    char *why, size_t why_len)
+{
+	struct rtc_dev *rd = container_of(dev, struct rtc_dev, dev);
+
+	return pl031_load(&rd->rtc, rec, len, why, why_len);
+}
+
 static const struct device_ops rtc_ops = {
 	.fdt_node = rtc_fdt_node,
 	.start = rtc_start,
 	.stop = rtc_stop,
 	.destroy = rtc_destroy,
+	.save = rtc_save,
+	.load = rtc_load,
 };
 
 static void rtc_mmio(void *opaque, uint64_t offset, uint8_t *data,

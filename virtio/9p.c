@@ -159,6 +159,17 @@ static const struct seccomp_extra p9_seccomp = {
 	.nr_fd_calls = ARRAY_SIZE(p9_fd_calls),
 };
 
+static int p9_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	return p9_server_save(&to_v9p(vd)->srv, w);
+}
+
+static int p9_load(struct virtio_dev *vd, const void *rec, size_t len,
+		   char *why, size_t why_len)
+{
+	return p9_server_load(&to_v9p(vd)->srv, rec, len, why, why_len);
+}
+
 static const struct virtio_dev_ops p9_ops = {
 	.device_id = VIRTIO_ID_9P,
 	.nr_queues = 1,
@@ -167,6 +178,8 @@ static const struct virtio_dev_ops p9_ops = {
 	.queue_notify = p9_queue_notify,
 	.destroy = p9_destroy,
 	.seccomp = &p9_seccomp,
+	.save = p9_save,
+	.load = p9_load,
 };
 
 /*

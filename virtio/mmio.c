@@ -500,7 +500,12 @@ static int virtio_mmio_start(struct device *dev)
 		return ret;
 	}
 	vd->thread_started = true;
-	return vd->vops->start ? vd->vops->start(vd) : 0;
+	ret = vd->vops->start ? vd->vops->start(vd) : 0;
+	/* A loaded device may have buffers waiting since before it was saved. */
+	for (unsigned int q = 0; !ret && q < vd->vops->nr_queues; q++)
+		if (vd->queues[q].ready)
+			efd_signal(vd->queues[q].kick_efd);
+	return ret;
 }
 
 static void virtio_mmio_stop(struct device *dev)
@@ -552,11 +557,25 @@ static int virtio_mmio_fdt_node(const struct device *dev, void *fdt)
 	return ret ?: fdt_end_node(fdt);
 }
 
+static int virtio_mmio_save(struct device *dev, struct state_writer *w)
+{
+	return virtio_dev_save(container_of(dev, struct virtio_dev, dev), w);
+}
+
+static int virtio_mmio_load(struct device *dev, const void *rec, size_t len,
+			    char *why, size_t why_len)
+{
+	return virtio_dev_load(container_of(dev, struct virtio_dev, dev), rec,
+			       len, why, why_len);
+}
+
 static const struct device_ops virtio_mmio_ops = {
 	.fdt_node = virtio_mmio_fdt_node,
 	.start = virtio_mmio_start,
 	.stop = virtio_mmio_stop,
 	.destroy = virtio_mmio_destroy,
+	.save = virtio_mmio_save,
+	.load = virtio_mmio_load,
 };
 
 static void virtio_mmio_handler(void *opaque, uint64_t offset,

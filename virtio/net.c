@@ -19,6 +19,7 @@
 #include <lkvm/devices.h>
 #include <lkvm/seccomp.h>
 #include <lkvm/net_backend.h>
+#include <lkvm/state.h>
 #include <lkvm/vm.h>
 
 #include <endian.h>
@@ -373,6 +374,29 @@ static void net_destroy(struct virtio_dev *vd)
 	net_free(to_vnet(vd));
 }
 
+/* What the guest saw of the link: up, or down since its backend went. */
+static int net_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	state_begin(w, "virtio-net", 1);
+	state_put_u64(w, "link", atomic_load(&to_vnet(vd)->link));
+	return state_end(w);
+}
+
+static int net_load(struct virtio_dev *vd, const void *rec, size_t len,
+		    char *why, size_t why_len)
+{
+	struct state_reader r;
+	uint64_t link;
+	int ret = state_open(&r, rec, len, "virtio-net", 1, why, why_len);
+
+	/*
+	 * Checked, not applied: the link is the new backend's, up; a guest
+	 * that saw it down reads it up from the config space.
+	 */
+	(void)vd;
+	return ret ?: state_get_uint(&r, "link", VIRTIO_NET_S_LINK_UP, &link);
+}
+
 static const struct virtio_dev_ops net_ops = {
 	.device_id = VIRTIO_ID_NET,
 	.nr_queues = 2,
@@ -382,6 +406,8 @@ static const struct virtio_dev_ops net_ops = {
 	.start = net_start,
 	.stop = net_stop,
 	.destroy = net_destroy,
+	.save = net_save,
+	.load = net_load,
 };
 
 static const char *mode_name(enum net_mode mode)

@@ -7,6 +7,8 @@
  */
 #include <lkvm/virtio_ports.h>
 
+#include <lkvm/parse.h>
+#include <lkvm/state.h>
 #include <lkvm/vm.h>
 
 #include <endian.h>
@@ -360,6 +362,96 @@ static void ports_destroy(struct virtio_dev *vd)
 	vp->ops->destroy(vp->opaque);
 }
 
+/* The control state the guest relies on: which ports it set up. */
+#define PORTS_STATE "virtio-ports"
+#define CTRL_MSG_SIZE 9U	/* id le32, event le16, value le16, named */
+
+static int ports_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	struct vports *vp = to_vports(vd);
+	uint8_t msgs[VPORTS_CTRL_PENDING_MAX * CTRL_MSG_SIZE];
+	uint64_t ready = 0, guest = 0, host = 0;
+
+	for (unsigned int p = 0; p < vp->nr_ports; p++) {
+		ready |= (uint64_t)vp->port_ready[p] << p;
+		guest |= (uint64_t)vp->guest_open[p] << p;
+		host |= (uint64_t)vp->host_open[p] << p;
+	}
+	for (unsigned int i = 0; i < vp->nr_pending; i++) {
+		const struct vports_ctrl_msg *m =
+			&vp->pending[(vp->pending_head + i) %
+				     VPORTS_CTRL_PENDING_MAX];
+		uint8_t *b = msgs + i * CTRL_MSG_SIZE;
+		uint32_t id = htole32(m->id);
+		uint16_t ev = htole16(m->event), val = htole16(m->value);
+
+		memcpy(b, &id, 4);
+		memcpy(b + 4, &ev, 2);
+		memcpy(b + 6, &val, 2);
+		b[8] = m->name != NULL;
+	}
+	state_begin(w, PORTS_STATE, 1);
+	state_put_u64(w, "nr_ports", vp->nr_ports);
+	state_put_u64(w, "port_ready", ready);
+	state_put_u64(w, "guest_open", guest);
+	state_put_u64(w, "host_open", host);
+	state_put_bytes(w, "pending", msgs, vp->nr_pending * CTRL_MSG_SIZE);
+	return state_end(w);
+}
+
+static int ports_load(struct virtio_dev *vd, const void *rec, size_t len,
+		      char *why, size_t why_len)
+{
+	struct vports *vp = to_vports(vd);
+	uint64_t nr, ready, guest, host, mask = (1ULL << vp->nr_ports) - 1;
+	const uint8_t *msgs;
+	size_t msgs_len;
+	struct state_reader r;
+	int ret;
+
+	ret = state_open(&r, rec, len, PORTS_STATE, 1, why, why_len);
+	ret = ret ?: state_get_u64(&r, "nr_ports", &nr);
+	ret = ret ?: state_get_uint(&r, "port_ready", mask, &ready);
+	ret = ret ?: state_get_uint(&r, "guest_open", mask, &guest);
+	ret = ret ?: state_get_uint(&r, "host_open", mask, &host);
+	ret = ret ?: state_get_bytes(&r, "pending", (const void **)&msgs,
+				     &msgs_len);
+	if (ret)
+		return ret;
+	if (nr != vp->nr_ports || msgs_len % CTRL_MSG_SIZE ||
+	    msgs_len / CTRL_MSG_SIZE > VPORTS_CTRL_PENDING_MAX)
+		return parse_error(why, why_len,
+				   "virtio-ports record: %llu ports (here %u), %zu bytes of messages",
+				   (unsigned long long)nr, vp->nr_ports, msgs_len);
+	for (size_t i = 0; i < msgs_len / CTRL_MSG_SIZE; i++) {
+		const uint8_t *b = msgs + i * CTRL_MSG_SIZE;
+		uint32_t id;
+		uint16_t ev, val;
+
+		memcpy(&id, b, 4);
+		memcpy(&ev, b + 4, 2);
+		memcpy(&val, b + 6, 2);
+		id = le32toh(id);
+		ev = le16toh(ev);
+		if (id >= vp->nr_ports || b[8] > 1 ||
+		    (ev != DEVICE_ADD && ev != PORT_NAME && ev != PORT_OPEN) ||
+		    (b[8] != (ev == PORT_NAME)))
+			return parse_error(why, why_len,
+					   "virtio-ports record: a bad control message");
+		vp->pending[i] = (struct vports_ctrl_msg){
+			id, ev, le16toh(val), b[8] ? vp->names[id] : NULL
+		};
+	}
+	vp->pending_head = 0;
+	vp->nr_pending = (unsigned int)(msgs_len / CTRL_MSG_SIZE);
+	for (unsigned int p = 0; p < vp->nr_ports; p++) {
+		vp->port_ready[p] = ready >> p & 1;
+		vp->guest_open[p] = guest >> p & 1;
+		vp->host_open[p] = host >> p & 1;
+	}
+	return 0;
+}
+
 #define PORTS_FEATURES                                             \
 	(BIT_ULL(VIRTIO_CONSOLE_F_MULTIPORT) |                     \
 	 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |                        \
@@ -379,6 +471,8 @@ static const struct virtio_dev_ops ports_ops[VIRTIO_PORTS_MAX] = {
 		.start = ports_start,                               \
 		.stop = ports_stop,                                 \
 		.destroy = ports_destroy,                           \
+		.save = ports_save,                                 \
+		.load = ports_load,                                 \
 	}
 	PORTS_OPS(1), PORTS_OPS(2), PORTS_OPS(3), PORTS_OPS(4),
 #undef PORTS_OPS

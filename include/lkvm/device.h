@@ -8,6 +8,7 @@
 struct vm;
 struct vm_config;
 struct device;
+struct state_writer;
 
 /* What one created device instance can do; one const table per model. */
 struct device_ops {
@@ -18,6 +19,16 @@ struct device_ops {
 	/* Stops device threads; called after every vcpu has stopped. */
 	void (*stop)(struct device *dev);
 	void (*destroy)(struct device *dev);
+	/*
+	 * The device's guest-visible state as one state record
+	 * (include/lkvm/state.h): saved with the vcpus paused and the
+	 * device quiet, loaded before the VM first runs. Loading checks
+	 * everything (the record comes from a file) and says why it
+	 * refuses in @why; 0 or -errno. NULL: no state worth saving.
+	 */
+	int (*save)(struct device *dev, struct state_writer *w);
+	int (*load)(struct device *dev, const void *rec, size_t len,
+		    char *why, size_t why_len);
 };
 
 struct device {

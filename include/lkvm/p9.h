@@ -200,6 +200,17 @@ struct p9_server {
 int p9_server_init(struct p9_server *s, int root_fd, bool ro);
 void p9_server_fini(struct p9_server *s);
 
+/*
+ * The session (msize, fids and their open files) as a "virtio-9p" state
+ * record, and back: every fid is looked up and opened again beneath the
+ * share, checked as the guest's own requests are; a fid whose file is
+ * gone, or a malformed record, is refused with @why. 0 or -errno.
+ */
+struct state_writer;
+int p9_server_save(struct p9_server *s, struct state_writer *w);
+int p9_server_load(struct p9_server *s, const void *rec, size_t len,
+		   char *why, size_t why_len);
+
 /* Tests only: resolve paths one name at a time even where openat2 works. */
 void p9_server_force_walk(struct p9_server *s);
 

@@ -62,4 +62,15 @@ void pl031_mmio(struct pl031 *rtc, uint64_t offset, uint8_t *data,
 /* The timer asked for has expired: latches a match the counter reached. */
 void pl031_timer(struct pl031 *rtc);
 
+/*
+ * The registers as a "pl031" state record, and back: a loaded RTC
+ * counts on from the host's clock with the saved offset (the guest's
+ * time base), and its line and timer follow the loaded registers.
+ * 0, or -EINVAL with @why.
+ */
+struct state_writer;
+void pl031_save(struct pl031 *rtc, struct state_writer *w);
+int pl031_load(struct pl031 *rtc, const void *rec, size_t len, char *why,
+	       size_t why_len);
+
 #endif

@@ -13,15 +13,20 @@
  */
 #define UART8250_RX_FIFO 1024
 
-struct uart8250 {
-	pthread_mutex_t lock;
+/* What the guest can see and set: plain data, saved with a snapshot. */
+struct uart8250_regs {
 	uint8_t ier, iir_fifo, lcr, mcr, lsr, msr, scr, dll, dlm;
 	bool thr_empty_pending;	/* THRE interrupt not yet acknowledged */
-	int irq_level;
 	uint8_t rx[UART8250_RX_FIFO];
 	bool rx_break[UART8250_RX_FIFO];	/* that byte ended a break */
 	unsigned int rx_head, rx_count;
+};
 
+struct uart8250 {
+	pthread_mutex_t lock;
+	struct uart8250_regs r;
+	/* Host side: derived from r, never saved. */
+	int irq_level;
 	void (*output)(void *opaque, uint8_t byte);
 	void (*set_irq)(void *opaque, int level);
 	void *opaque;
@@ -47,5 +52,15 @@ size_t uart8250_receive(struct uart8250 *u, const uint8_t *buf, size_t len);
  * it is at the head of the FIFO. Returns false when the FIFO is full.
  */
 bool uart8250_receive_break(struct uart8250 *u);
+
+/*
+ * The registers as a "uart8250" state record, and back. Loading checks
+ * every field (the record comes from a file), then sets the interrupt
+ * line to what the registers say. 0, or -EINVAL with @why.
+ */
+struct state_writer;
+void uart8250_save(struct uart8250 *u, struct state_writer *w);
+int uart8250_load(struct uart8250 *u, const void *rec, size_t len, char *why,
+		  size_t why_len);
 
 #endif

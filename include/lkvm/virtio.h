@@ -86,6 +86,7 @@ enum {
 #define BIT_ULL(n) (1ULL << (n))
 
 struct virtio_dev;
+struct state_writer;
 
 /* What a device model supplies; one const table per model. */
 struct virtio_dev_ops {
@@ -117,6 +118,14 @@ struct virtio_dev_ops {
 	void (*destroy)(struct virtio_dev *vd);
 	/* What the device's threads need beyond SECCOMP_IO (may be NULL). */
 	const struct seccomp_extra *seccomp;
+	/*
+	 * The device's own guest-visible state, a record nested in the
+	 * transport's (virtio_dev_save()); both locks held, queues quiet.
+	 * load() checks everything and explains in @why. NULL: none.
+	 */
+	int (*save)(struct virtio_dev *vd, struct state_writer *w);
+	int (*load)(struct virtio_dev *vd, const void *rec, size_t len,
+		    char *why, size_t why_len);
 };
 
 struct virtio_queue {
@@ -195,6 +204,17 @@ void virtio_queue_interrupt(struct virtio_dev *vd, struct virtq *vq);
  * rate-limited line. lkvm goes on.
  */
 void virtio_broken(struct virtio_dev *vd, const char *why);
+
+/*
+ * The transport's state (registers, features, every queue) with the
+ * device's own nested inside, as a "virtio-mmio" record; and back,
+ * before the device starts: every queue is checked as a driver enabling
+ * it would be, and one that had requests in flight is refused. 0, or
+ * -errno (-EINVAL with @why for a record this device cannot take).
+ */
+int virtio_dev_save(struct virtio_dev *vd, struct state_writer *w);
+int virtio_dev_load(struct virtio_dev *vd, const void *rec, size_t len,
+		    char *why, size_t why_len);
 
 /* Makes the I/O thread call ops->wake(); safe from any thread. */
 void virtio_wake(struct virtio_dev *vd);

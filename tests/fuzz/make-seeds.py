@@ -240,3 +240,45 @@ put("p9", "read-only", session(
     tmsg(72, struct.pack("<I", 0) + s9("no") + struct.pack("<II", 0o755, 0)),
     tmsg(76, struct.pack("<I", 0) + s9("file") + struct.pack("<I", 0)),
     flags=1))
+
+
+# fuzz_state: a loader byte (0 reader, 1 uart, 2 rtc, 3 transport, 4 9p),
+# then a record: "LKSR" | u32 len | u16 version | u8 kind len | kind |
+# u32 fields | fields (u8 key len | key | u8 type | u32 len | value) | crc.
+def record(kind, version, fields):
+    body = b""
+    for key, val in fields:
+        k = key.encode()
+        if isinstance(val, int):
+            body += struct.pack("<B", len(k)) + k + struct.pack("<BI", 1, 8) + struct.pack("<Q", val)
+        else:
+            body += struct.pack("<B", len(k)) + k + struct.pack("<BI", 2, len(val)) + val
+    kb = kind.encode()
+    head = b"LKSR" + struct.pack("<IHB", 0, version, len(kb)) + kb + struct.pack("<I", len(fields))
+    rec = bytearray(head + body + b"\0\0\0\0")
+    struct.pack_into("<I", rec, 4, len(rec))
+    import zlib
+    struct.pack_into("<I", rec, len(rec) - 4, zlib.crc32(bytes(rec[:-4])))
+    return bytes(rec)
+
+
+uart = [(k, 0) for k in ("ier", "iir_fifo", "lcr", "mcr", "lsr", "msr", "scr",
+                         "dll", "dlm", "thr_empty_pending")]
+put("state", "reader", b"\0" + record("k", 1, [("a", 1), ("b", b"xy")]))
+put("state", "uart", b"\1" + record("uart8250", 1, uart + [("rx", b"ab"), ("rx_break", b"\0\1")]))
+put("state", "rtc", b"\2" + record("pl031", 1, [("offset", 5), ("mr", 9), ("lr", 3), ("imsc", 1), ("ris", 0)]))
+ports = record("virtio-ports", 1, [("nr_ports", 4), ("port_ready", 15), ("guest_open", 13),
+                                    ("host_open", 15), ("pending", struct.pack("<IHHB", 1, 7, 0, 1))])
+queues = []
+for q in range(10):
+    base = RAM + q * 0x1000
+    queues += [("q%d.num" % q, 8), ("q%d.ready" % q, 1 if q < 4 else 0), ("q%d.desc" % q, base),
+               ("q%d.avail" % q, base + 0x800), ("q%d.used" % q, base + 0xa00),
+               ("q%d.last_avail" % q, 3), ("q%d.used_idx" % q, 3), ("q%d.signalled_used" % q, 3)]
+put("state", "transport", b"\3" + record("virtio-mmio", 1, [
+    ("device_id", 3), ("status", 15), ("isr", 0), ("driver_features", (1 << 32) | 2),
+    ("dev_features_sel", 0), ("drv_features_sel", 1), ("queue_sel", 0), ("config_generation", 0),
+    ("nr_queues", 10)] + queues + [("device", ports)]))
+fids = struct.pack("<IBII", 0, 0, 0, 0) + struct.pack("<IBII", 1, 1, 2, 1) + b"f" + \
+    struct.pack("<IBII", 2, 3, 0, 1) + b"d"
+put("state", "p9", b"\4" + record("virtio-9p", 1, [("msize", 65536), ("devs", b""), ("fids", fids)]))

@@ -6,8 +6,10 @@
  * binary on a real kernel too).
  */
 #include "harness.h"
+#include "state_check.h"
 
 #include <lkvm/p9.h>
+#include <lkvm/state.h>
 #include <lkvm/p9_wire.h>
 
 #include <errno.h>
@@ -977,6 +979,94 @@ static void test_fs_verdict_not_cached(void)
 	stop();
 }
 
+static int load_srv(void *ctx, const void *rec, size_t len, char *why,
+		    size_t why_len)
+{
+	return p9_server_load(ctx, rec, len, why, why_len);
+}
+
+/*
+ * A session saved and loaded into a new server on the same share: the
+ * fids name the same files, open ones are open the same way.
+ */
+static void test_state_round_trip(void)
+{
+	struct state_writer w, w2;
+	char buf[64], why[200], p[PATH_MAX];
+	uint32_t done;
+	int fd;
+
+	start(false);
+	session();
+	write_host("f", "0123");
+	CHECK_EQ(mkdir9(1, "d", 0755), 0);
+	CHECK_EQ(walk(1, 2, "f", NULL), 0);
+	CHECK_EQ(lopen(2, 02), 0);		/* read-write */
+	CHECK_EQ(walk(1, 3, "d", NULL), 0);
+	CHECK_EQ(lopen(3, 0), 0);		/* a directory, open */
+	CHECK_EQ(walk(1, 4, "f", NULL), 0);	/* a fid, not open */
+	state_writer_init(&w);
+	CHECK_EQ(p9_server_save(&srv, &w), 0);
+	p9_server_fini(&srv);
+
+	fd = open(share, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK_EQ(p9_server_init(&srv, fd, false), 0);
+	if (force_walk)
+		p9_server_force_walk(&srv);
+	CHECK_EQ(p9_server_load(&srv, w.data, w.len, why, sizeof(why)), 0);
+	CHECK_EQ(srv.fids.count, 4);
+	CHECK_EQ(srv.fids.nr_open, 2);
+	CHECK_EQ(tread(2, 0, 10, buf), 0);
+	CHECK_STR(buf, "0123");
+	CHECK_EQ(twrite(2, 4, "45", &done), 0);
+	read_host("f", buf, sizeof(buf));
+	CHECK_STR(buf, "012345");
+	CHECK_EQ(lopen(4, 0), 0);
+	state_writer_init(&w2);
+	CHECK_EQ(p9_server_save(&srv, &w2), 0);
+	check_record_refused_when_damaged(w.data, w.len, load_srv, &srv);
+
+	/* A file that is gone since: refused, saying which. */
+	host_path(p, "f");
+	CHECK_EQ(unlink(p), 0);
+	CHECK_EQ(p9_server_load(&srv, w.data, w.len, why, sizeof(why)),
+		 -EINVAL);
+	CHECK(strstr(why, "'f' cannot be found"));
+	CHECK_EQ(srv.fids.count, 0);
+	state_writer_free(&w);
+	state_writer_free(&w2);
+	stop();
+}
+
+/* Paths in a record are checked as the guest's names are. */
+static void test_state_bad_paths(void)
+{
+	static const char *const bad[] = { "..", "a/../b", "/etc", "a//b",
+					   "a/", "." };
+	struct state_writer w;
+	char why[200];
+
+	start(false);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint8_t fid[13 + 16] = { 7, 0, 0, 0, 0 };
+		uint32_t len = (uint32_t)strlen(bad[i]);
+
+		memcpy(fid + 9, &len, 4);
+		memcpy(fid + 13, bad[i], len);
+		state_writer_init(&w);
+		state_begin(&w, "virtio-9p", 1);
+		state_put_u64(&w, "msize", 65536);
+		state_put_bytes(&w, "devs", NULL, 0);
+		state_put_bytes(&w, "fids", fid, 13 + len);
+		CHECK_EQ(state_end(&w), 0);
+		CHECK_EQ(p9_server_load(&srv, w.data, w.len, why, sizeof(why)),
+			 -EINVAL);
+		CHECK(strstr(why, "malformed"));
+		state_writer_free(&w);
+	}
+	stop();
+}
+
 /* A share of "/" never enters proc or sysfs (/proc/<pid>/mem is lkvm). */
 static void test_pseudo_fs(void)
 {
@@ -1283,6 +1373,8 @@ static const struct unit_test tests[] = {
 	{ "p9_kill_privs", test_kill_privs },
 	{ "p9_swap_after_check", test_swap_after_check },
 	{ "p9_fs_verdict_not_cached", test_fs_verdict_not_cached },
+	{ "p9_state_round_trip", test_state_round_trip },
+	{ "p9_state_bad_paths", test_state_bad_paths },
 	{ "p9_malformed", test_malformed },
 	{ "p9_bounded_answers", test_bounded_answers },
 	{ "p9_version_resets_fids", test_version_resets_fids },

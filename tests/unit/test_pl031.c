@@ -1,6 +1,10 @@
 #include "harness.h"
+#include "state_check.h"
 
 #include <lkvm/pl031.h>
+#include <lkvm/state.h>
+
+#include <errno.h>
 
 #define RTCDR 0x000
 #define RTCMR 0x004
@@ -299,6 +303,86 @@ static void test_bad_accesses(void)
 	pl031_destroy(&rtc);
 }
 
+static int load_rtc(void *ctx, const void *rec, size_t len, char *why,
+		    size_t why_len)
+{
+	return pl031_load(ctx, rec, len, why, why_len);
+}
+
+/*
+ * Saved and loaded into an RTC on a host whose clock went on: the
+ * guest's time base (its offset) and its alarm come along, and the
+ * counter has moved on with the host's clock.
+ */
+static void test_state_round_trip(void)
+{
+	struct pl031 a, b;
+	struct fake fa, fb;
+	struct state_writer wa, wb;
+	char why[160];
+
+	start(&a, &fa, 1764600000);
+	wr(&a, RTCLR, 1000000000);
+	wr(&a, RTCMR, 1000000005);
+	wr(&a, RTCIMSC, 1);
+	state_writer_init(&wa);
+	pl031_save(&a, &wa);
+	CHECK_EQ(wa.err, 0);
+
+	start(&b, &fb, 1764600000 + 100);
+	CHECK_EQ(pl031_load(&b, wa.data, wa.len, why, sizeof(why)), 0);
+	CHECK_EQ(rd(&b, RTCDR), 1000000100);
+	CHECK_EQ(rd(&b, RTCMR), 1000000005);
+	CHECK_EQ(rd(&b, RTCLR), 1000000000);
+	CHECK_EQ(rd(&b, RTCIMSC), 1);
+	/* The next match is a 2^32 wrap away: the timer is aimed there. */
+	CHECK_EQ(fb.timer_at, 1764600100LL + (1LL << 32) - 95);
+	state_writer_init(&wb);
+	pl031_save(&b, &wb);
+	CHECK(wa.len == wb.len && !memcmp(wa.data, wb.data, wa.len));
+
+	/* A raised, unmasked interrupt comes back raised. */
+	wr(&a, RTCMR, 1000000001);
+	fa.now += 1;
+	pl031_timer(&a);
+	CHECK_EQ(fa.level, 1);
+	state_writer_free(&wa);
+	state_writer_init(&wa);
+	pl031_save(&a, &wa);
+	fb.level = 0;
+	CHECK_EQ(pl031_load(&b, wa.data, wa.len, why, sizeof(why)), 0);
+	CHECK_EQ(fb.level, 1);
+	CHECK_EQ(rd(&b, RTCMIS), 1);
+
+	check_record_refused_when_damaged(wa.data, wa.len, load_rtc, &b);
+	state_writer_free(&wa);
+	state_writer_free(&wb);
+	pl031_destroy(&a);
+	pl031_destroy(&b);
+}
+
+static void test_state_refused(void)
+{
+	struct pl031 rtc;
+	struct fake f;
+	struct state_writer w;
+	char why[160];
+
+	start(&rtc, &f, 1764600000);
+	state_writer_init(&w);
+	state_begin(&w, "pl031", 1);
+	state_put_u64(&w, "offset", 0);
+	state_put_u64(&w, "mr", 0);
+	state_put_u64(&w, "lr", 0);
+	state_put_u64(&w, "imsc", 2);	/* only bit 0 exists */
+	state_put_u64(&w, "ris", 0);
+	state_end(&w);
+	CHECK_EQ(pl031_load(&rtc, w.data, w.len, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "'imsc'"));
+	state_writer_free(&w);
+	pl031_destroy(&rtc);
+}
+
 static const struct unit_test tests[] = {
 	{ "ids", test_ids },
 	{ "counter-follows-clock", test_counter_follows_clock },
@@ -309,6 +393,8 @@ static const struct unit_test tests[] = {
 	{ "match-now", test_match_now },
 	{ "clock-goes-back", test_clock_goes_back },
 	{ "bad-accesses", test_bad_accesses },
+	{ "state-round-trip", test_state_round_trip },
+	{ "state-refused", test_state_refused },
 };
 
 UNIT_MAIN(tests)

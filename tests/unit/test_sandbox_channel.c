@@ -6,8 +6,10 @@
  * stalls here as it would in a guest.
  */
 #include "harness.h"
+#include "state_check.h"
 
 #include <lkvm/sandbox.h>
+#include <lkvm/state.h>
 #include <lkvm/virtio.h>
 #include <lkvm/vm.h>
 
@@ -463,6 +465,49 @@ static void test_reset_and_probe_again(void)
 	stop();
 }
 
+static int load_chan(void *ctx, const void *rec, size_t len, char *why,
+		     size_t why_len)
+{
+	return virtio_dev_load(ctx, rec, len, why, why_len);
+}
+
+/*
+ * A brought-up channel saved and loaded into a new device: the guest's
+ * ports stay set up and open, so output flows without a new probe.
+ */
+static void test_state_round_trip(void)
+{
+	struct sandbox_result r2 = { 0 };
+	struct virtio_dev *first, *second;
+	struct state_writer w, w2;
+	char buf[64], why[200];
+
+	start(false);
+	bring_up();
+	state_writer_init(&w);
+	CHECK_EQ(virtio_dev_save(vd, &w), 0);
+	first = vd;
+	CHECK_EQ(sandbox_channel_setup(&second, &mem, &r2, -1, out_pipe[1],
+				       err_pipe[1]),
+		 0);
+	second->dev.vm = &vm;
+	CHECK_EQ(virtio_dev_load(second, w.data, w.len, why, sizeof(why)), 0);
+	state_writer_init(&w2);
+	CHECK_EQ(virtio_dev_save(second, &w2), 0);
+	CHECK(w.len == w2.len && !memcmp(w.data, w2.data, w.len));
+	vd = second;
+	send_on(SANDBOX_PORT_STDOUT, "after\n");
+	CHECK_EQ(read_pipe(out_pipe[0], buf, sizeof(buf)), 6);
+	CHECK_STR(buf, "after\n");
+	check_record_refused_when_damaged(w.data, w.len, load_chan, second);
+	virtio_dev_teardown(second);
+	second->vops->destroy(second);
+	vd = first;
+	state_writer_free(&w);
+	state_writer_free(&w2);
+	stop();
+}
+
 static const struct unit_test tests[] = {
 	{ "channel_bring_up_and_output", test_bring_up_and_output },
 	{ "channel_status_after_output", test_status_after_output },
@@ -470,6 +515,7 @@ static const struct unit_test tests[] = {
 	{ "channel_stdin", test_stdin },
 	{ "channel_hostile_driver", test_hostile_driver },
 	{ "channel_reset_and_probe_again", test_reset_and_probe_again },
+	{ "channel_state_round_trip", test_state_round_trip },
 };
 
 UNIT_MAIN(tests)

@@ -1,6 +1,10 @@
 #include "harness.h"
+#include "state_check.h"
 
+#include <lkvm/state.h>
 #include <lkvm/uart8250.h>
+
+#include <errno.h>
 
 struct sink {
 	char out[256];
@@ -200,6 +204,92 @@ static void test_break_fifo_full(void)
 	uart8250_destroy(&u);
 }
 
+static int load_uart(void *ctx, const void *rec, size_t len, char *why,
+		     size_t why_len)
+{
+	return uart8250_load(ctx, rec, len, why, why_len);
+}
+
+/* Registers and queued input, saved and loaded into a new UART. */
+static void test_state_round_trip(void)
+{
+	struct uart8250 a, b;
+	struct sink sa = { 0 }, sb = { 0 };
+	struct state_writer wa, wb;
+	char why[160];
+
+	uart8250_init(&a, out, irq, &sa);
+	wr(&a, 3, 0x80);		/* DLAB: divisor 0x0c01 */
+	wr(&a, 0, 0x01);
+	wr(&a, 1, 0x0c);
+	wr(&a, 3, 0x03);		/* 8N1 */
+	wr(&a, 7, 0x5a);
+	wr(&a, 2, 0x01);		/* FIFO on */
+	wr(&a, 1, 0x01);		/* received-data interrupt */
+	CHECK_EQ(uart8250_receive(&a, (const uint8_t *)"ab", 2), 2);
+	CHECK(uart8250_receive_break(&a));
+	CHECK_EQ(uart8250_receive(&a, (const uint8_t *)"c", 1), 1);
+	CHECK_EQ(rd(&a, 0), 'a');	/* the FIFO no longer starts at 0 */
+	CHECK_EQ(sa.level, 1);
+	state_writer_init(&wa);
+	uart8250_save(&a, &wa);
+	CHECK_EQ(wa.err, 0);
+
+	uart8250_init(&b, out, irq, &sb);
+	CHECK_EQ(uart8250_load(&b, wa.data, wa.len, why, sizeof(why)), 0);
+	/* The line follows the loaded registers at once. */
+	CHECK_EQ(sb.level, 1);
+	state_writer_init(&wb);
+	uart8250_save(&b, &wb);
+	CHECK(wa.len == wb.len && !memcmp(wa.data, wb.data, wa.len));
+	/* And the guest reads on where it was: b, the break's NUL, c. */
+	CHECK_EQ(rd(&b, 7), 0x5a);
+	CHECK_EQ(rd(&b, 0), 'b');
+	CHECK(rd(&b, 5) & 0x10);
+	CHECK_EQ(rd(&b, 0), 0);
+	CHECK_EQ(rd(&b, 0), 'c');
+	CHECK_EQ(rd(&b, 5) & 0x01, 0);
+
+	check_record_refused_when_damaged(wa.data, wa.len, load_uart, &b);
+	state_writer_free(&wa);
+	state_writer_free(&wb);
+	uart8250_destroy(&a);
+	uart8250_destroy(&b);
+}
+
+/* Well-formed records the UART cannot hold. */
+static void test_state_refused(void)
+{
+	struct uart8250 u;
+	struct sink s = { 0 };
+	struct state_writer w;
+	char why[160];
+	uint8_t fifo[UART8250_RX_FIFO + 1] = { 0 };
+
+	uart8250_init(&u, out, irq, &s);
+	state_writer_init(&w);
+	state_begin(&w, "uart8250", 1);
+	state_put_u64(&w, "ier", 0xff);	/* bits IER does not have */
+	state_end(&w);
+	CHECK_EQ(uart8250_load(&u, w.data, w.len, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "missing") || strstr(why, "bits"));
+	state_writer_free(&w);
+
+	state_writer_init(&w);
+	state_begin(&w, "uart8250", 1);
+	for (const char *const *k = (const char *const[]){ "ier", "iir_fifo",
+		"lcr", "mcr", "lsr", "msr", "scr", "dll", "dlm",
+		"thr_empty_pending", NULL }; *k; k++)
+		state_put_u64(&w, *k, 0);
+	state_put_bytes(&w, "rx", fifo, sizeof(fifo));
+	state_put_bytes(&w, "rx_break", fifo, sizeof(fifo));
+	state_end(&w);
+	CHECK_EQ(uart8250_load(&u, w.data, w.len, why, sizeof(why)), -EINVAL);
+	CHECK(strstr(why, "FIFO"));
+	state_writer_free(&w);
+	uart8250_destroy(&u);
+}
+
 static const struct unit_test tests[] = {
 	{ "transmit", test_transmit },
 	{ "thre-interrupt", test_thre_interrupt },
@@ -210,6 +300,8 @@ static const struct unit_test tests[] = {
 	{ "bad-accesses-ignored", test_bad_accesses_ignored },
 	{ "break-then-key", test_break_then_key },
 	{ "break-fifo-full", test_break_fifo_full },
+	{ "state-round-trip", test_state_round_trip },
+	{ "state-refused", test_state_refused },
 };
 
 UNIT_MAIN(tests)

@@ -1,7 +1,11 @@
 #include "harness.h"
+#include "state_check.h"
 #include "virtq_builder.h"
 
+#include <lkvm/state.h>
 #include <lkvm/virtio.h>
+
+#include <errno.h>
 
 #include <unistd.h>
 
@@ -357,6 +361,107 @@ static void test_driver_ok_kicks_queues(void)
 	teardown(&vd);
 }
 
+static int load_dev(void *ctx, const void *rec, size_t len, char *why,
+		    size_t why_len)
+{
+	return virtio_dev_load(ctx, rec, len, why, why_len);
+}
+
+/* A driven device: features, one queue in use, registers selected. */
+static void drive(struct virtio_dev *vd)
+{
+	struct virtq *vq;
+
+	to_features_ok(vd, BIT_ULL(VIRTIO_F_VERSION_1) |
+				   BIT_ULL(VIRTIO_RING_F_EVENT_IDX));
+	setup_queue(vd, 1, 8, VQB_DESC);
+	wr(vd, VIRTIO_MMIO_STATUS, 0x0f);
+	wr(vd, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(vd, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
+	/* As if the device had taken and given back three chains. */
+	vq = &vd->queues[1].vq;
+	vq->last_avail = vq->used_idx = 3;
+	vq->signalled_used = 2;
+}
+
+/* Saved, then loaded into a new device on the same guest RAM. */
+static void test_state_round_trip(void)
+{
+	struct virtio_dev a, c;
+	struct state_writer wa, wc;
+	char why[200];
+
+	setup(&a);
+	drive(&a);
+	state_writer_init(&wa);
+	CHECK_EQ(virtio_dev_save(&a, &wa), 0);
+
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ(virtio_dev_setup(&c, &b.mem, &test_ops, OFFERED, "copy"), 0);
+	CHECK_EQ(virtio_dev_load(&c, wa.data, wa.len, why, sizeof(why)), 0);
+	CHECK_EQ(rd(&c, VIRTIO_MMIO_STATUS), 0x0f);
+	CHECK_EQ(rd(&c, VIRTIO_MMIO_QUEUE_READY), 1);	/* queue 1 selected */
+	CHECK(c.queues[1].vq.desc == a.queues[1].vq.desc);
+	CHECK_EQ(c.queues[1].vq.last_avail, 3);
+	CHECK_EQ(c.queues[1].vq.signalled_used, 2);
+	CHECK(!c.queues[0].ready);
+	state_writer_init(&wc);
+	CHECK_EQ(virtio_dev_save(&c, &wc), 0);
+	CHECK(wa.len == wc.len && !memcmp(wa.data, wc.data, wa.len));
+
+	check_record_refused_when_damaged(wa.data, wa.len, load_dev, &c);
+	state_writer_free(&wa);
+	state_writer_free(&wc);
+	virtio_dev_teardown(&c);
+	teardown(&a);
+}
+
+/* Well-formed records this device cannot take. */
+static void test_state_refused(void)
+{
+	struct virtio_dev a, c;
+	struct state_writer w;
+	char why[200];
+
+	setup(&a);
+	drive(&a);
+	memset(&c, 0, sizeof(c));
+	/* Requests in flight when it was saved. */
+	a.queues[1].vq.last_avail = 5;
+	state_writer_init(&w);
+	CHECK_EQ(virtio_dev_save(&a, &w), 0);
+	CHECK_EQ(virtio_dev_setup(&c, &b.mem, &test_ops, OFFERED, "copy"), 0);
+	CHECK_EQ(virtio_dev_load(&c, w.data, w.len, why, sizeof(why)),
+		 -EINVAL);
+	CHECK(strstr(why, "2 requests were in flight"));
+	CHECK_EQ(rd(&c, VIRTIO_MMIO_STATUS), 0);	/* nothing taken */
+	state_writer_free(&w);
+	virtio_dev_teardown(&c);
+
+	/* The same device where fewer features are offered. */
+	a.queues[1].vq.last_avail = 3;
+	state_writer_init(&w);
+	CHECK_EQ(virtio_dev_save(&a, &w), 0);
+	CHECK_EQ(virtio_dev_setup(&c, &b.mem, &test_ops, 0, "copy"), 0);
+	CHECK_EQ(virtio_dev_load(&c, w.data, w.len, why, sizeof(why)),
+		 -EINVAL);
+	CHECK(strstr(why, "does not offer here"));
+	virtio_dev_teardown(&c);
+
+	/* A queue that lies outside the guest's RAM on this side. */
+	a.queues[1].desc = VQB_RAM_BASE + VQB_RAM_SIZE;
+	state_writer_free(&w);
+	state_writer_init(&w);
+	CHECK_EQ(virtio_dev_save(&a, &w), 0);
+	CHECK_EQ(virtio_dev_setup(&c, &b.mem, &test_ops, OFFERED, "copy"), 0);
+	CHECK_EQ(virtio_dev_load(&c, w.data, w.len, why, sizeof(why)),
+		 -EINVAL);
+	CHECK(strstr(why, "queue 1: descriptor table"));
+	virtio_dev_teardown(&c);
+	state_writer_free(&w);
+	teardown(&a);
+}
+
 static const struct unit_test tests[] = {
 	{ "virtio_mmio_identity", test_identity },
 	{ "virtio_mmio_features_need_version_1", test_features_need_version_1 },
@@ -370,6 +475,8 @@ static const struct unit_test tests[] = {
 	{ "virtio_mmio_bad_queue_needs_reset", test_bad_queue_needs_reset },
 	{ "virtio_mmio_broken_ring_and_irq", test_broken_ring_and_irq },
 	{ "virtio_mmio_driver_ok_kicks_queues", test_driver_ok_kicks_queues },
+	{ "virtio_mmio_state_round_trip", test_state_round_trip },
+	{ "virtio_mmio_state_refused", test_state_refused },
 };
 
 UNIT_MAIN(tests)
