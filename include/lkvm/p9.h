@@ -15,9 +15,10 @@
  * KVM, no guest memory, no threads: unit tests and fuzzers drive it on a
  * temporary directory (virtio/p9_server.c, virtio/p9_fs.c).
  *
- * Every byte of a T-message is guest-controlled. The rules (DESIGN.md
- * section 5): message sizes are bounded by the negotiated msize; every
- * field is length-checked before use; fids are bounded in number and in
+ * Every byte of a T-message is guest-controlled. The rules
+ * (Documentation/security.md, "How guest input is handled"): message
+ * sizes are bounded by the negotiated msize; every field is
+ * length-checked before use; fids are bounded in number and in
  * the memory they hold; every path is resolved beneath the share's root
  * fd with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_MAGICLINKS) (or, where the host kernel has no openat2, one

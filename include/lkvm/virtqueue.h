@@ -13,9 +13,10 @@
  * it with fake guest memory.
  *
  * Everything in the rings is written by the guest at any time. The rules
- * (DESIGN.md section 5): the three ring areas are translated once when
- * the queue is enabled; every descriptor is copied out of guest memory
- * once and only the copy is validated and used; a chain walk visits at
+ * (Documentation/virtio.md, "What a guest may not do"): the three ring
+ * areas are translated once when the queue is enabled; every descriptor
+ * is copied out of guest memory once and only the copy is validated and
+ * used; a chain walk visits at
  * most queue-size descriptors, indirect ones included; an indirect table
  * may not contain indirect descriptors; lengths are summed with overflow
  * checks.
