@@ -80,7 +80,7 @@ int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
 }
 
 /* KVM_GET_REG_LIST: asks for the count first, then the IDs. */
-static int get_reg_list(struct vcpu *vcpu, struct kvm_reg_list **out)
+int vcpu_reg_list(struct vcpu *vcpu, struct kvm_reg_list **out)
 {
 	struct kvm_reg_list probe = { .n = 0 }, *list = NULL;
 	int ret = kvm_ioctl(vcpu->fd, KVM_GET_REG_LIST, &probe);
@@ -135,7 +135,7 @@ int arch_vcpu_read_regs(struct vcpu *vcpu, struct reg_set *set)
 {
 	struct kvm_reg_list *list;
 	unsigned int max_vq;
-	int ret = get_reg_list(vcpu, &list);
+	int ret = vcpu_reg_list(vcpu, &list);
 
 	if (ret)
 		return ret;

@@ -12,7 +12,9 @@
 
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 /* What KVM gives a VM created with type 0. */
@@ -78,10 +80,15 @@ void arch_log_summary(const struct vm *vm)
 
 int arch_vm_create(struct vm *vm)
 {
+	struct utsname u;
+
 	vm->arch = calloc(1, sizeof(*vm->arch));
 	if (!vm->arch)
 		return -ENOMEM;
 	vm->arch->gic_fd = -1;
+	if (!uname(&u))
+		snprintf(vm->arch->host_kernel, sizeof(vm->arch->host_kernel),
+			 "%s", u.release);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * every allocation is bounded by the input length.
  */
 #include <lkvm/json.h>
+#include <lkvm/parse.h>
 
 #include <errno.h>
 #include <math.h>
@@ -385,4 +386,78 @@ void json_print_string(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+/* Typed members: each says which member is missing or wrong in @err. */
+
+int json_member_bool(const struct json_value *obj, const char *key, bool *v,
+		     char *err, size_t err_len)
+{
+	const struct json_value *m = json_get(obj, key);
+
+	if (!m || m->type != JSON_BOOL)
+		return parse_error(err, err_len,
+				   "\"%s\" is missing or not true/false", key);
+	*v = m->boolean;
+	return 0;
+}
+
+int json_member_uint(const struct json_value *obj, const char *key,
+		     uint64_t max, uint64_t *v, char *err, size_t err_len)
+{
+	const struct json_value *m = json_get(obj, key);
+
+	if (!m || m->type != JSON_NUMBER || m->number < 0 ||
+	    m->number != (double)(uint64_t)m->number ||
+	    (uint64_t)m->number > max)
+		return parse_error(err, err_len,
+				   "\"%s\" is missing or not a whole number up to %llu",
+				   key, (unsigned long long)max);
+	*v = (uint64_t)m->number;
+	return 0;
+}
+
+int json_member_hex(const struct json_value *obj, const char *key,
+		    uint64_t *v, char *err, size_t err_len)
+{
+	const struct json_value *m = json_get(obj, key);
+	char *end;
+
+	if (!m || m->type != JSON_STRING || strncmp(m->string, "0x", 2) ||
+	    !m->string[2] || strlen(m->string) > 18)
+		return parse_error(err, err_len,
+				   "\"%s\" is missing or not a hexadecimal string \"0x...\"",
+				   key);
+	errno = 0;
+	*v = strtoull(m->string + 2, &end, 16);
+	if (errno || *end)
+		return parse_error(err, err_len,
+				   "\"%s\" is not a hexadecimal number", key);
+	return 0;
+}
+
+int json_member_string(const struct json_value *obj, const char *key,
+		       const char **v, char *err, size_t err_len)
+{
+	const struct json_value *m = json_get(obj, key);
+
+	if (!m || m->type != JSON_STRING)
+		return parse_error(err, err_len,
+				   "\"%s\" is missing or not a string", key);
+	*v = m->string;
+	return 0;
+}
+
+int json_member_array(const struct json_value *obj, const char *key,
+		      size_t max, const struct json_value **v, char *err,
+		      size_t err_len)
+{
+	const struct json_value *m = json_get(obj, key);
+
+	if (!m || m->type != JSON_ARRAY || m->count > max)
+		return parse_error(err, err_len,
+				   "\"%s\" is missing or not a list of at most %zu",
+				   key, max);
+	*v = m;
+	return 0;
 }

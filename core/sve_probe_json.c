@@ -46,12 +46,12 @@ void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc)
 	fprintf(f, "]\n}\n");
 }
 
-static int read_lengths(const struct json_value *vls, sve_vqset *set, char *err,
-			size_t err_len)
+int sve_vqset_read_json(const struct json_value *vls, const char *what,
+			sve_vqset *set, char *err, size_t err_len)
 {
 	*set = 0;
 	if (!vls || vls->type != JSON_ARRAY)
-		return parse_error(err, err_len, "\"host_vls\" is missing or not a list");
+		return parse_error(err, err_len, "\"%s\" is missing or not a list", what);
 	for (size_t i = 0; i < vls->count; i++) {
 		const struct json_value *v = &vls->items[i];
 		unsigned int bits;
@@ -59,13 +59,13 @@ static int read_lengths(const struct json_value *vls, sve_vqset *set, char *err,
 		if (v->type != JSON_NUMBER || v->number < SVE_VL_BITS_MIN ||
 		    v->number > SVE_VL_BITS_MAX)
 			return parse_error(err, err_len,
-				    "\"host_vls\" item %zu is not a vector length in bits",
-				    i);
+				    "\"%s\" item %zu is not a vector length in bits",
+				    what, i);
 		bits = (unsigned int)v->number;
 		if ((double)bits != v->number || bits % 128)
 			return parse_error(err, err_len,
-				    "\"host_vls\" item %zu is not a multiple of 128 bits",
-				    i);
+				    "\"%s\" item %zu is not a multiple of 128 bits",
+				    what, i);
 		*set |= SVE_VQ_BIT(bits / 128);
 	}
 	return 0;
@@ -96,8 +96,8 @@ int sve_probe_read_json(const char *text, size_t len, sve_vqset *host_vqs,
 	else if (!sve || sve->type != JSON_BOOL)
 		ret = parse_error(err, err_len, "\"kvm_sve\" is missing or not true/false");
 	else
-		ret = read_lengths(json_get(doc, "host_vls"), host_vqs, err,
-				   err_len);
+		ret = sve_vqset_read_json(json_get(doc, "host_vls"), "host_vls",
+					  host_vqs, err, err_len);
 	if (!ret && !sve->boolean && *host_vqs)
 		ret = parse_error(err, err_len,
 			   "\"kvm_sve\" is false but \"host_vls\" lists lengths");

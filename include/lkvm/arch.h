@@ -5,6 +5,8 @@
 #include <lkvm/compiler.h>
 #include <lkvm/sve_vls.h>
 
+#include <stdio.h>
+
 /*
  * The hooks through which the arch-neutral core builds and runs a
  * machine. Only arm/ implements them; only arm/ sees <asm/kvm.h>.
@@ -63,6 +65,39 @@ void arch_reg_describe(uint64_t id, struct reg_desc *d);
 void arch_vm_dtb(const struct vm *vm, const void **dtb, size_t *size);
 /* The vector lengths every vcpu has (SVE on arm64); 0 for none. */
 sve_vqset arch_vm_vector_lengths(const struct vm *vm);
+/*
+ * Snapshots: the VM-wide state (the interrupt controller) and each vcpu's
+ * (every register, the MP state), as state records; loaded into a VM
+ * built with the same configuration, before any vcpu runs. 0, or -errno
+ * (-EINVAL with @why for a record this VM cannot take).
+ */
+struct state_writer;
+int arch_vm_save(struct vm *vm, struct state_writer *w);
+/*
+ * The manifest's "arch" member (what the guest was given: interrupt
+ * controller, IPA size, vcpu features, its SVE set) and "host" member
+ * (what it could see of the host: the SVE lengths, ID registers), each
+ * followed by a comma, to @f.
+ */
+int arch_snapshot_describe(struct vm *vm, FILE *f);
+/*
+ * Restore: the arch options that give a vcpu exactly what the manifest
+ * @m says the guest had (0, or -EINVAL with @why); and whether this host
+ * can give it (@nr_vcpus of them): 0 yes, 1 no (the reason in @why),
+ * -EINVAL a manifest that does not say, other -errno could not ask.
+ */
+struct json_value;
+int arch_config_from_manifest(const struct json_value *m,
+			      struct arch_config *cfg, char *why,
+			      size_t why_len);
+int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
+			char *why, size_t why_len);
+int arch_vm_load(struct vm *vm, const void *rec, size_t len, char *why,
+		 size_t why_len);
+int arch_vcpu_save(struct vcpu *vcpu, struct state_writer *w);
+int arch_vcpu_load(struct vcpu *vcpu, const void *rec, size_t len, char *why,
+		   size_t why_len);
+
 /*
  * Reads the host's vector lengths through a scratch VM and vcpu (no RAM,
  * no interrupt controller). Returns 0 or -errno after logging.

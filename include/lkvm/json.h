@@ -46,6 +46,24 @@ void json_free(struct json_value *v);
 const struct json_value *json_get(const struct json_value *obj,
 				  const char *key);
 
+/*
+ * Typed members of @obj: 0, or -EINVAL with @err naming the member that
+ * is missing or of the wrong kind. A hex member is a string "0x..." (JSON
+ * numbers cannot hold every 64-bit value); an uint a whole number <= @max.
+ */
+int json_member_bool(const struct json_value *obj, const char *key, bool *v,
+		     char *err, size_t err_len);
+int json_member_uint(const struct json_value *obj, const char *key,
+		     uint64_t max, uint64_t *v, char *err, size_t err_len);
+int json_member_hex(const struct json_value *obj, const char *key,
+		    uint64_t *v, char *err, size_t err_len);
+int json_member_string(const struct json_value *obj, const char *key,
+		       const char **v, char *err, size_t err_len);
+
+/* An array member of at most @max items. */
+int json_member_array(const struct json_value *obj, const char *key,
+		      size_t max, const struct json_value **v, char *err,
+		      size_t err_len);
 /* Writes @s as a JSON string literal (quotes and escapes) to @f. */
 void json_print_string(FILE *f, const char *s);
 

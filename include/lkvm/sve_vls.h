@@ -119,6 +119,10 @@ struct sve_probe_doc {
 void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc);
 /* @set as a JSON list of lengths in bits: [128, 256]. */
 void sve_vqset_write_json(FILE *f, sve_vqset set);
+/* Reads such a list (member @what, for messages): 0 or -EINVAL with @err. */
+struct json_value;
+int sve_vqset_read_json(const struct json_value *vls, const char *what,
+			sve_vqset *set, char *err, size_t err_len);
 
 /*
  * Reads the host set from a probe document of @len bytes, strictly (the

@@ -130,3 +130,62 @@ int vm_irqfd(struct vm *vm, unsigned int spi, int fd, bool assign)
 	unreachable(__func__);
 	return -1;
 }
+
+int arch_vm_save(struct vm *vm, struct state_writer *w)
+{
+	(void)vm;
+	(void)w;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_vm_load(struct vm *vm, const void *rec, size_t len, char *why,
+		 size_t why_len)
+{
+	(void)vm;
+	(void)rec;
+	(void)len;
+	(void)why;
+	(void)why_len;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_vcpu_save(struct vcpu *vcpu, struct state_writer *w)
+{
+	(void)vcpu;
+	(void)w;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_vcpu_load(struct vcpu *vcpu, const void *rec, size_t len, char *why,
+		   size_t why_len)
+{
+	(void)vcpu;
+	(void)rec;
+	(void)len;
+	(void)why;
+	(void)why_len;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_snapshot_describe(struct vm *vm, FILE *f)
+{
+	(void)vm;
+	(void)f;
+	unreachable(__func__);
+	return -1;
+}
+
+int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
+			char *why, size_t why_len)
+{
+	(void)m;
+	(void)nr_vcpus;
+	(void)why;
+	(void)why_len;
+	unreachable(__func__);
+	return -1;
+}

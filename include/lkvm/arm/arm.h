@@ -57,6 +57,8 @@ struct arch_vm {
 	void *fdt;			/* the DTB as built */
 	size_t fdt_size;
 	char *cmdline;			/* the kernel command line as built */
+	/* uname -r, read while no filter forbids it: snapshots record it. */
+	char host_kernel[65];
 	struct log_ratelimit irq_log_rl;
 };
 
@@ -84,6 +86,22 @@ int vcpu_features_finalize(struct vm *vm);
 void vcpu_features_describe(const uint32_t *features, char *buf, size_t len);
 bool vcpu_has_feature(const struct vm *vm, unsigned int bit);
 int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
+
+/* What a snapshot's manifest says the guest had (arm/snapshot_config.c). */
+struct arm_guest_arch {
+	uint64_t ipa_bits;
+	bool pmu, ptrauth;
+	sve_vqset sve;
+};
+
+struct json_value;
+int arm_snapshot_guest_arch(const struct json_value *m,
+			    struct arm_guest_arch *g, char *why,
+			    size_t why_len);
+
+/* KVM_GET_REG_LIST of @vcpu (free it); 0 or -errno after logging. */
+struct kvm_reg_list;
+int vcpu_reg_list(struct vcpu *vcpu, struct kvm_reg_list **out);
 
 /* One-register access (arm/regs.c); return 0 or -errno. */
 int vcpu_get_reg(struct vcpu *vcpu, uint64_t id, void *val);
