@@ -130,9 +130,10 @@ NATIVE_FDT_LIBS := $(CACHE)/host-libfdt/usr/lib/$(HOST_ARCH)-linux-gnu/libfdt.a
 endif
 NATIVE_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 NATIVE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
-		 $(WARNINGS) -Iinclude $(NATIVE_FDT_CFLAGS) $(NATIVE_SAN) -MMD -MP
+		 $(WARNINGS) -Iinclude $(NATIVE_FDT_CFLAGS) $(NATIVE_SAN) -MMD -MP \
+		 -DLKVM_VERSION='"$(LKVM_VERSION)"'
 NATIVE_ARM_SRCS := arm/image.c arm/memmap.c arm/fdt.c arm/spi.c arm/options.c \
-		   arm/vm_info.c
+		   arm/vm_info.c arm/snapshot_config.c
 NATIVE_SRCS := $(sort $(wildcard core/*.c hw/*.c virtio/*.c net/*.c sandbox/*.c)) \
 	       $(NATIVE_ARM_SRCS) tests/native/arch_shim.c
 NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(NATIVE)/obj/%.o) $(NATIVE)/obj/sandbox/init_blob.o

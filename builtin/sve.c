@@ -5,6 +5,7 @@
  *
  *   lkvm sve probe [--json]     this host's set and every possible set
  *   lkvm sve check SPEC         exit 0 if SPEC works here, 1 if not, 2 if bad
+ *   lkvm sve check --snapshot DIR   the same for a snapshot's guest
  *   lkvm sve common FILE...     the largest set all probed hosts can give
  *   lkvm sve sweep ... -- CMD   CMD in a sandbox at every set (sve_sweep.c)
  */
@@ -13,6 +14,7 @@
 #include <lkvm/arch.h>
 #include <lkvm/json.h>
 #include <lkvm/log.h>
+#include <lkvm/restore.h>
 #include <lkvm/sve_vls.h>
 
 #include <errno.h>
@@ -26,13 +28,15 @@
 void sve_usage(void)
 {
 	printf("\n usage: lkvm sve probe [--json]\n"
-	       "        lkvm sve check <spec>\n"
+	       "        lkvm sve check <spec> | --snapshot <directory>\n"
 	       "        lkvm sve common <probe.json>...\n"
 	       "        lkvm sve sweep [<options>] -- <command> [<args>...]\n\n"
 	       " probe   Show whether KVM offers SVE here, the host's vector lengths,\n"
 	       "         and every set a guest can be given (--json: for fleet tools).\n"
 	       " check   Exit 0 and print the set if --sve-vls=<spec> works on this\n"
 	       "         host; exit 1 with the reason if not; exit 2 if <spec> is bad.\n"
+	       "         --snapshot: whether this host can run the snapshot's guest as\n"
+	       "         it was (its SVE set, its features, its ID registers).\n"
 	       " common  Given `lkvm sve probe --json` files from several hosts, print\n"
 	       "         the largest set all of them can give, as a --sve-vls value\n"
 	       "         (\"off\" when there is none).\n"
@@ -104,6 +108,33 @@ static int cmd_probe(int argc, char **argv)
 	return 0;
 }
 
+/* 0: this host can run it; 1: it cannot (why); 2: a bad snapshot or no KVM. */
+static int check_snapshot(const char *dir)
+{
+	struct snapshot_source s;
+	char why[SVE_WHY_MAX];
+	int ret = snapshot_open(&s, dir, why, sizeof(why));
+
+	if (ret) {
+		pr_err("--snapshot %s: %s", dir, why[0] ? why : strerror(-ret));
+		snapshot_close(&s);
+		return 2;
+	}
+	ret = snapshot_check_host(&s, why, sizeof(why));
+	snapshot_close(&s);
+	if (ret == 1) {
+		pr_err("--snapshot %s: this host cannot run the guest as it was: %s",
+		       dir, why);
+		return 1;
+	}
+	if (ret) {
+		pr_err("--snapshot %s: %s", dir, why);
+		return 2;
+	}
+	printf("%s: this host can run the guest as it was\n", dir);
+	return 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	struct sve_host_info info;
@@ -111,8 +142,10 @@ static int cmd_check(int argc, char **argv)
 	char err[SVE_WHY_MAX], s[SVE_VQSET_STR_MAX];
 	sve_vqset set;
 
+	if (argc == 3 && !strcmp(argv[1], "--snapshot"))
+		return check_snapshot(argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "lkvm: error: sve check: give exactly one <spec>\n");
+		fprintf(stderr, "lkvm: error: sve check: give exactly one <spec>, or --snapshot <directory>\n");
 		return 2;
 	}
 	if (sve_spec_parse(argv[1], &spec, err, sizeof(err))) {

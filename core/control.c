@@ -58,6 +58,50 @@ static void protocol_error(struct control_client *c, int err)
 }
 
 /*
+ * Keeps the descriptors a client passed, up to IPC_SNAPSHOT_FDS in all;
+ * any more are closed at once. Client-controlled: how many, and what.
+ */
+static void take_fds(struct control_client *c, struct msghdr *msg)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm;
+	     cm = CMSG_NXTHDR(msg, cm)) {
+		size_t n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			if (c->nr_fds < IPC_SNAPSHOT_FDS)
+				c->fds[c->nr_fds++] = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+/* read(), also taking descriptors passed with the bytes. */
+static ssize_t read_with_fds(struct control_client *c, uint8_t *dst,
+			     size_t want)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int) * IPC_SNAPSHOT_FDS)];
+	} cbuf;
+	struct iovec iov = { dst, want };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf.buf,
+			      .msg_controllen = sizeof(cbuf.buf) };
+	ssize_t n = recvmsg(c->ev.fd, &msg, MSG_CMSG_CLOEXEC);
+
+	if (n >= 0)
+		take_fds(c, &msg);
+	return n;
+}
+
+/*
  * Reads the request. The client controls every byte and their timing:
  * at most the header's and then the validated payload length are read
  * (ipc_reader never asks for more), EOF before a whole frame drops the
@@ -71,7 +115,7 @@ static void client_read(struct control_client *c)
 		ssize_t n;
 		int ret;
 
-		n = read(c->ev.fd, dst, want);
+		n = read_with_fds(c, dst, want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)

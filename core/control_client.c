@@ -63,6 +63,8 @@ void client_free(struct control_client *c)
 	ctl->nr_clients--;
 	event_loop_del(ctl->loop, &c->ev);
 	close(c->ev.fd);
+	for (unsigned int i = 0; i < c->nr_fds; i++)
+		close(c->fds[i]);
 	ipc_reader_fini(&c->rd);
 	ipc_buf_free(&c->out);
 	free(c);

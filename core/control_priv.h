@@ -31,6 +31,9 @@ struct control_client {
 	struct ipc_buf out;
 	size_t out_off;
 	int64_t deadline;	/* ms; 0: none */
+	/* Descriptors the client passed (a snapshot's files), or -1. */
+	int fds[IPC_SNAPSHOT_FDS];
+	unsigned int nr_fds;
 	struct control_client *next;
 };
 

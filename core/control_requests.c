@@ -2,13 +2,15 @@
 /*
  * What each control request does to the VM: info, stop, pause (answered
  * once every vcpu has parked), resume, dump (the registers read while
- * parked; the VM resumes unless `lkvm pause` holds it) and sysrq. The
+ * parked; the VM resumes unless `lkvm pause` holds it), sysrq, and
+ * snapshot (written while parked, into files the client opened). The
  * request frame has been validated by the time control_dispatch() runs.
  */
 #include "control_priv.h"
 
 #include <lkvm/log.h>
 #include <lkvm/reg_set.h>
+#include <lkvm/snapshot.h>
 #include <lkvm/vm.h>
 
 #include <errno.h>
@@ -16,17 +18,19 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Clients waiting for the vcpus to park for a dump or a snapshot. */
 static unsigned int dump_waiters(const struct control *ctl)
 {
 	unsigned int n = 0;
 
 	for (struct control_client *c = ctl->clients; c; c = c->next)
 		n += c->state == CLIENT_WAIT_PAUSE &&
-		     c->request == IPC_REQ_DUMP;
+		     (c->request == IPC_REQ_DUMP ||
+		      c->request == IPC_REQ_SNAPSHOT);
 	return n;
 }
 
-/* Ends a pause nobody needs any more (no `lkvm pause`, no dump waiting). */
+/* Ends a pause nobody needs any more (no `lkvm pause`, nobody waiting). */
 void control_release_if_unneeded(struct control *ctl)
 {
 	if (ctl->pausing && !ctl->user_paused && !dump_waiters(ctl)) {
@@ -90,7 +94,41 @@ static int build_dump(struct control *ctl, struct ipc_buf *b)
 	return ret ?: ipc_frame_append(b, IPC_REP_END, 0, NULL, 0);
 }
 
-/* Answers pause and dump waiters once every vcpu has parked. */
+/*
+ * A snapshot, with every vcpu parked, into the files the client passed;
+ * then the VM goes on, or stops when asked.
+ */
+static void do_snapshot(struct control *ctl, struct control_client *c)
+{
+	struct snapshot_files f = { c->fds[0], c->fds[1], c->fds[2] };
+	struct snapshot_stats st;
+	struct ipc_snapshot_done done;
+	bool stop = c->rd.payload[0] & IPC_SNAPSHOT_STOP;
+	int ret = snapshot_write(ctl->vm, &f, &st);
+
+	if (ret) {
+		client_error(c, ret, "writing the snapshot failed (lkvm's log says where)");
+		return;
+	}
+	done = (struct ipc_snapshot_done){
+		.pause_ms = (uint64_t)(control_now_ms() - ctl->pause_ms),
+		.write_ms = st.write_ms,
+		.ram_written = st.ram_written,
+		.state_bytes = st.state_bytes,
+	};
+	pr_info("control: snapshot written in %llu ms (%llu MiB of RAM)%s",
+		(unsigned long long)st.write_ms,
+		(unsigned long long)(st.ram_written >> 20),
+		stop ? "; stopping the guest" : "");
+	if (stop)
+		vm_request_stop(ctl->vm, VM_EXIT_OK);
+	if (ipc_snapshot_done_append(&c->out, &done))
+		client_drop(c, "out of memory");
+	else
+		client_reply(c);
+}
+
+/* Answers pause, dump and snapshot waiters once every vcpu has parked. */
 void control_pause_progress(struct control *ctl)
 {
 	struct control_client *c, *next;
@@ -115,6 +153,10 @@ void control_pause_progress(struct control *ctl)
 				client_drop(c, "out of memory");
 			else
 				client_reply(c);
+			continue;
+		}
+		if (c->request == IPC_REQ_SNAPSHOT) {
+			do_snapshot(ctl, c);
 			continue;
 		}
 		if (dump_ret > 0) {
@@ -146,6 +188,16 @@ static void start_pause(struct control *ctl)
 		ctl->pause_ms = control_now_ms();
 		vm_pause_request(ctl->vm);
 	}
+}
+
+void control_start_paused(struct vm *vm)
+{
+	struct control *ctl = vm->control;
+
+	pr_info("control: the guest stays paused until lkvm resume -n %s",
+		vm->cfg->name);
+	ctl->user_paused = true;
+	start_pause(ctl);
 }
 
 static void wait_for_pause(struct control_client *c)
@@ -242,6 +294,15 @@ void control_dispatch(struct control_client *c)
 		return;
 	case IPC_REQ_SYSRQ:
 		do_sysrq(c, c->rd.payload[0]);
+		return;
+	case IPC_REQ_SNAPSHOT:
+		if (c->nr_fds != IPC_SNAPSHOT_FDS) {
+			client_error(c, -EINVAL,
+				     "a snapshot request comes with its three open files");
+			return;
+		}
+		pr_info("control: snapshot requested (lkvm snapshot): pausing the guest");
+		wait_for_pause(c);
 		return;
 	}
 	if (ret)

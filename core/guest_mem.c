@@ -41,6 +41,27 @@ int guest_mem_alloc(struct guest_mem *mem, uint64_t gpa_base, uint64_t size)
 	return 0;
 }
 
+int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa_base,
+		       uint64_t size, int fd)
+{
+	uint8_t *map;
+	int ret = guest_mem_alloc(mem, gpa_base, size);
+
+	if (ret)
+		return ret;
+	/* Over the aligned reservation, so that RAM stays 2 MiB-aligned. */
+	map = mmap(mem->host, (size_t)size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, 0);
+	if (map == MAP_FAILED) {
+		ret = -errno;
+		pr_err("cannot map the snapshot's RAM file (%llu MiB): %s",
+		       (unsigned long long)(size >> 20), strerror(-ret));
+		guest_mem_free(mem);
+		return ret;
+	}
+	return 0;
+}
+
 void guest_mem_free(struct guest_mem *mem)
 {
 	if (mem->map_base)

@@ -65,6 +65,8 @@ const char *ipc_type_name(uint16_t type)
 		return "dump";
 	case IPC_REQ_SYSRQ:
 		return "sysrq";
+	case IPC_REQ_SNAPSHOT:
+		return "snapshot";
 	case IPC_REP_INFO:
 		return "info reply";
 	case IPC_REP_DONE:
@@ -75,6 +77,8 @@ const char *ipc_type_name(uint16_t type)
 		return "end reply";
 	case IPC_REP_ERROR:
 		return "error reply";
+	case IPC_REP_SNAPSHOT:
+		return "snapshot reply";
 	default:
 		return "unknown";
 	}
@@ -116,7 +120,10 @@ static bool payload_len_ok(uint16_t type, uint32_t len)
 	case IPC_REP_END:
 		return len == 0;
 	case IPC_REQ_SYSRQ:
+	case IPC_REQ_SNAPSHOT:
 		return len == 1;
+	case IPC_REP_SNAPSHOT:
+		return len == 32;
 	case IPC_REP_INFO:
 		return len > IPC_INFO_FIXED && len < IPC_INFO_FIXED + 64;
 	case IPC_REP_DONE:
@@ -133,8 +140,8 @@ static bool payload_len_ok(uint16_t type, uint32_t len)
 static bool type_from(uint16_t type, enum ipc_side from)
 {
 	if (from == IPC_FROM_CLIENT)
-		return type >= IPC_REQ_INFO && type <= IPC_REQ_SYSRQ;
-	return type >= IPC_REP_INFO && type <= IPC_REP_ERROR;
+		return type >= IPC_REQ_INFO && type <= IPC_REQ_SNAPSHOT;
+	return type >= IPC_REP_INFO && type <= IPC_REP_SNAPSHOT;
 }
 
 int ipc_hdr_decode(const uint8_t *buf, size_t len, enum ipc_side from,
@@ -419,4 +426,28 @@ void ipc_error_text(const uint8_t *p, size_t len, char *out, size_t out_len)
 	for (size_t i = 0; i < len && n + 1 < out_len; i++)
 		out[n++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
 	out[n] = '\0';
+}
+
+int ipc_snapshot_done_append(struct ipc_buf *b,
+			     const struct ipc_snapshot_done *d)
+{
+	uint8_t p[32];
+
+	put_le64(p, d->pause_ms);
+	put_le64(p + 8, d->write_ms);
+	put_le64(p + 16, d->ram_written);
+	put_le64(p + 24, d->state_bytes);
+	return ipc_frame_append(b, IPC_REP_SNAPSHOT, 0, p, sizeof(p));
+}
+
+int ipc_snapshot_done_decode(const uint8_t *p, size_t len,
+			     struct ipc_snapshot_done *d)
+{
+	if (len != 32)
+		return -EBADMSG;
+	d->pause_ms = get_le64(p);
+	d->write_ms = get_le64(p + 8);
+	d->ram_written = get_le64(p + 16);
+	d->state_bytes = get_le64(p + 24);
+	return 0;
 }

@@ -109,10 +109,21 @@ void ipc_client_close(struct ipc_client *c)
 int ipc_client_send(struct ipc_client *c, uint16_t type, const void *payload,
 		    size_t len)
 {
+	return ipc_client_send_fds(c, type, payload, len, NULL, 0);
+}
+
+int ipc_client_send_fds(struct ipc_client *c, uint16_t type,
+			const void *payload, size_t len, const int *fds,
+			unsigned int nr_fds)
+{
 	uint8_t frame[IPC_HDR_SIZE + IPC_REQ_PAYLOAD_MAX];
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int) * IPC_SNAPSHOT_FDS)];
+	} cbuf;
 	size_t off = 0;
 
-	if (len > IPC_REQ_PAYLOAD_MAX)
+	if (len > IPC_REQ_PAYLOAD_MAX || nr_fds > IPC_SNAPSHOT_FDS)
 		return fail(c, -EMSGSIZE, "request too long");
 	ipc_hdr_encode(frame, type, (uint32_t)len, 0);
 	if (len)
@@ -120,7 +131,24 @@ int ipc_client_send(struct ipc_client *c, uint16_t type, const void *payload,
 	len += IPC_HDR_SIZE;
 	/* A fresh socket's buffer always takes a few bytes. */
 	while (off < len) {
-		ssize_t n = send(c->fd, frame + off, len - off, MSG_NOSIGNAL);
+		struct iovec iov = { frame + off, len - off };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n;
+
+		/* The descriptors travel with the first byte. */
+		if (!off && nr_fds) {
+			struct cmsghdr *cm;
+
+			memset(&cbuf, 0, sizeof(cbuf));
+			msg.msg_control = cbuf.buf;
+			msg.msg_controllen = CMSG_SPACE(sizeof(int) * nr_fds);
+			cm = CMSG_FIRSTHDR(&msg);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int) * nr_fds);
+			memcpy(CMSG_DATA(cm), fds, sizeof(int) * nr_fds);
+		}
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;

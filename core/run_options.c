@@ -177,6 +177,15 @@ const struct opt core_run_options[] = {
 	OPT_TABLE_END,
 };
 
+/* What `lkvm restore` takes of them: the machine itself is the snapshot's. */
+const struct opt core_restore_options[] = {
+	{ OPT_VALUE, 0, "name", "guest name", "A name for the restored guest (default: the snapshot's)", set_name },
+	{ OPT_VALUE, 0, "loglevel", "level", "error, warning, info (default) or debug", set_loglevel },
+	{ OPT_FLAG, 0, "debug", NULL, "Debug messages and register dumps", set_debug },
+	{ OPT_VALUE, 0, "seccomp", "on|off", "Per-thread system-call filters (default on; off only to debug)", set_seccomp },
+	OPT_TABLE_END,
+};
+
 void run_option_tables(const struct opt **tables, size_t max)
 {
 	size_t n = 0;

@@ -62,7 +62,7 @@ static const int main_syscalls[] = {
 	SCMP_SYS(recvmsg), SCMP_SYS(getsockopt), SCMP_SYS(shutdown),
 	SCMP_SYS(fstat), SCMP_SYS(fcntl), SCMP_SYS(wait4), SCMP_SYS(ppoll),
 	SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fsync),
-	SCMP_SYS(fdatasync), SCMP_SYS(lseek),
+	SCMP_SYS(fdatasync), SCMP_SYS(lseek), SCMP_SYS(ftruncate),
 	SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(eventfd2),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid),
 };
@@ -90,6 +90,7 @@ static const unsigned long vcpu_ioctls[] = {
 };
 static const unsigned long main_ioctls[] = {
 	KVM_GET_ONE_REG, KVM_SET_ONE_REG, KVM_GET_REG_LIST, KVM_IRQ_LINE,
+	KVM_GET_MP_STATE, KVM_GET_DEVICE_ATTR,	/* snapshots */
 	KVM_IRQFD, KVM_IOEVENTFD, TCGETS, TCSETS, TCSETSW, TCSETSF,
 	FIONBIO,
 };

@@ -54,9 +54,13 @@ void vm_pause_request(struct vm *vm)
 	pthread_mutex_lock(&vm->pause.lock);
 	vm->pause.requested = true;
 	pthread_mutex_unlock(&vm->pause.lock);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		if (vm->vcpus[i].thread_started)
 			vcpu_kick(&vm->vcpus[i]);
+		/* Not started yet: its first KVM_RUN returns at once. */
+		else if (vm->vcpus[i].run)
+			vm->vcpus[i].run->immediate_exit = 1;
+	}
 }
 
 bool vm_pause_complete(struct vm *vm)

@@ -8,6 +8,7 @@
 
 #include <lkvm/kvm.h>
 #include <lkvm/log.h>
+#include <lkvm/restore.h>
 #include <lkvm/seccomp.h>
 
 #include <errno.h>
@@ -48,6 +49,11 @@ static int choose_nr_vcpus(struct vm *vm)
 		max = kvm_check_extension(vm, KVM_CAP_NR_VCPUS);
 	if (max <= 0)
 		max = 4;	/* what KVM guarantees without the capability */
+	if (want > (unsigned int)max && vm->cfg->restore) {
+		pr_err("the snapshot's guest has %u vcpus; KVM on this host allows %d",
+		       want, max);
+		return -EINVAL;
+	}
 	if (want > (unsigned int)max) {
 		pr_warn("%u vcpus requested, but KVM allows at most %d: using %d",
 			want, max, max);
@@ -96,7 +102,11 @@ static int create_ram(struct vm *vm, uint64_t gpa_base)
 	struct kvm_userspace_memory_region region;
 	int ret;
 
-	ret = guest_mem_alloc(&vm->ram, gpa_base, size);
+	if (vm->cfg->restore)
+		ret = guest_mem_map_file(&vm->ram, gpa_base, size,
+					 vm->cfg->restore->ram_fd);
+	else
+		ret = guest_mem_alloc(&vm->ram, gpa_base, size);
 	if (ret)
 		return ret;
 	region = (struct kvm_userspace_memory_region){
@@ -188,6 +198,13 @@ static int create_ram_at_base(struct vm *vm)
 	return create_ram(vm, arch_ram_base());
 }
 
+/* A kernel to boot, or a snapshot's state to take up (RAM is mapped). */
+static int load_guest_or_state(struct vm *vm)
+{
+	return vm->cfg->restore ? snapshot_load_state(vm) :
+				  arch_load_guest(vm);
+}
+
 static int declare_resources(struct vm *vm)
 {
 	arch_declare_resources(&vm->res);
@@ -209,7 +226,7 @@ static const struct {
 	{ "machine resources", declare_resources },
 	{ "devices", create_devices },
 	{ "finalize", arch_vm_finalize },
-	{ "load guest", arch_load_guest },
+	{ "load guest", load_guest_or_state },
 };
 
 int vm_create(struct vm **vmp, const struct vm_config *cfg)

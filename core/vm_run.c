@@ -318,6 +318,8 @@ int vm_run(struct vm *vm)
 	vm->loop = &ml.loop;
 	if (!ret)
 		ret = control_start(vm, &ml.loop);
+	if (!ret && vm->cfg->start_paused)
+		control_start_paused(vm);
 	if (!ret)
 		ret = start_devices(vm);
 	if (!ret)

@@ -12,6 +12,7 @@
 #include <lkvm/fdt_phandles.h>
 #include <lkvm/event_loop.h>
 #include <lkvm/irq.h>
+#include <lkvm/json.h>
 #include <lkvm/log.h>
 #include <lkvm/state.h>
 #include <lkvm/vm.h>
@@ -450,8 +451,24 @@ static const struct opt rtc_options[] = {
 	OPT_TABLE_END,
 };
 
+static void rtc_describe_config(const struct vm_config *cfg, FILE *f)
+{
+	fprintf(f, "    \"rtc\": %s,\n", cfg->rtc ? "true" : "false");
+}
+
+static int rtc_config_from_manifest(const struct json_value *config,
+				    struct vm_config *cfg,
+				    const struct restore_options *ro,
+				    char *why, size_t why_len)
+{
+	(void)ro;
+	return json_member_bool(config, "rtc", &cfg->rtc, why, why_len);
+}
+
 const struct device_model pl031_model = {
 	.name = "pl031",
 	.options = rtc_options,
 	.instantiate = rtc_instantiate,
+	.describe_config = rtc_describe_config,
+	.config_from_manifest = rtc_config_from_manifest,
 };

@@ -13,6 +13,8 @@
 
 #include <lkvm/console.h>
 #include <lkvm/devices.h>
+#include <lkvm/json.h>
+#include <lkvm/parse.h>
 #include <lkvm/seccomp.h>
 #include <lkvm/virtio_ports.h>
 #include <lkvm/vm.h>
@@ -358,7 +360,35 @@ static int chan_instantiate(struct vm *vm)
 			     &chan_ops, c, "sandbox-channel");
 }
 
+static void chan_describe_config(const struct vm_config *cfg, FILE *f)
+{
+	fprintf(f, "    \"sandbox_channel\": %s,\n",
+		cfg->sandbox.state ? "true" : "false");
+}
+
+/* Only a sandbox run (which set up its state) takes a sandbox's guest. */
+static int chan_config_from_manifest(const struct json_value *config,
+				     struct vm_config *cfg,
+				     const struct restore_options *ro,
+				     char *why, size_t why_len)
+{
+	bool had;
+	int ret = json_member_bool(config, "sandbox_channel", &had, why,
+				   why_len);
+
+	(void)ro;
+	if (ret)
+		return ret;
+	if (had != (cfg->sandbox.state != NULL))
+		return parse_error(why, why_len, had ?
+			"the snapshot is of a sandbox, whose guest waits for lkvm sandbox: only lkvm sandbox restores it" :
+			"the snapshot is not of a sandbox");
+	return 0;
+}
+
 const struct device_model sandbox_channel_model = {
 	.name = "sandbox-channel",
 	.instantiate = chan_instantiate,
+	.describe_config = chan_describe_config,
+	.config_from_manifest = chan_config_from_manifest,
 };

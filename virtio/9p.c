@@ -9,7 +9,9 @@
 #include <lkvm/virtio_9p.h>
 
 #include <lkvm/devices.h>
+#include <lkvm/json.h>
 #include <lkvm/p9.h>
+#include <lkvm/parse.h>
 #include <lkvm/seccomp.h>
 #include <lkvm/vm.h>
 
@@ -364,8 +366,81 @@ static const struct opt p9_options[] = {
 	OPT_TABLE_END,
 };
 
+static void p9_describe_config(const struct vm_config *cfg, FILE *f)
+{
+	fprintf(f, "    \"shares\": [");
+	for (unsigned int i = 0; i < cfg->p9.nr_shares; i++) {
+		const struct vm_9p *s = &cfg->p9.shares[i];
+		char *path = strndup(s->path, s->path_len);
+		char *tag = strndup(s->tag, s->tag_len);
+
+		fprintf(f, "%s{\"path\": ", i ? ", " : "");
+		json_print_string(f, path ? path : "");
+		fprintf(f, ", \"tag\": ");
+		json_print_string(f, tag ? tag : "");
+		fprintf(f, ", \"ro\": %s, \"root\": %s}",
+			s->ro ? "true" : "false",
+			cfg->p9.root == (int)i ? "true" : "false");
+		free(path);
+		free(tag);
+	}
+	fprintf(f, "],\n");
+}
+
+/* The shares, at the same paths: the guest's open files are reopened. */
+static int p9_config_from_manifest(const struct json_value *config,
+				   struct vm_config *cfg,
+				   const struct restore_options *ro,
+				   char *why, size_t why_len)
+{
+	const struct json_value *shares;
+	char err[160];
+
+	(void)ro;
+	if (json_member_array(config, "shares", VM_MAX_9P, &shares, err,
+			      sizeof(err)))
+		return parse_error(why, why_len, "manifest: config: %s", err);
+	cfg->p9.root = -1;
+	for (size_t i = 0; i < shares->count; i++) {
+		const struct json_value *j = &shares->items[i];
+		struct vm_9p *s = &cfg->p9.shares[i];
+		bool root;
+		int ret;
+
+		ret = json_member_string(j, "path", &s->path, err, sizeof(err));
+		ret = ret ?: json_member_string(j, "tag", &s->tag, err,
+						sizeof(err));
+		ret = ret ?: json_member_bool(j, "ro", &s->ro, err, sizeof(err));
+		ret = ret ?: json_member_bool(j, "root", &root, err,
+					      sizeof(err));
+		if (ret)
+			return parse_error(why, why_len,
+					   "manifest: config: share %zu: %s", i,
+					   err);
+		s->path_len = strlen(s->path);
+		s->tag_len = strlen(s->tag);
+		s->option = root ? "--disk" : "--9p";
+		if (!s->path_len || p9_check_tag(s->tag, s->tag_len) ||
+		    (root && cfg->p9.root >= 0))
+			return parse_error(why, why_len,
+					   "manifest: config: share %zu: an empty path, a bad tag, or a second root",
+					   i);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(cfg->p9.shares[k].tag, s->tag))
+				return parse_error(why, why_len,
+						   "manifest: config: two shares have the tag %s",
+						   s->tag);
+		if (root)
+			cfg->p9.root = (int)i;
+	}
+	cfg->p9.nr_shares = (unsigned int)shares->count;
+	return 0;
+}
+
 const struct device_model virtio_9p_model = {
 	.name = "virtio-9p",
 	.options = p9_options,
 	.instantiate = p9_instantiate,
+	.describe_config = p9_describe_config,
+	.config_from_manifest = p9_config_from_manifest,
 };

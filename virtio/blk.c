@@ -11,7 +11,9 @@
 #include <lkvm/virtio_9p.h>
 
 #include <lkvm/devices.h>
+#include <lkvm/parse.h>
 #include <lkvm/seccomp.h>
+#include <lkvm/state.h>
 #include <lkvm/vm.h>
 
 #include <endian.h>
@@ -282,17 +284,28 @@ static void blk_wake(struct virtio_dev *vd)
 		blk_queue_notify(vd, 0);
 }
 
-static void blk_drain(struct virtio_dev *vd)
+static void blk_drain(struct virtio_dev *vd, bool cancel)
 {
 	struct vblk *b = to_vblk(vd);
 
-	atomic_store(&b->cancel, true);
+	atomic_store(&b->cancel, cancel);
 	pthread_mutex_lock(&b->lock);
 	while (b->inflight)
 		pthread_cond_wait(&b->idle_cv, &b->lock);
 	b->starved = false;
 	pthread_mutex_unlock(&b->lock);
 	atomic_store(&b->cancel, false);
+}
+
+static int blk_flush(struct virtio_dev *vd)
+{
+	struct vblk *b = to_vblk(vd);
+
+	if (b->lim.ro || b->fd < 0 || !fdatasync(b->fd))
+		return 0;
+	pr_err("%s: %s: fdatasync failed: %s", b->name, b->path,
+	       strerror(errno));
+	return -errno;
 }
 
 static int blk_start(struct virtio_dev *vd)
@@ -348,6 +361,58 @@ static void blk_destroy(struct virtio_dev *vd)
 	free(b);
 }
 
+/* When the image's contents last changed: 0 for a block device. */
+static uint64_t blk_mtime_ns(struct vblk *b)
+{
+	struct stat st;
+
+	if (b->is_blkdev || fstat(b->fd, &st))
+		return 0;
+	return (uint64_t)st.st_mtim.tv_sec * 1000000000ULL +
+	       (uint64_t)st.st_mtim.tv_nsec;
+}
+
+/*
+ * The image is not in the snapshot, only what the guest knows of it:
+ * its size, and when it last changed (after the flush), so that a
+ * restore can tell that the guest's cached blocks still match it.
+ */
+static int blk_save(struct virtio_dev *vd, struct state_writer *w)
+{
+	struct vblk *b = to_vblk(vd);
+
+	state_begin(w, "virtio-blk", 1);
+	state_put_u64(w, "capacity", b->lim.capacity);
+	state_put_u64(w, "mtime_ns", blk_mtime_ns(b));
+	return state_end(w);
+}
+
+static int blk_load(struct virtio_dev *vd, const void *rec, size_t len,
+		    char *why, size_t why_len)
+{
+	struct vblk *b = to_vblk(vd);
+	struct state_reader r;
+	uint64_t capacity, mtime, now;
+	int ret = state_open(&r, rec, len, "virtio-blk", 1, why, why_len);
+
+	ret = ret ?: state_get_u64(&r, "capacity", &capacity);
+	ret = ret ?: state_get_u64(&r, "mtime_ns", &mtime);
+	if (ret)
+		return ret;
+	if (capacity != b->lim.capacity)
+		return parse_error(why, why_len,
+				   "%s: %s has %llu sectors; the guest had %llu",
+				   b->name, b->path,
+				   (unsigned long long)b->lim.capacity,
+				   (unsigned long long)capacity);
+	now = blk_mtime_ns(b);
+	if (now != mtime && !vd->dev.vm->cfg->blk.allow_changed)
+		return parse_error(why, why_len,
+				   "%s: %s changed after the snapshot (the guest's cached blocks would not match it and its file system would be corrupted); restore with --allow-changed-disks if it holds what it held then (a copy)",
+				   b->name, b->path);
+	return 0;
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.nr_queues = 1,
@@ -356,6 +421,9 @@ static const struct virtio_dev_ops blk_ops = {
 	.queue_notify = blk_queue_notify,
 	.wake = blk_wake,
 	.drain = blk_drain,
+	.flush = blk_flush,
+	.save = blk_save,
+	.load = blk_load,
 	.start = blk_start,
 	.stop = blk_stop,
 	.destroy = blk_destroy,
@@ -585,4 +653,6 @@ const struct device_model virtio_blk_model = {
 	.name = "virtio-blk",
 	.options = blk_options,
 	.instantiate = blk_instantiate,
+	.describe_config = blk_describe_config,
+	.config_from_manifest = blk_config_from_manifest,
 };

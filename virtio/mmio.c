@@ -155,7 +155,7 @@ static void quiesce_queues(struct virtio_dev *vd, struct virtio_queue *only)
 {
 	pthread_mutex_lock(&vd->queue_lock);
 	if (vd->vops->drain)
-		vd->vops->drain(vd);
+		vd->vops->drain(vd, true);
 	if (!only && vd->vops->reset)
 		vd->vops->reset(vd);
 	for (unsigned int q = 0; q < vd->vops->nr_queues; q++) {
@@ -569,6 +569,12 @@ static int virtio_mmio_load(struct device *dev, const void *rec, size_t len,
 			       len, why, why_len);
 }
 
+static int virtio_mmio_quiesce(struct device *dev, bool quiet)
+{
+	return virtio_dev_quiesce(container_of(dev, struct virtio_dev, dev),
+				  quiet);
+}
+
 static const struct device_ops virtio_mmio_ops = {
 	.fdt_node = virtio_mmio_fdt_node,
 	.start = virtio_mmio_start,
@@ -576,6 +582,7 @@ static const struct device_ops virtio_mmio_ops = {
 	.destroy = virtio_mmio_destroy,
 	.save = virtio_mmio_save,
 	.load = virtio_mmio_load,
+	.quiesce = virtio_mmio_quiesce,
 };
 
 static void virtio_mmio_handler(void *opaque, uint64_t offset,

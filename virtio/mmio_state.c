@@ -45,14 +45,30 @@ static void put_queue(struct state_writer *w, unsigned int qi,
 	state_put_u64(w, k, q->vq.signalled_used);
 }
 
+int virtio_dev_quiesce(struct virtio_dev *vd, bool quiet)
+{
+	int ret = 0;
+
+	if (!quiet) {
+		pthread_mutex_unlock(&vd->queue_lock);
+		pthread_mutex_unlock(&vd->reg_lock);
+		return 0;
+	}
+	pthread_mutex_lock(&vd->reg_lock);
+	pthread_mutex_lock(&vd->queue_lock);
+	if (vd->vops->drain)
+		vd->vops->drain(vd, false);
+	if (vd->vops->flush)
+		ret = vd->vops->flush(vd);
+	return ret;
+}
+
 int virtio_dev_save(struct virtio_dev *vd, struct state_writer *w)
 {
 	struct state_writer dw;
 	int ret = 0;
 
 	state_writer_init(&dw);
-	pthread_mutex_lock(&vd->reg_lock);
-	pthread_mutex_lock(&vd->queue_lock);
 	if (vd->vops->save)
 		ret = vd->vops->save(vd, &dw);
 	state_begin(w, MMIO_STATE, MMIO_STATE_VERSION);
@@ -69,8 +85,6 @@ int virtio_dev_save(struct virtio_dev *vd, struct state_writer *w)
 		put_queue(w, q, &vd->queues[q]);
 	if (vd->vops->save)
 		state_put_bytes(w, "device", dw.data, dw.len);
-	pthread_mutex_unlock(&vd->queue_lock);
-	pthread_mutex_unlock(&vd->reg_lock);
 	state_writer_free(&dw);
 	return ret ?: state_end(w);
 }

@@ -18,7 +18,9 @@
 
 #include <lkvm/devices.h>
 #include <lkvm/seccomp.h>
+#include <lkvm/json.h>
 #include <lkvm/net_backend.h>
+#include <lkvm/parse.h>
 #include <lkvm/state.h>
 #include <lkvm/vm.h>
 
@@ -541,8 +543,60 @@ static const struct opt net_options[] = {
 	OPT_TABLE_END,
 };
 
+static void net_describe_config(const struct vm_config *cfg, FILE *f)
+{
+	fprintf(f, "    \"network_none\": %s, \"passt\": ",
+		cfg->net.none ? "true" : "false");
+	json_print_string(f, cfg->net.passt ? cfg->net.passt : "");
+	fprintf(f, ",\n    \"nics\": [");
+	for (unsigned int i = 0; i < cfg->net.nr_nics; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		json_print_string(f, cfg->net.nics[i].spec);
+	}
+	fprintf(f, "],\n");
+}
+
+/* The NICs as -n gave them: a restore connects each to a new backend. */
+static int net_config_from_manifest(const struct json_value *config,
+				    struct vm_config *cfg,
+				    const struct restore_options *ro,
+				    char *why, size_t why_len)
+{
+	const struct json_value *nics;
+	const char *passt;
+	char err[200];
+	int ret;
+
+	(void)ro;
+	ret = json_member_bool(config, "network_none", &cfg->net.none, err,
+			       sizeof(err));
+	ret = ret ?: json_member_string(config, "passt", &passt, err,
+					sizeof(err));
+	ret = ret ?: json_member_array(config, "nics", VM_MAX_NICS, &nics,
+				       err, sizeof(err));
+	if (ret)
+		return parse_error(why, why_len, "manifest: config: %s", err);
+	cfg->net.passt = passt[0] ? passt : NULL;
+	for (size_t i = 0; i < nics->count; i++) {
+		struct vm_nic *nic = &cfg->net.nics[i];
+
+		if (nics->items[i].type != JSON_STRING ||
+		    net_spec_parse(nics->items[i].string, nic, err,
+				   sizeof(err)) ||
+		    nic->mode == NET_MODE_NONE || cfg->net.none)
+			return parse_error(why, why_len,
+					   "manifest: config: nic %zu is not a NIC -n would take",
+					   i);
+		nic->spec = nics->items[i].string;
+	}
+	cfg->net.nr_nics = (unsigned int)nics->count;
+	return 0;
+}
+
 const struct device_model virtio_net_model = {
 	.name = "virtio-net",
 	.options = net_options,
 	.instantiate = net_instantiate,
+	.describe_config = net_describe_config,
+	.config_from_manifest = net_config_from_manifest,
 };

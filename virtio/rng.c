@@ -3,6 +3,7 @@
 #include <lkvm/virtio.h>
 
 #include <lkvm/devices.h>
+#include <lkvm/json.h>
 #include <lkvm/vm.h>
 
 #include <errno.h>
@@ -131,8 +132,24 @@ static const struct opt rng_options[] = {
 	OPT_TABLE_END,
 };
 
+static void rng_describe_config(const struct vm_config *cfg, FILE *f)
+{
+	fprintf(f, "    \"rng\": %s,\n", cfg->rng ? "true" : "false");
+}
+
+static int rng_config_from_manifest(const struct json_value *config,
+				    struct vm_config *cfg,
+				    const struct restore_options *ro,
+				    char *why, size_t why_len)
+{
+	(void)ro;
+	return json_member_bool(config, "rng", &cfg->rng, why, why_len);
+}
+
 const struct device_model virtio_rng_model = {
 	.name = "virtio-rng",
 	.options = rng_options,
 	.instantiate = rng_instantiate,
+	.describe_config = rng_describe_config,
+	.config_from_manifest = rng_config_from_manifest,
 };

@@ -29,6 +29,8 @@ int cmd_sve(int argc, char **argv);
 int cmd_sve_sweep(int argc, char **argv);
 int cmd_sandbox(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 void run_usage(void);
 void help_usage(void);
@@ -42,6 +44,8 @@ void sve_usage(void);
 void sve_sweep_usage(void);
 void sandbox_usage(void);
 void setup_usage(void);
+void snapshot_usage(void);
+void restore_usage(void);
 
 /* -h or --help among the arguments before any "--". */
 bool builtin_wants_help(int argc, char **argv);

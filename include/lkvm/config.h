@@ -27,6 +27,7 @@ enum feature_choice {
 #define VM_NAME_MAX 64
 
 struct arch_config;
+struct snapshot_source;
 #define VM_MAX_DISKS 32
 
 #define VM_MAX_9P 16
@@ -65,6 +66,8 @@ struct net_config {
 struct disk_config {
 	unsigned int nr_disks;
 	struct vm_disk disks[VM_MAX_DISKS];
+	/* lkvm restore --allow-changed-disks */
+	bool allow_changed;
 };
 
 /* --9p shares and -d DIR (virtio/9p.c). */
@@ -87,6 +90,7 @@ struct vm_config {
 	bool nodefaults;
 	bool seccomp;			/* per-thread filters; --seccomp=off */
 	bool debug;
+	bool start_paused;		/* lkvm restore --paused */
 	enum log_level loglevel;
 	const char *dump_dtb;
 
@@ -99,6 +103,9 @@ struct vm_config {
 	struct share_config p9;		/* virtio/9p.c */
 	bool rng;			/* virtio/rng.c: --rng */
 	bool rtc;			/* hw/pl031.c: --no-rtc clears it */
+
+	/* lkvm restore: the snapshot the VM is rebuilt from; NULL: boot. */
+	const struct snapshot_source *restore;
 
 	const void *initrd_data;	/* an initramfs in memory, not -i */
 	size_t initrd_data_size;

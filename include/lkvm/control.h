@@ -34,6 +34,12 @@ int control_check_name(const char *name);
  */
 int control_start(struct vm *vm, struct event_loop *loop);
 
+/*
+ * Before the vcpu threads start: they park before entering the guest,
+ * as if `lkvm pause` had come first; `lkvm resume` lets them run.
+ */
+void control_start_paused(struct vm *vm);
+
 /* Removes the socket file and stops accepting; clients stay. */
 void control_close_listener(struct control *ctl);
 

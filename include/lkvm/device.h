@@ -5,10 +5,14 @@
 #include <lkvm/compiler.h>
 #include <lkvm/options.h>
 
+#include <stdio.h>
+
 struct vm;
 struct vm_config;
 struct device;
 struct state_writer;
+struct json_value;
+struct restore_options;
 
 /* What one created device instance can do; one const table per model. */
 struct device_ops {
@@ -29,6 +33,12 @@ struct device_ops {
 	int (*save)(struct device *dev, struct state_writer *w);
 	int (*load)(struct device *dev, const void *rec, size_t len,
 		    char *why, size_t why_len);
+	/*
+	 * With the vcpus parked, before save(): @quiet makes the device's
+	 * own threads stop touching guest state and flushes what the guest
+	 * wrote (disks); !@quiet lets them go on. May be NULL.
+	 */
+	int (*quiesce)(struct device *dev, bool quiet);
 };
 
 struct device {
@@ -52,6 +62,18 @@ struct device_model {
 	const char *name;
 	const struct opt *options;	/* may be NULL */
 	int (*instantiate)(struct vm *vm);
+	/*
+	 * Snapshots: the model's part of the configuration as members of
+	 * the manifest's "config" object, each `"key": value,` on its own
+	 * line; and reading them back into @cfg for a restore (@ro: the
+	 * restore's options), checking them as the options' handlers
+	 * would: 0, or -EINVAL with @why. NULL: nothing configurable.
+	 */
+	void (*describe_config)(const struct vm_config *cfg, FILE *f);
+	int (*config_from_manifest)(const struct json_value *config,
+				    struct vm_config *cfg,
+				    const struct restore_options *ro,
+				    char *why, size_t why_len);
 };
 
 /* The explicit, ordered list of models (core/devices.c). */

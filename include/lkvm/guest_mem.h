@@ -19,6 +19,14 @@ struct guest_mem {
 
 /* Anonymous, 2 MiB-aligned, transparent-huge-page-advised RAM. */
 int guest_mem_alloc(struct guest_mem *mem, uint64_t gpa_base, uint64_t size);
+/*
+ * RAM whose contents are the file @fd (a snapshot's RAM), mapped
+ * copy-on-write: pages are read when the guest first touches them and
+ * the guest's writes never reach the file. The file must not shrink
+ * while mapped: pages beyond its end would fault (SIGBUS).
+ */
+int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa_base,
+		       uint64_t size, int fd);
 void guest_mem_free(struct guest_mem *mem);
 
 /* Wraps caller-owned memory (unit tests, fuzzers). */

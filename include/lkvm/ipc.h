@@ -37,13 +37,23 @@ enum ipc_type {
 	IPC_REQ_RESUME = 0x04,	/* -> REP_DONE */
 	IPC_REQ_DUMP = 0x05,	/* -> REP_INFO, REP_VCPU per vcpu, REP_END */
 	IPC_REQ_SYSRQ = 0x06,	/* 1-byte payload: the sysrq key -> REP_DONE */
+	/*
+	 * 1-byte payload (IPC_SNAPSHOT_STOP), with three descriptors passed
+	 * alongside (SCM_RIGHTS): the snapshot's ram, state and manifest
+	 * files, in that order -> REP_SNAPSHOT once they are written.
+	 */
+	IPC_REQ_SNAPSHOT = 0x07,
 
 	IPC_REP_INFO = 0x81,
 	IPC_REP_DONE = 0x82,
 	IPC_REP_VCPU = 0x83,
 	IPC_REP_END = 0x84,
 	IPC_REP_ERROR = 0x85,	/* status < 0, payload: a message (text) */
+	IPC_REP_SNAPSHOT = 0x86,
 };
+
+#define IPC_SNAPSHOT_STOP 1U	/* stop the VM after the snapshot */
+#define IPC_SNAPSHOT_FDS 3
 
 enum ipc_vm_state {
 	IPC_STATE_RUNNING = 1,
@@ -158,6 +168,19 @@ struct ipc_done {
 
 int ipc_done_append(struct ipc_buf *b, const struct ipc_done *done);
 int ipc_done_decode(const uint8_t *p, size_t len, struct ipc_done *done);
+
+/* REP_SNAPSHOT: four u64, what the snapshot took. */
+struct ipc_snapshot_done {
+	uint64_t pause_ms;	/* the guest's vcpus stood still this long */
+	uint64_t write_ms;	/* of which writing the files */
+	uint64_t ram_written;	/* bytes of RAM written (not holes) */
+	uint64_t state_bytes;
+};
+
+int ipc_snapshot_done_append(struct ipc_buf *b,
+			     const struct ipc_snapshot_done *d);
+int ipc_snapshot_done_decode(const uint8_t *p, size_t len,
+			     struct ipc_snapshot_done *d);
 
 struct reg_set;
 

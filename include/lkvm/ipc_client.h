@@ -16,6 +16,8 @@
 #define IPC_PAUSE_TIMEOUT_MS 15000
 #define IPC_DUMP_TIMEOUT_MS 60000
 #define IPC_EXIT_TIMEOUT_MS 30000	/* stop: until the VM has gone */
+/* A snapshot: parking the vcpus, then writing all of guest RAM. */
+#define IPC_SNAPSHOT_TIMEOUT_MS (15 * 60 * 1000)
 
 struct ipc_client {
 	int fd;
@@ -35,6 +37,10 @@ void ipc_client_close(struct ipc_client *c);
 
 int ipc_client_send(struct ipc_client *c, uint16_t type, const void *payload,
 		    size_t len);
+/* The same, passing @nr_fds descriptors along (SCM_RIGHTS). */
+int ipc_client_send_fds(struct ipc_client *c, uint16_t type,
+			const void *payload, size_t len, const int *fds,
+			unsigned int nr_fds);
 
 /*
  * Receives the next frame into c->rd within @timeout_ms. An ERROR frame

@@ -12,6 +12,8 @@
  * Handlers take a struct vm_config *.
  */
 extern const struct opt core_run_options[];
+/* The generic options that also apply to `lkvm restore`. */
+extern const struct opt core_restore_options[];
 extern const struct opt arch_run_options[];
 extern const struct opt sandbox_run_options[];
 

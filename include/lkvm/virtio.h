@@ -105,8 +105,13 @@ struct virtio_dev_ops {
 	void (*queue_notify)(struct virtio_dev *vd, unsigned int q);
 	/* On the I/O thread, queue lock held: virtio_wake() was called. */
 	void (*wake)(struct virtio_dev *vd);
-	/* Queue lock held: returns once no request is in flight. */
-	void (*drain)(struct virtio_dev *vd);
+	/*
+	 * Queue lock held: returns once no request is in flight; @cancel
+	 * (a reset) cuts long requests short.
+	 */
+	void (*drain)(struct virtio_dev *vd, bool cancel);
+	/* After drain, for a snapshot: what was written reaches the disk. */
+	int (*flush)(struct virtio_dev *vd);
 	/*
 	 * Queue lock held, after drain, on a device reset: forget what the
 	 * driver set up, so that the next driver meets a device as new.
@@ -207,12 +212,18 @@ void virtio_broken(struct virtio_dev *vd, const char *why);
 
 /*
  * The transport's state (registers, features, every queue) with the
- * device's own nested inside, as a "virtio-mmio" record; and back,
+ * device's own nested inside, as a "virtio-mmio" record, from a device
+ * that is quiet (virtio_dev_quiesce(), or no threads yet); and back,
  * before the device starts: every queue is checked as a driver enabling
  * it would be, and one that had requests in flight is refused. 0, or
  * -errno (-EINVAL with @why for a record this device cannot take).
  */
 int virtio_dev_save(struct virtio_dev *vd, struct state_writer *w);
+/*
+ * @quiet: holds the device's locks, waits until no request is in flight
+ * and flushes what was written (0 or -errno); !@quiet lets it go on.
+ */
+int virtio_dev_quiesce(struct virtio_dev *vd, bool quiet);
 int virtio_dev_load(struct virtio_dev *vd, const void *rec, size_t len,
 		    char *why, size_t why_len);
 

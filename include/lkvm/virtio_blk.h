@@ -6,6 +6,7 @@
 #include <lkvm/virtqueue.h>
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 /*
  * virtio-blk requests (VIRTIO 1.2 section 5.2.6): parsing and checking
@@ -127,5 +128,15 @@ int blk_rw_all(int fd, struct iovec *iov, unsigned int nr, uint64_t off,
 
 /* Bytes the device wrote into the chain for a completed request. */
 uint32_t blk_req_written(const struct blk_req *r, uint32_t id_len);
+
+/* Snapshots: the disks in the manifest (virtio/blk_snapshot.c). */
+struct vm_config;
+struct json_value;
+struct restore_options;
+void blk_describe_config(const struct vm_config *cfg, FILE *f);
+int blk_config_from_manifest(const struct json_value *config,
+			     struct vm_config *cfg,
+			     const struct restore_options *ro, char *why,
+			     size_t why_len);
 
 #endif

@@ -282,3 +282,37 @@ put("state", "transport", b"\3" + record("virtio-mmio", 1, [
 fids = struct.pack("<IBII", 0, 0, 0, 0) + struct.pack("<IBII", 1, 1, 2, 1) + b"f" + \
     struct.pack("<IBII", 2, 3, 0, 1) + b"d"
 put("state", "p9", b"\4" + record("virtio-9p", 1, [("msize", 65536), ("devs", b""), ("fids", fids)]))
+
+
+# fuzz_snapshot: a manifest as lkvm writes one.
+manifest = """{
+  "format": "lkvm-snapshot",
+  "version": 1,
+  "lkvm_version": "v1",
+  "created": 1700000000,
+  "name": "guest-7",
+  "config": {
+    "rtc": true,
+    "disks": [{"path": "/img/a.raw", "ro": false, "direct": false}, {"path": "/img/b", "ro": true, "direct": true}],
+    "rng": false,
+    "network_none": false, "passt": "",
+    "nics": ["mode=user,hostfwd=tcp:8080:80", "mode=tap,tapif=tap0,guest_mac=02:00:00:00:00:01"],
+    "shares": [{"path": "/srv", "tag": "/dev/root", "ro": false, "root": true}, {"path": "/d", "tag": "kvm_9p", "ro": true, "root": false}],
+    "sandbox_channel": false,
+    "vcpus": 2, "ram_bytes": "0x10000000", "console": "serial"
+  },
+  "arch": {"irqchip": "gicv3", "ipa_bits": 40, "pmu": true, "ptrauth": true, "sve_vls": [128, 256, 512]},
+  "host": {"kernel": "6.1.0-57-arm64", "sve_vls": [128, 256, 512], "id_regs": [
+      {"name": "ID_AA64PFR0_EL1", "id": "0x603000000013c020", "value": "0x1101000010111111"}
+  ]},
+  "devices": [
+    {"name": "uart8250", "mmio": "0x1000000", "size": "0x1000", "irq": 0, "state": true}
+  ],
+  "files": {
+    "ram": {"bytes": "0x10000000", "crc32": "0x1234abcd"},
+    "state": {"bytes": "0x400", "crc32": "0x00000001", "records": 4}
+  }
+}
+"""
+put("snapshot", "manifest", manifest.encode())
+put("snapshot", "sandbox", manifest.replace('"sandbox_channel": false', '"sandbox_channel": true').encode())

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing a snapshot of a paused VM into the files `lkvm snapshot` opened
+ * (include/lkvm/snapshot.h): RAM, the state records, the manifest last.
+ * Runs on the main thread with every vcpu parked; the device threads are
+ * quiet while it reads their state.
+ */
+#include <lkvm/snapshot.h>
+
+#include <lkvm/arch.h>
+#include <lkvm/device.h>
+#include <lkvm/json.h>
+#include <lkvm/log.h>
+#include <lkvm/state.h>
+#include <lkvm/vm.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* RAM is written in blocks; an all-zero block stays a hole. */
+#define RAM_BLOCK SZ_64K
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool all_zero(const uint8_t *p, size_t len)
+{
+	const uint64_t *w = (const uint64_t *)p;
+
+	for (size_t i = 0; i < len / 8; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+static int write_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int snapshot_write_ram(int fd, const uint8_t *ram, uint64_t size,
+		       uint64_t *written, uint32_t *crc)
+{
+	*written = 0;
+	*crc = 0;
+	/* The size first: blocks never written read back as zeroes. */
+	if (ftruncate(fd, (off_t)size))
+		return -errno;
+	for (uint64_t off = 0; off < size; off += RAM_BLOCK) {
+		size_t n = (size_t)MIN(RAM_BLOCK, size - off);
+		int ret;
+
+		*crc = state_crc32(*crc, ram + off, n);
+		if (all_zero(ram + off, n))
+			continue;
+		ret = write_all(fd, ram + off, n, off);
+		if (ret)
+			return ret;
+		*written += n;
+	}
+	return 0;
+}
+
+/* Every vcpu, the arch's VM-wide state, every device with state. */
+static int write_records(struct vm *vm, struct state_writer *w,
+			 unsigned int *nr)
+{
+	int ret = 0;
+
+	*nr = 0;
+	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++, (*nr)++)
+		ret = arch_vcpu_save(&vm->vcpus[i], w);
+	if (!ret) {
+		ret = arch_vm_save(vm, w);
+		(*nr)++;
+	}
+	for (struct device *d = vm->devices; !ret && d; d = d->next) {
+		if (!d->ops->save)
+			continue;
+		ret = d->ops->save(d, w);
+		if (ret)
+			pr_err("%s: saving its state failed: %s", d->name,
+			       strerror(-ret));
+		(*nr)++;
+	}
+	return ret;
+}
+
+static int quiesce_devices(struct vm *vm, bool quiet)
+{
+	int ret = 0;
+
+	for (struct device *d = vm->devices; d; d = d->next) {
+		int r = d->ops->quiesce ? d->ops->quiesce(d, quiet) : 0;
+
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
+static void put_u64(FILE *f, const char *key, uint64_t v, bool comma)
+{
+	fprintf(f, "\"%s\": \"0x%llx\"%s", key, (unsigned long long)v,
+		comma ? ", " : "");
+}
+
+/*
+ * The configuration a restore builds the same machine from: each device
+ * model writes its own part, the core its own last (no trailing comma).
+ */
+void snapshot_write_config(FILE *f, const struct vm_config *c,
+			   unsigned int nr_vcpus, uint64_t ram_size)
+{
+	fprintf(f, "  \"config\": {\n");
+	for (const struct device_model *const *m = device_models; *m; m++)
+		if ((*m)->describe_config)
+			(*m)->describe_config(c, f);
+	fprintf(f, "    \"vcpus\": %u, ", nr_vcpus);
+	put_u64(f, "ram_bytes", ram_size, true);
+	fprintf(f, "\"console\": \"%s\"\n  },\n",
+		c->console == CONSOLE_VIRTIO ? "virtio" : "serial");
+}
+
+/* Where each device sits: a restore must put it at the same place. */
+static void write_devices(FILE *f, const struct vm *vm)
+{
+	fprintf(f, "  \"devices\": [");
+	for (const struct device *d = vm->devices; d; d = d->next) {
+		fprintf(f, "%s\n    {\"name\": ", d == vm->devices ? "" : ",");
+		json_print_string(f, d->name);
+		fprintf(f, ", ");
+		put_u64(f, "mmio", d->mmio_base, true);
+		put_u64(f, "size", d->mmio_size, true);
+		fprintf(f, "\"irq\": %u, \"state\": %s}", d->spi,
+			d->ops->save ? "true" : "false");
+	}
+	fprintf(f, "\n  ],\n");
+}
+
+static int write_manifest(struct vm *vm, int fd, uint64_t ram_size,
+			  uint32_t ram_crc, size_t state_len,
+			  uint32_t state_crc, unsigned int nr_records)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n",
+		SNAPSHOT_FORMAT, SNAPSHOT_VERSION);
+	fprintf(f, "  \"lkvm_version\": ");
+	json_print_string(f, LKVM_VERSION);
+	fprintf(f, ",\n  \"created\": %lld,\n  \"name\": ",
+		(long long)time(NULL));
+	json_print_string(f, vm->cfg->name);
+	fprintf(f, ",\n");
+	snapshot_write_config(f, vm->cfg, vm->nr_vcpus, vm->ram_size);
+	ret = arch_snapshot_describe(vm, f);
+	write_devices(f, vm);
+	fprintf(f, "  \"files\": {\n    \"ram\": {");
+	put_u64(f, "bytes", ram_size, true);
+	fprintf(f, "\"crc32\": \"0x%08x\"},\n    \"state\": {", ram_crc);
+	put_u64(f, "bytes", state_len, true);
+	fprintf(f, "\"crc32\": \"0x%08x\", \"records\": %u}\n  }\n}\n",
+		state_crc, nr_records);
+	if (fclose(f) || !text)
+		ret = ret ?: -ENOMEM;
+	if (!ret)
+		ret = write_all(fd, text, len, 0);
+	free(text);
+	return ret;
+}
+
+int snapshot_write(struct vm *vm, const struct snapshot_files *f,
+		   struct snapshot_stats *st)
+{
+	struct state_writer w;
+	unsigned int nr_records = 0;
+	uint32_t ram_crc = 0, state_crc;
+	int64_t t0 = now_ms();
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	state_writer_init(&w);
+	/*
+	 * Quiet until RAM is written too: a device thread that went on
+	 * would write rings and buffers the saved indices do not know.
+	 */
+	ret = quiesce_devices(vm, true);
+	if (ret)
+		pr_err("snapshot: a device could not flush: %s", strerror(-ret));
+	if (!ret)
+		ret = write_records(vm, &w, &nr_records);
+	if (!ret) {
+		ret = snapshot_write_ram(f->ram, vm->ram.host, vm->ram.size,
+					 &st->ram_written, &ram_crc);
+		if (ret)
+			pr_err("snapshot: writing guest RAM failed: %s",
+			       strerror(-ret));
+	}
+	quiesce_devices(vm, false);
+	if (!ret) {
+		ret = write_all(f->state, w.data, w.len, 0);
+		if (ret)
+			pr_err("snapshot: writing the state records failed: %s",
+			       strerror(-ret));
+	}
+	if (!ret) {
+		state_crc = state_crc32(0, w.data, w.len);
+		ret = write_manifest(vm, f->manifest, vm->ram.size, ram_crc,
+				     w.len, state_crc, nr_records);
+		if (ret)
+			pr_err("snapshot: writing the manifest failed: %s",
+			       strerror(-ret));
+	}
+	/* Complete on disk before the command renames it into place. */
+	if (!ret && (fsync(f->ram) || fsync(f->state) || fsync(f->manifest))) {
+		ret = -errno;
+		pr_err("snapshot: fsync failed: %s", strerror(-ret));
+	}
+	st->state_bytes = w.len;
+	st->write_ms = (uint64_t)(now_ms() - t0);
+	state_writer_free(&w);
+	return ret;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_RESTORE_H
+#define LKVM_RESTORE_H
+
+#include <lkvm/compiler.h>
+#include <lkvm/config.h>
+
+/*
+ * Restoring a snapshot (include/lkvm/snapshot.h). The directory is read
+ * and checked before anything is built: the manifest's format and
+ * version, the state file's size and CRC, the RAM file's size. Then the
+ * manifest becomes a vm_config, the host is asked whether it can give the
+ * guest exactly what it had, and vm_create() builds the same machine with
+ * the RAM file mapped copy-on-write in place of a loaded kernel, and
+ * loads the state records into it before any vcpu runs.
+ */
+
+#define RESTORE_MAX_REMAPS VM_MAX_DISKS
+
+/* --disk-path OLD=NEW: the disk that was at OLD is now at NEW. */
+struct disk_remap {
+	const char *old_path;
+	size_t old_len;
+	const char *new_path;
+};
+
+/* What `lkvm restore` may change about the machine it rebuilds. */
+struct restore_options {
+	const struct disk_remap *remaps;
+	unsigned int nr_remaps;
+	/* Restore over disks whose contents changed since the snapshot. */
+	bool allow_changed_disks;
+};
+
+struct json_value;
+
+/* An open snapshot; the config built from it points into it. */
+struct snapshot_source {
+	char *dir;
+	int ram_fd;
+	struct json_value *manifest;
+	uint8_t *state;			/* the whole state file */
+	size_t state_len;
+	uint64_t state_bytes;		/* what the manifest says of it */
+	uint32_t state_crc;
+	uint64_t ram_bytes;
+	uint32_t ram_crc;
+	uint64_t nr_vcpus;
+	uint64_t nr_records;
+	bool sandbox;			/* a sandbox's (its channel) */
+};
+
+/*
+ * Opens and checks the snapshot in @dir. Returns 0, or -errno with @why
+ * saying what is wrong (-EINVAL: not a snapshot this lkvm can read).
+ */
+int snapshot_open(struct snapshot_source *s, const char *dir, char *why,
+		  size_t why_len);
+void snapshot_close(struct snapshot_source *s);
+
+/* Reads all of RAM and compares its CRC (--verify); 0 or -errno, @why. */
+int snapshot_verify_ram(const struct snapshot_source *s, char *why,
+			size_t why_len);
+
+/*
+ * The configuration that builds the snapshot's machine, into @cfg (from
+ * vm_config_init()), each device model reading its own part. 0 or
+ * -EINVAL with @why.
+ */
+int snapshot_config(const struct snapshot_source *s, struct vm_config *cfg,
+		    const struct restore_options *ro, char *why,
+		    size_t why_len);
+
+/*
+ * Whether this host can run the snapshot's guest as it was: 0 yes; 1 no,
+ * the reason in @why; -EINVAL the manifest does not say; other -errno
+ * could not ask KVM.
+ */
+int snapshot_check_host(const struct snapshot_source *s, char *why,
+			size_t why_len);
+
+struct vm;
+/*
+ * vm_create()'s last step for a restore: checks that every device sits
+ * where the manifest says, then loads the records into the vcpus, the
+ * interrupt controller and the devices. 0, or -errno after logging.
+ */
+int snapshot_load_state(struct vm *vm);
+
+/* The manifest's parts, for unit tests and fuzzing (pure). */
+int snapshot_parse_manifest(const char *text, size_t len,
+			    struct snapshot_source *s, char *why,
+			    size_t why_len);
+
+#endif
