@@ -14,6 +14,8 @@
 #include <lkvm/vm.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -190,6 +192,20 @@ static void start_pause(struct control *ctl)
 	}
 }
 
+/* The files a snapshot is written to: regular files, writable. */
+static bool all_regular(const struct control_client *c)
+{
+	for (unsigned int i = 0; i < c->nr_fds; i++) {
+		struct stat st;
+		int mode = fcntl(c->fds[i], F_GETFL);
+
+		if (fstat(c->fds[i], &st) || !S_ISREG(st.st_mode) || mode < 0 ||
+		    (mode & O_ACCMODE) == O_RDONLY)
+			return false;
+	}
+	return true;
+}
+
 void control_start_paused(struct vm *vm)
 {
 	struct control *ctl = vm->control;
@@ -296,9 +312,9 @@ void control_dispatch(struct control_client *c)
 		do_sysrq(c, c->rd.payload[0]);
 		return;
 	case IPC_REQ_SNAPSHOT:
-		if (c->nr_fds != IPC_SNAPSHOT_FDS) {
+		if (c->nr_fds != IPC_SNAPSHOT_FDS || !all_regular(c)) {
 			client_error(c, -EINVAL,
-				     "a snapshot request comes with its three open files");
+				     "a snapshot request comes with its three files, open for writing");
 			return;
 		}
 		pr_info("control: snapshot requested (lkvm snapshot): pausing the guest");
