@@ -460,12 +460,9 @@ int control_start(struct vm *vm, struct event_loop *loop)
 		pr_err("control socket: cannot watch it: %s", strerror(-ret));
 	else
 		pr_debug("control: listening on %s", ctl->path);
+	/* The main thread's filter lets it unlink in this directory only. */
+	vm->control_dir_fd = ret ? -1 : ctl->dir_fd;
 	return ret;
-}
-
-int control_dir_fd(const struct control *ctl)
-{
-	return ctl->dir_fd;
 }
 
 void control_close_listener(struct control *ctl)
@@ -524,5 +521,6 @@ void control_destroy(struct vm *vm)
 		event_loop_del(ctl->loop, &ctl->pause_ev);
 	free(ctl);
 	vm->control = NULL;
+	vm->control_dir_fd = -1;
 }
 

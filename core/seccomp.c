@@ -10,7 +10,6 @@
 #include <lkvm/seccomp.h>
 
 #include <lkvm/console.h>
-#include <lkvm/control.h>
 #include <lkvm/crash.h>
 #include <lkvm/log.h>
 #include <lkvm/vm.h>
@@ -495,7 +494,7 @@ static int main_prog(const struct vm *vm, struct sock_fprog *fp)
 {
 	size_t size = (size_t)fp->len * sizeof(*fp->filter);
 	struct sock_filter *copy = malloc(size);
-	int dirfd = vm->control ? control_dir_fd(vm->control) : -1;
+	int dirfd = vm->control_dir_fd;
 
 	if (!copy)
 		return -ENOMEM;

@@ -237,7 +237,7 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 	if (!vm)
 		return -ENOMEM;
 	vm->cfg = cfg;
-	vm->kvm_fd = vm->vm_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->control_dir_fd = -1;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	atomic_init(&vm->stopping, false);
 	console_init_fds(&vm->console, STDIN_FILENO, STDOUT_FILENO);

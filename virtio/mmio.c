@@ -92,11 +92,6 @@ void virtio_dev_teardown(struct virtio_dev *vd)
 	pthread_mutex_destroy(&vd->queue_lock);
 }
 
-bool virtio_has_feature(const struct virtio_dev *vd, unsigned int bit)
-{
-	return bit < 64 && (vd->driver_features & BIT_ULL(bit));
-}
-
 void virtio_raise_irq(struct virtio_dev *vd, unsigned int bits)
 {
 	atomic_fetch_or(&vd->isr, bits);

@@ -44,13 +44,6 @@ void control_start_paused(struct vm *vm);
 void control_close_listener(struct control *ctl);
 
 /*
- * The socket's directory (an O_PATH descriptor), where the main thread
- * removes the socket at the end: its seccomp filter allows unlinkat()
- * there only. -1 when there is no socket.
- */
-int control_dir_fd(const struct control *ctl);
-
-/*
  * After the vcpus have stopped: tells clients that still wait that the
  * VM stopped, closes every connection, frees everything.
  */

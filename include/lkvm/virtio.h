@@ -195,7 +195,12 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd,
 void virtio_mmio_access(struct virtio_dev *vd, uint64_t offset,
 			uint8_t *data, unsigned int len, bool is_write);
 
-bool virtio_has_feature(const struct virtio_dev *vd, unsigned int bit);
+/* Whether the driver took feature @bit. */
+static inline bool virtio_has_feature(const struct virtio_dev *vd,
+				      unsigned int bit)
+{
+	return bit < 64 && (vd->driver_features & BIT_ULL(bit));
+}
 
 /* Sets @bits in InterruptStatus and signals the interrupt. */
 void virtio_raise_irq(struct virtio_dev *vd, unsigned int bits);

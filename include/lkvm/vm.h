@@ -72,6 +72,12 @@ struct vm {
 	struct vm_pause pause;
 	struct event_loop *loop;	/* the main thread's, while running */
 	struct control *control;	/* the control socket, while running */
+	/*
+	 * The socket's directory (O_PATH), where the main thread removes
+	 * the socket at the end: its seccomp filter allows unlinkat() there
+	 * only. -1 when there is no socket.
+	 */
+	int control_dir_fd;
 	struct seccomp_cache *seccomp;	/* compiled filters, while running */
 };
 
