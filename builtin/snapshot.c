@@ -11,6 +11,7 @@
 #include <lkvm/ipc_client.h>
 #include <lkvm/log.h>
 #include <lkvm/snapshot.h>
+#include <lkvm/snapshot_dir.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,24 +59,6 @@ void snapshot_usage(void)
 	opt_usage(stdout, snapshot_usage_line, tables);
 }
 
-static const char *const snapshot_files[] = {
-	SNAPSHOT_RAM, SNAPSHOT_STATE, SNAPSHOT_MANIFEST,
-};
-
-/* Removes a snapshot directory: its files, then it (nothing else). */
-static void remove_snapshot_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	for (size_t i = 0; i < ARRAY_SIZE(snapshot_files); i++)
-		unlinkat(fd, snapshot_files[i], 0);
-	close(fd);
-	if (rmdir(dir))
-		pr_warn("%s: not removed: %s", dir, strerror(errno));
-}
-
 /* DIR may be replaced only when it is a snapshot and --force says so. */
 static int check_target(const char *dir, bool force)
 {
@@ -99,73 +82,6 @@ static int check_target(const char *dir, bool force)
 		return -EEXIST;
 	}
 	return 0;
-}
-
-/* The private directory and the three files the VM fills. */
-static int make_files(const char *tmp, int fds[IPC_SNAPSHOT_FDS])
-{
-	int dir_fd;
-
-	if (mkdir(tmp, 0700)) {
-		pr_err("cannot create %s: %s", tmp, strerror(errno));
-		return -errno;
-	}
-	dir_fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0)
-		return -errno;
-	for (int i = 0; i < IPC_SNAPSHOT_FDS; i++) {
-		fds[i] = openat(dir_fd, snapshot_files[i],
-				O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fds[i] < 0) {
-			int err = errno;
-
-			pr_err("cannot create %s/%s: %s", tmp,
-			       snapshot_files[i], strerror(err));
-			close(dir_fd);
-			return -err;
-		}
-	}
-	close(dir_fd);
-	return 0;
-}
-
-static int sync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0 || fsync(fd))
-		ret = -errno;
-	if (fd >= 0)
-		close(fd);
-	return ret;
-}
-
-/* tmp becomes dir: atomically, over an old snapshot with --force. */
-static int publish(const char *tmp, const char *dir, bool replace)
-{
-	char parent[PATH_MAX];
-	char *slash;
-
-	if (sync_dir(tmp))
-		return -errno;
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir,
-		      replace ? RENAME_EXCHANGE : RENAME_NOREPLACE)) {
-		pr_err("cannot rename %s to %s: %s", tmp, dir, strerror(errno));
-		return -errno;
-	}
-	/* After an exchange, tmp holds the old snapshot. */
-	if (replace)
-		remove_snapshot_dir(tmp);
-	snprintf(parent, sizeof(parent), "%s", dir);
-	slash = strrchr(parent, '/');
-	if (!slash)
-		snprintf(parent, sizeof(parent), ".");
-	else if (slash == parent)
-		parent[1] = 0;
-	else
-		*slash = 0;
-	return sync_dir(parent);
 }
 
 static int request(const struct snapshot_args *a, const int *fds,
@@ -222,14 +138,17 @@ static int snapshot(const struct snapshot_args *a, const char *arg)
 		pr_err("%s: path too long", dir);
 		return 1;
 	}
-	ret = make_files(tmp, fds);
+	ret = snapshot_dir_create(tmp, fds);
 	ret = ret ?: request(a, fds, &done);
 	for (int i = 0; i < IPC_SNAPSHOT_FDS; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	ret = ret ?: publish(tmp, dir, exists);
+	ret = ret ?: snapshot_dir_publish(tmp, dir, exists);
+	if (ret == -EEXIST)
+		pr_err("%s was created by someone else meanwhile: not replaced",
+		       dir);
 	if (ret) {
-		remove_snapshot_dir(tmp);
+		snapshot_dir_remove(tmp);
 		return 1;
 	}
 	printf("%s: snapshot in %s (guest paused %llu ms, %llu ms of it writing %llu MiB of RAM)%s\n",

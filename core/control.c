@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -405,8 +406,13 @@ static int add_handlers(struct control *ctl)
 					  TFD_NONBLOCK | TFD_CLOEXEC);
 	if (ctl->timer_ev.fd < 0)
 		return -errno;
+	ctl->self.ev.fn = control_on_self_snapshot;
+	ctl->self.ev.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ctl->self.ev.fd < 0)
+		return -errno;
 	ret = event_loop_add(ctl->loop, &ctl->listen_ev, EPOLLIN);
 	ret = ret ?: event_loop_add(ctl->loop, &ctl->pause_ev, EPOLLIN);
+	ret = ret ?: event_loop_add(ctl->loop, &ctl->self.ev, EPOLLIN);
 	return ret ?: event_loop_add(ctl->loop, &ctl->timer_ev, EPOLLIN);
 }
 
@@ -423,6 +429,8 @@ int control_start(struct vm *vm, struct event_loop *loop)
 	ctl->listen_fd = -1;
 	ctl->dir_fd = -1;
 	ctl->timer_ev.fd = -1;
+	ctl->self.ev.fd = -1;
+	pthread_mutex_init(&ctl->self.lock, NULL);
 	ctl->start_ms = control_now_ms();
 	vm->control = ctl;
 
@@ -519,6 +527,11 @@ void control_destroy(struct vm *vm)
 		close(ctl->dir_fd);
 	if (ctl->pause_ev.fd > 0)
 		event_loop_del(ctl->loop, &ctl->pause_ev);
+	if (ctl->self.ev.fd >= 0) {
+		event_loop_del(ctl->loop, &ctl->self.ev);
+		close(ctl->self.ev.fd);
+	}
+	pthread_mutex_destroy(&ctl->self.lock);
 	free(ctl);
 	vm->control = NULL;
 	vm->control_dir_fd = -1;

@@ -12,6 +12,9 @@
 #include <lkvm/ipc.h>
 #include <lkvm/ipc_path.h>
 
+#include <lkvm/snapshot.h>
+
+#include <pthread.h>
 #include <sys/types.h>
 
 enum client_state {
@@ -37,6 +40,17 @@ struct control_client {
 	struct control_client *next;
 };
 
+/* A snapshot lkvm asked of itself (control_request_snapshot()). */
+struct control_self_snapshot {
+	pthread_mutex_t lock;
+	bool requested;		/* any thread; under the lock */
+	bool waiting;		/* main thread: the pause is for it */
+	struct snapshot_files files;
+	void (*done)(void *opaque, int ret);
+	void *opaque;
+	struct event_handler ev;	/* an eventfd: a request came */
+};
+
 struct control {
 	struct vm *vm;
 	struct event_loop *loop;
@@ -57,6 +71,7 @@ struct control {
 	bool user_pause_seen;	/* this pause served `lkvm pause` */
 	int64_t pause_ms;	/* when the current pause was requested */
 	int64_t start_ms;
+	struct control_self_snapshot self;
 };
 
 int64_t control_now_ms(void);
@@ -88,5 +103,7 @@ void control_dispatch(struct control_client *c);
 void control_pause_progress(struct control *ctl);
 /* Ends a pause nobody needs any more (no `lkvm pause`, no dump waiting). */
 void control_release_if_unneeded(struct control *ctl);
+/* The main thread's handler of control_request_snapshot()'s eventfd. */
+void control_on_self_snapshot(struct event_handler *h, uint32_t events);
 
 #endif

@@ -29,7 +29,7 @@ static unsigned int dump_waiters(const struct control *ctl)
 		n += c->state == CLIENT_WAIT_PAUSE &&
 		     (c->request == IPC_REQ_DUMP ||
 		      c->request == IPC_REQ_SNAPSHOT);
-	return n;
+	return n + ctl->self.waiting;
 }
 
 /* Ends a pause nobody needs any more (no `lkvm pause`, nobody waiting). */
@@ -130,6 +130,71 @@ static void do_snapshot(struct control *ctl, struct control_client *c)
 		client_reply(c);
 }
 
+static void start_pause(struct control *ctl);
+
+/* lkvm's own snapshot, with every vcpu parked. */
+static void do_self_snapshot(struct control *ctl)
+{
+	struct control_self_snapshot *s = &ctl->self;
+	struct snapshot_stats st;
+	int ret = snapshot_write(ctl->vm, &s->files, &st);
+
+	if (!ret)
+		pr_debug("control: lkvm's own snapshot written in %llu ms (%llu MiB of RAM; the guest paused %lld ms)",
+			 (unsigned long long)st.write_ms,
+			 (unsigned long long)(st.ram_written >> 20),
+			 (long long)(control_now_ms() - ctl->pause_ms));
+	s->waiting = false;
+	pthread_mutex_lock(&s->lock);
+	s->requested = false;
+	pthread_mutex_unlock(&s->lock);
+	s->done(s->opaque, ret);
+}
+
+int control_request_snapshot(struct vm *vm, const struct snapshot_files *f,
+			     void (*done)(void *opaque, int ret),
+			     void *opaque)
+{
+	struct control *ctl = vm->control;
+	uint64_t one = 1;
+	int ret = 0;
+
+	if (!ctl || ctl->self.ev.fd < 0)
+		return -ENOTCONN;
+	pthread_mutex_lock(&ctl->self.lock);
+	if (ctl->self.requested) {
+		ret = -EBUSY;
+	} else {
+		ctl->self.requested = true;
+		ctl->self.files = *f;
+		ctl->self.done = done;
+		ctl->self.opaque = opaque;
+	}
+	pthread_mutex_unlock(&ctl->self.lock);
+	if (!ret && write(ctl->self.ev.fd, &one, sizeof(one)) < 0)
+		ret = -errno;
+	return ret;
+}
+
+void control_on_self_snapshot(struct event_handler *h, uint32_t events)
+{
+	struct control *ctl = container_of(h, struct control, self.ev);
+	bool requested;
+	uint64_t v;
+
+	(void)events;
+	if (read(h->fd, &v, sizeof(v)) < 0)
+		return;
+	pthread_mutex_lock(&ctl->self.lock);
+	requested = ctl->self.requested;
+	pthread_mutex_unlock(&ctl->self.lock);
+	if (!requested || ctl->self.waiting)
+		return;
+	ctl->self.waiting = true;
+	start_pause(ctl);
+	control_pause_progress(ctl);
+}
+
 /* Answers pause, dump and snapshot waiters once every vcpu has parked. */
 void control_pause_progress(struct control *ctl)
 {
@@ -145,6 +210,8 @@ void control_pause_progress(struct control *ctl)
 			 ctl->vm->nr_vcpus, (long long)(control_now_ms() - ctl->pause_ms));
 		ctl->parked_logged = true;
 	}
+	if (ctl->self.waiting)
+		do_self_snapshot(ctl);
 	ipc_buf_init(&dump, CONTROL_OUTPUT_MAX);
 	for (c = ctl->clients; c; c = next) {
 		next = c->next;

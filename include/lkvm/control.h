@@ -40,6 +40,18 @@ int control_start(struct vm *vm, struct event_loop *loop);
  */
 void control_start_paused(struct vm *vm);
 
+/*
+ * Any thread: pause the VM, write a snapshot into @f (files the caller
+ * opened, as `lkvm snapshot` passes them), call @done(@opaque, 0 or
+ * -errno) on the main thread, and let the VM run on. Returns 0, -EBUSY
+ * while another is pending, -ENOTCONN when the VM has no control socket
+ * (whose event loop carries it out).
+ */
+struct snapshot_files;
+int control_request_snapshot(struct vm *vm, const struct snapshot_files *f,
+			     void (*done)(void *opaque, int ret),
+			     void *opaque);
+
 /* Removes the socket file and stops accepting; clients stay. */
 void control_close_listener(struct control *ctl);
 
