@@ -4,7 +4,10 @@
  * `lkvm sandbox`, over a virtio-console with four named ports
  * (virtio/ports.c does the port mechanics):
  *
- *	org.lkvm.sandbox.status	one line: how the command ended
+ *	org.lkvm.sandbox.status	from the guest: "ready", then one line,
+ *				how the command ended; to the guest: the
+ *				command (include/lkvm/sandbox_wire.h), once
+ *				it is ready (and a warm template is saved)
  *	org.lkvm.sandbox.stdin	lkvm's standard input; closed at its end
  *	org.lkvm.sandbox.stdout	the command's output, byte for byte
  *	org.lkvm.sandbox.stderr	the command's standard error
@@ -19,12 +22,16 @@
 #include <lkvm/virtio_ports.h>
 #include <lkvm/vm.h>
 
+#include <lkvm/control.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 /* lkvm's standard input, kept until the guest takes it. */
@@ -33,7 +40,14 @@
 struct chan {
 	struct vports vp;
 	struct sandbox_result *result;
+	struct sandbox_state *st;	/* NULL in unit tests */
 	int out_fd, err_fd;	/* lkvm's stdout and stderr */
+
+	/* The command: sent once released (any thread releases it). */
+	uint8_t *cmd;
+	size_t cmd_len, cmd_off;	/* I/O thread */
+	atomic_bool cmd_released;
+	bool ready_seen;		/* I/O thread */
 
 	/* I/O thread only. */
 	char status[SANDBOX_STATUS_LINE_MAX];
@@ -89,10 +103,49 @@ static void emit(struct chan *c, int fd, const uint8_t *buf, size_t len)
 	}
 }
 
+/* The command may go to the guest now: any thread. */
+static void release_command(struct chan *c)
+{
+	atomic_store(&c->cmd_released, true);
+	vports_host_changed(&c->vp);
+}
+
+/* On the main thread, the warm template written (or not). */
+static void template_written(void *opaque, int ret)
+{
+	struct chan *c = opaque;
+
+	c->st->template_ret = ret ? ret : 1;
+	if (ret)
+		pr_warn("sandbox: the warm template could not be saved (%s): the next run boots afresh",
+			strerror(-ret));
+	release_command(c);
+}
+
 /*
- * One status line: guest-controlled, at most SANDBOX_STATUS_LINE_MAX
- * bytes including its newline, parsed by sandbox_parse_status(). Only
- * the first line counts.
+ * The guest init booted and waits for its command: the moment to save a
+ * warm template, if this run builds one, before the command exists.
+ */
+static void guest_ready(struct chan *c)
+{
+	struct sandbox_state *st = c->st;
+	int ret;
+
+	if (!st || !st->build_template) {
+		release_command(c);
+		return;
+	}
+	ret = control_request_snapshot(c->vp.vd.dev.vm, &st->template_files,
+				       template_written, c);
+	if (ret)
+		template_written(c, ret);
+}
+
+/*
+ * Status lines: guest-controlled, each at most SANDBOX_STATUS_LINE_MAX
+ * bytes including its newline. "ready" the first time is the init
+ * waiting for its command; the first other line, parsed by
+ * sandbox_parse_status(), is how the command ended, and the last.
  */
 static void take_status(struct chan *c, const uint8_t *buf, size_t len)
 {
@@ -105,6 +158,13 @@ static void take_status(struct chan *c, const uint8_t *buf, size_t len)
 				return;
 			}
 			c->status[c->status_len++] = (char)buf[i];
+			continue;
+		}
+		if (!c->ready_seen && c->status_len == strlen(SBX_WIRE_READY) &&
+		    !memcmp(c->status, SBX_WIRE_READY, c->status_len)) {
+			c->ready_seen = true;
+			c->status_len = 0;
+			guest_ready(c);
 			continue;
 		}
 		c->status_done = true;
@@ -147,6 +207,8 @@ static bool chan_input_pending(void *opaque, unsigned int port)
 	struct chan *c = opaque;
 	bool pending;
 
+	if (port == SANDBOX_PORT_STATUS)
+		return atomic_load(&c->cmd_released) && c->cmd_off < c->cmd_len;
 	if (port != SANDBOX_PORT_STDIN)
 		return false;
 	pthread_mutex_lock(&c->in_lock);
@@ -155,13 +217,35 @@ static bool chan_input_pending(void *opaque, unsigned int port)
 	return pending;
 }
 
+/* The command, stamped with the wall clock as its first byte leaves. */
+static size_t send_command(struct chan *c, const struct virtq_chain *chain)
+{
+	size_t done;
+
+	if (!atomic_load(&c->cmd_released) || c->cmd_off >= c->cmd_len)
+		return 0;
+	if (!c->cmd_off) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		sandbox_command_stamp((uint8_t *)c->cmd,
+				      (uint64_t)ts.tv_sec * 1000000000ULL +
+					      (uint64_t)ts.tv_nsec);
+	}
+	done = virtq_copy_to_in(chain, 0, c->cmd + c->cmd_off,
+				c->cmd_len - c->cmd_off);
+	c->cmd_off += done;
+	return done;
+}
+
 static size_t chan_input(void *opaque, unsigned int port,
 			 const struct virtq_chain *chain)
 {
 	struct chan *c = opaque;
 	size_t done;
 
-	(void)port;
+	if (port == SANDBOX_PORT_STATUS)
+		return send_command(c, chain);
 	pthread_mutex_lock(&c->in_lock);
 	done = virtq_copy_ring_to_in(chain, c->in_buf, STDIN_BUF, &c->in_head,
 				     &c->in_count);
@@ -243,6 +327,9 @@ static int chan_start(void *opaque)
 	sigset_t all, old;
 	int ret;
 
+	/* A restored guest already waits for its command. */
+	if (atomic_load(&c->cmd_released))
+		vports_host_changed(&c->vp);
 	if (c->in_fd < 0)
 		return 0;
 	/* Signals belong to the main thread's signalfd. */
@@ -336,6 +423,15 @@ int sandbox_channel_setup(struct virtio_dev **vdp, const struct guest_mem *mem,
 	return ret;
 }
 
+void sandbox_channel_set_command(struct virtio_dev *vd, uint8_t *cmd,
+				 size_t len)
+{
+	struct chan *c = container_of(vd, struct chan, vp.vd);
+
+	c->cmd = cmd;
+	c->cmd_len = len;
+}
+
 static int chan_instantiate(struct vm *vm)
 {
 	struct sandbox_state *st = vm->cfg->sandbox.state;
@@ -348,6 +444,11 @@ static int chan_instantiate(struct vm *vm)
 		     STDERR_FILENO);
 	if (!c)
 		return -ENOMEM;
+	c->st = st;
+	c->cmd = st->command;
+	c->cmd_len = st->command_len;
+	c->ready_seen = st->restored;
+	atomic_store(&c->cmd_released, st->restored);
 	if (!st->tty) {
 		/*
 		 * stdin and stdout carry the command's streams; the console

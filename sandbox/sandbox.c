@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,57 +67,26 @@ static char *guest_cwd(void)
 	return out;
 }
 
-static int add_config(struct cpio *c, const struct vm_config *cfg,
-		      const struct sandbox_request *req)
+/* How the guest is set up: the same for every run of a warm template. */
+static int add_config(struct cpio *c, const struct vm_config *cfg)
 {
-	const char *term = getenv("TERM");
-	char *cwd = guest_cwd(), *buf = NULL;
+	char *buf = NULL;
 	size_t len = 0;
-	int ret = cwd ? 0 : -ENOMEM;
+	int ret;
 
-	ret = ret ?: put_kv(&buf, &len, "cwd", cwd);
-	ret = ret ?: put_kv(&buf, &len, "hostname", cfg->name);
-	ret = ret ?: put_kv(&buf, &len, "root", VIRTIO_9P_ROOT_TAG);
+	ret = put_kv(&buf, &len, "root", VIRTIO_9P_ROOT_TAG);
 	ret = ret ?: put_kv(&buf, &len, "root_ro",
 			    cfg->p9.shares[cfg->p9.root].ro ? "1" : "0");
 	ret = ret ?: put_kv(&buf, &len, "host", HOST_TAG);
-	ret = ret ?: put_kv(&buf, &len, "tty", req->tty ? "1" : "0");
-	if (!ret && req->tty && term)
-		ret = put_kv(&buf, &len, "term", term);
 	if (!ret)
 		cpio_add_file(c, "lkvm/config", 0644, buf, len);
 	free(buf);
-	free(cwd);
 	return ret;
 }
 
-/* The command as NUL-terminated arguments: every other byte survives. */
-static int add_argv(struct cpio *c, char **argv, int argc)
-{
-	size_t len = 0;
-	char *buf, *p;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	buf = malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	p = buf;
-	for (int i = 0; i < argc; i++) {
-		size_t n = strlen(argv[i]) + 1;
-
-		memcpy(p, argv[i], n);
-		p += n;
-	}
-	cpio_add_file(c, "lkvm/argv", 0644, buf, len);
-	free(buf);
-	return 0;
-}
-
-static int add_script(struct cpio *c, const char *path)
+static int read_script(const char *path, struct sandbox_run *run)
 {
 	struct stat st;
-	char *buf;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
 
@@ -133,17 +103,48 @@ static int add_script(struct cpio *c, const char *path)
 			close(fd);
 		return ret;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	n = buf ? read(fd, buf, (size_t)st.st_size) : -1;
+	run->script = malloc((size_t)st.st_size + 1);
+	n = run->script ? read(fd, run->script, (size_t)st.st_size) : -1;
 	close(fd);
 	if (n != st.st_size) {
 		pr_err("--sandbox %s: cannot read it whole", path);
-		free(buf);
 		return -EIO;
 	}
-	cpio_add_file(c, "lkvm/script", 0755, buf, (size_t)n);
-	free(buf);
+	run->script_len = (size_t)n;
 	return 0;
+}
+
+/* This run's part: the command and where and how it runs. */
+static int prepare_run(const struct vm_config *cfg,
+		       const struct sandbox_request *req,
+		       struct sandbox_state *st)
+{
+	struct sandbox_run *run = &st->run;
+	const char *term = getenv("TERM");
+	int ret = 0;
+
+	run->argv = req->argv;
+	run->argc = req->argc;
+	run->tty = req->tty;
+	run->term = req->tty && term ? term : NULL;
+	run->hostname = cfg->name;
+	run->cwd = guest_cwd();
+	if (!run->cwd)
+		return -ENOMEM;
+	if (getrandom(run->seed, sizeof(run->seed), 0) !=
+	    (ssize_t)sizeof(run->seed)) {
+		pr_err("sandbox: cannot get entropy for the guest: %s",
+		       strerror(errno));
+		return -EIO;
+	}
+	if (req->script)
+		ret = read_script(req->script, run);
+	ret = ret ?: sandbox_command_build(run, &st->command,
+					   &st->command_len);
+	if (ret == -E2BIG || ret == -ENOMEM)
+		pr_err("sandbox: the command does not fit in %u MiB: %s",
+		       SBX_WIRE_MAX >> 20, strerror(-ret));
+	return ret;
 }
 
 /*
@@ -229,9 +230,7 @@ static int add_modules(struct cpio *c, const struct vm_config *cfg,
 	return 0;
 }
 
-static int build_initrd(struct vm_config *cfg,
-			const struct sandbox_request *req,
-			struct sandbox_state *st)
+static int build_initrd(struct vm_config *cfg, struct sandbox_state *st)
 {
 	struct cpio *c = &st->initrd;
 	int ret;
@@ -245,10 +244,7 @@ static int build_initrd(struct vm_config *cfg,
 	cpio_add_file(c, "init", 0755, lkvm_guest_init,
 		      (size_t)(lkvm_guest_init_end - lkvm_guest_init));
 	ret = add_modules(c, cfg, st);
-	ret = ret ?: add_config(c, cfg, req);
-	if (!ret)
-		ret = req->script ? add_script(c, req->script) :
-				    add_argv(c, req->argv, req->argc);
+	ret = ret ?: add_config(c, cfg);
 	ret = ret ?: cpio_finish(c);
 	if (ret == -ENOMEM || ret == -E2BIG)
 		pr_err("sandbox: cannot build the initramfs: %s", strerror(-ret));
@@ -291,7 +287,8 @@ int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 				  strlen(HOST_TAG), false);
 	if (ret < 0)
 		return ret;
-	ret = build_initrd(cfg, req, st);
+	ret = build_initrd(cfg, st);
+	ret = ret ?: prepare_run(cfg, req, st);
 	ret = ret ?: set_params(cfg, st);
 	if (ret)
 		return ret;
@@ -308,7 +305,12 @@ void sandbox_release(struct sandbox_state *st)
 	free(st->root);
 	free(st->params);
 	free(st->modules_dir);
+	free(st->run.script);
+	free(st->run.cwd);
+	free(st->command);
 	st->root = st->params = st->modules_dir = NULL;
+	st->run.script = st->run.cwd = NULL;
+	st->command = NULL;
 }
 
 int sandbox_exit_status(const struct sandbox_state *st, int vm_status)

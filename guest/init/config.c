@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * What lkvm asks of the init, from the initramfs: /lkvm/config holds
- * "key=value" entries and /lkvm/argv the command's arguments, each
- * terminated by a NUL byte (so any byte but NUL survives: spaces,
- * quotes, newlines); /lkvm/script a --sandbox script.
+ * How lkvm set up the guest, from the initramfs: /lkvm/config holds
+ * "key=value" entries, each terminated by a NUL byte: the root's 9p tag
+ * and whether it is read-only, the host's "/" tag. What belongs to one
+ * run (the command, its directory, the terminal) comes later, on the
+ * channel (command.c): a warm template serves many runs.
  */
 #include "init.h"
 
@@ -32,20 +33,12 @@ static char **split(char *buf, size_t len, size_t *count)
 
 static void set(struct init_config *cfg, char *key, char *value)
 {
-	if (!strcmp(key, "cwd"))
-		cfg->cwd = value;
-	else if (!strcmp(key, "hostname"))
-		cfg->hostname = value;
-	else if (!strcmp(key, "term"))
-		cfg->term = value;
-	else if (!strcmp(key, "root"))
+	if (!strcmp(key, "root"))
 		cfg->root_tag = value;
 	else if (!strcmp(key, "host"))
 		cfg->host_tag = value;
 	else if (!strcmp(key, "root_ro"))
 		cfg->root_ro = !strcmp(value, "1");
-	else if (!strcmp(key, "tty"))
-		cfg->tty = !strcmp(value, "1");
 	else
 		say("lkvm-init: ignoring unknown setting '%s'", key);
 }
@@ -70,15 +63,5 @@ int load_config(struct init_config *cfg, const struct ports *p)
 	free(kv);
 	if (!cfg->root_tag)
 		cfg->root_tag = "/dev/root";
-
-	cfg->script = read_file(INIT_SCRIPT, &cfg->script_len);
-	if (cfg->script)
-		return 0;
-	buf = read_file(INIT_ARGV, &len);
-	if (!buf || !len)
-		fatal(p, "no command in the initramfs (%s)", INIT_ARGV);
-	cfg->argv = split(buf, len, &n);
-	if (!cfg->argv || !n)
-		fatal(p, "no command in the initramfs (%s)", INIT_ARGV);
 	return 0;
 }

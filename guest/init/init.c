@@ -2,8 +2,10 @@
 /*
  * lkvm-init: loads the modules lkvm packed, sets the clock from the RTC
  * if the kernel did not, opens the sandbox channel, mounts the 9p root
- * (and the host's "/" on /host), runs the command and reports how it
- * ended on the channel's status port:
+ * (and the host's "/" on /host), says "ready\n" on the channel's status
+ * port and waits there for the command (lkvm may save the guest as a
+ * warm template at this point and restore it for later runs), runs it
+ * and reports how it ended on the status port:
  *
  *	"exit N\n"	the command exited with status N
  *	"signal N\n"	the command was killed by signal N
@@ -14,6 +16,8 @@
  * output, which goes to other ports, cannot forge it.
  */
 #include "init.h"
+
+#include "../../include/lkvm/sandbox_wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -328,9 +332,12 @@ int main(void)
 	load_config(&cfg, &p);
 	load_modules(&p);
 	set_clock();
-	open_ports(&p, !cfg.tty);
+	/* Every port: whether this run has a terminal is not known yet. */
+	open_ports(&p, true);
 	mount_root(&cfg, &p);
 	setup_new_root(&cfg);
+	write_all(p.status, SBX_WIRE_READY "\n", strlen(SBX_WIRE_READY) + 1);
+	read_command(&cfg, &p);
 	ws = run_command(&cfg, &p);
 	sync();
 	if (WIFSIGNALED(ws))

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * lkvm-init: the /init of `lkvm sandbox` guests. lkvm embeds it in the
- * initramfs it builds, with the kernel modules the guest needs and the
- * command to run (see Documentation/lkvm-sandbox.txt for the protocol).
+ * initramfs it builds, with the kernel modules the guest needs; the
+ * command comes on the channel once the init is ready (see
+ * Documentation/lkvm-sandbox.txt for the protocol).
  */
 #ifndef LKVM_GUEST_INIT_H
 #define LKVM_GUEST_INIT_H
@@ -12,8 +13,6 @@
 
 /* What lkvm put in the initramfs. */
 #define INIT_CONFIG "/lkvm/config"
-#define INIT_ARGV "/lkvm/argv"
-#define INIT_SCRIPT "/lkvm/script"
 #define INIT_MODULES "/lkvm/modules"
 
 /* The channel's port names (virtio-console, MULTIPORT). */
@@ -30,7 +29,7 @@ struct init_config {
 	char *host_tag;		/* the host's "/", mounted on /host */
 	bool root_ro;
 	bool tty;		/* the command runs on the console */
-	char **argv;		/* NULL-terminated */
+	char **argv;		/* NULL-terminated (from lkvm's command) */
 	char *script;		/* --sandbox SCRIPT, or NULL */
 	size_t script_len;
 };
@@ -59,6 +58,11 @@ int mount_fs(const char *src, const char *dir, const char *type,
 	     unsigned long flags);
 
 int load_config(struct init_config *cfg, const struct ports *p);
+/*
+ * Blocks until lkvm sends the command and this run's settings on the
+ * status port; sets the clock, reseeds the RNG and sets the host name.
+ */
+void read_command(struct init_config *cfg, const struct ports *p);
 void load_modules(const struct ports *p);
 /* Sets the system clock from rtc0 unless the kernel already did. */
 void set_clock(void);

@@ -117,7 +117,7 @@ void open_ports(struct ports *p, bool need_stdio)
 	need_driver(p, "virtio", "virtio_console", "virtio_console");
 	for (long waited = 0; waited < PORT_WAIT_MS; waited += PORT_POLL_MS) {
 		if (p->status < 0)
-			p->status = open_named(PORT_STATUS, O_WRONLY);
+			p->status = open_named(PORT_STATUS, O_RDWR);
 		if (need_stdio && p->in < 0)
 			p->in = open_named(PORT_STDIN, O_RDONLY);
 		if (need_stdio && p->out < 0)

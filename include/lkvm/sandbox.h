@@ -3,6 +3,10 @@
 #define LKVM_SANDBOX_H
 
 #include <lkvm/config.h>
+#include <lkvm/sandbox_wire.h>
+
+#include <limits.h>
+#include <lkvm/snapshot.h>
 
 /*
  * `lkvm sandbox`: boot a kernel with a 9p root, run one command inside,
@@ -96,9 +100,43 @@ struct sandbox_request {
 	bool tty;		/* stdin and stdout are terminals */
 };
 
+/*
+ * What belongs to one run, handed to the guest init on the channel once
+ * it is ready (include/lkvm/sandbox_wire.h): a warm template serves any.
+ */
+struct sandbox_run {
+	char **argv;		/* the command, or NULL with @script */
+	int argc;
+	char *script;		/* the --sandbox script's bytes, or NULL */
+	size_t script_len;
+	char *cwd;		/* where it starts: /host + lkvm's directory */
+	const char *hostname;
+	const char *term;	/* TERM, with a terminal */
+	bool tty;
+	uint8_t seed[SBX_WIRE_SEED_BYTES];	/* fresh host entropy */
+};
+
+/* The message for @run (allocated): 0, -ENOMEM or -E2BIG. */
+int sandbox_command_build(const struct sandbox_run *run, uint8_t **out,
+			  size_t *len);
+/* Writes the host's wall clock into a built message, just before sending. */
+void sandbox_command_stamp(uint8_t *msg, uint64_t realtime_ns);
+
 /* Everything the builtin owns until the VM is gone. */
 struct sandbox_state {
 	struct sandbox_result result;
+	struct sandbox_run run;
+	uint8_t *command;	/* the message for run (sandbox_wire.h) */
+	size_t command_len;
+	/*
+	 * Warm templates (sandbox/template.c): this run saves one into
+	 * @template_files when the guest is ready (@template_ret becomes 1,
+	 * or -errno), or was restored from one.
+	 */
+	bool build_template;
+	struct snapshot_files template_files;
+	int template_ret;
+	bool restored;
 	struct cpio initrd;
 	char *root;		/* the root directory shared as /dev/root */
 	char *params;		/* the VM's kernel command line */
@@ -106,6 +144,46 @@ struct sandbox_state {
 	unsigned int nr_modules;
 	bool tty;		/* the command runs on the console */
 };
+
+/*
+ * Warm templates (sandbox/template.c): $HOME/.lkvm/.templates/KEY, a
+ * snapshot of the guest waiting for its command. See lkvm-sandbox.txt.
+ */
+struct sandbox_template {
+	char root[PATH_MAX];	/* $HOME/.lkvm/.templates */
+	char dir[PATH_MAX];	/* root/KEY */
+	int fds[3];
+	int lock_fd;		/* the directory, locked while building */
+};
+
+enum sandbox_template_state {
+	TEMPLATE_NONE,		/* none (an abandoned one is removed) */
+	TEMPLATE_BUILDING,	/* another run is saving it */
+	TEMPLATE_READY,
+};
+
+/* KEY, 16 hex digits, of everything the waiting guest depends on. */
+int sandbox_template_key(const struct vm_config *cfg,
+			 const struct sandbox_state *st, char *key,
+			 size_t key_len);
+/* Where this configuration's template is: 0, or -errno (no $HOME). */
+int sandbox_template_locate(struct sandbox_template *t,
+			    const struct vm_config *cfg,
+			    const struct sandbox_state *st);
+enum sandbox_template_state sandbox_template_state(const struct sandbox_template *t);
+/*
+ * This run builds it, in place: files for the channel to snapshot into
+ * at "ready". 0, or -errno (another run builds it, or no room).
+ */
+int sandbox_template_begin(struct sandbox_template *t,
+			   struct sandbox_state *st);
+/* After the run (whose filters forbid renames): closes, unlocks. */
+void sandbox_template_finish(struct sandbox_template *t,
+			     const struct sandbox_state *st);
+/* Removes a template that could not be restored. */
+void sandbox_template_forget(const struct sandbox_template *t);
+/* lkvm setup --clean-cache: removes every template; how many. */
+int sandbox_template_clean(unsigned int *removed);
 
 /*
  * The channel device without a VM, for unit tests: @mem is the guest's
@@ -118,6 +196,9 @@ struct virtio_dev;
 int sandbox_channel_setup(struct virtio_dev **vd, const struct guest_mem *mem,
 			  struct sandbox_result *r, int in_fd, int out_fd,
 			  int err_fd);
+/* Unit tests: the command it sends on the status port once "ready". */
+void sandbox_channel_set_command(struct virtio_dev *vd, uint8_t *cmd,
+				 size_t len);
 
 /*
  * Completes @cfg for a sandbox run: the root (-d DIR, or the "default"

@@ -423,6 +423,121 @@ static void test_stdin(void)
 	stop();
 }
 
+/* Everything the guest has received on @port's receive queue so far. */
+static size_t received(unsigned int port, uint8_t *got, size_t room)
+{
+	struct timespec ms = { 0, 1000000 };
+	size_t have = 0;
+	uint32_t len;
+
+	for (unsigned int i = 0; i < 200; i++) {
+		uint64_t b;
+
+		pthread_mutex_lock(&vd->queue_lock);
+		vd->vops->wake(vd);
+		pthread_mutex_unlock(&vd->queue_lock);
+		while ((b = fq_used(rx_q(port), &len))) {
+			CHECK(have + len <= room);
+			if (have + len <= room)
+				memcpy(got + have, host(b), len);
+			have += len;
+			fq_add(rx_q(port), NULL, BUF_SIZE, true);
+		}
+		nanosleep(&ms, NULL);
+	}
+	return have;
+}
+
+/*
+ * The command goes to the guest only after its "ready", whole, stamped
+ * with the time; "ready" is not the exit status, which comes next.
+ */
+static void test_command_after_ready(void)
+{
+	char *argv[] = { "echo", "a b" };
+	struct sandbox_run run = { .argv = argv, .argc = 2, .cwd = "/host/x",
+				   .hostname = "h" };
+	uint8_t *cmd, got[4096];
+	size_t len, have;
+	uint64_t t = 0;
+
+	memset(run.seed, 7, sizeof(run.seed));
+	CHECK_EQ(sandbox_command_build(&run, &cmd, &len), 0);
+	start(false);
+	sandbox_channel_set_command(vd, cmd, len);
+	bring_up();
+	CHECK_EQ(received(SANDBOX_PORT_STATUS, got, sizeof(got)), 0);
+	send_on(SANDBOX_PORT_STATUS, "rea");
+	CHECK_EQ(received(SANDBOX_PORT_STATUS, got, sizeof(got)), 0);
+	send_on(SANDBOX_PORT_STATUS, "dy\n");
+	have = received(SANDBOX_PORT_STATUS, got, sizeof(got));
+	CHECK_EQ(have, len);
+	CHECK(!memcmp(got, "LKC1", 4));
+	/* The first entry, the wall clock, was filled in on the way. */
+	CHECK_EQ(got[8], SBX_WIRE_REALTIME);
+	for (int i = 7; i >= 0; i--)
+		t = t << 8 | got[13 + i];
+	CHECK(t > 1600000000ULL * 1000000000ULL);
+	CHECK(!memcmp(got + 21, cmd + 21, len - 21));
+	CHECK(!result.reported);
+	send_on(SANDBOX_PORT_STATUS, "exit 3\n");
+	CHECK(result.reported);
+	CHECK_EQ(result.status, 3);
+	stop();
+
+	/* A second "ready" is no status: nothing is reported. */
+	start(false);
+	sandbox_channel_set_command(vd, cmd, len);
+	bring_up();
+	send_on(SANDBOX_PORT_STATUS, "ready\nready\nexit 0\n");
+	CHECK(!result.reported);
+	stop();
+	free(cmd);
+}
+
+/* The message's layout, entry by entry, and its bounds. */
+static void test_command_message(void)
+{
+	char *argv[] = { "sh", "-c", "" };
+	struct sandbox_run run = { .argv = argv, .argc = 3, .cwd = "/host",
+				   .hostname = "guest-1", .term = "xterm",
+				   .tty = true };
+	const uint8_t want[] = { SBX_WIRE_REALTIME, SBX_WIRE_SEED,
+				 SBX_WIRE_CWD, SBX_WIRE_HOSTNAME, SBX_WIRE_TTY,
+				 SBX_WIRE_TERM, SBX_WIRE_ARG, SBX_WIRE_ARG,
+				 SBX_WIRE_ARG };
+	uint8_t *cmd;
+	size_t len, at = SBX_WIRE_HEADER, n = 0;
+
+	CHECK_EQ(sandbox_command_build(&run, &cmd, &len), 0);
+	CHECK(!memcmp(cmd, "LKC1", 4));
+	CHECK_EQ(cmd[4] | cmd[5] << 8 | cmd[6] << 16 | (uint32_t)cmd[7] << 24,
+		 len - SBX_WIRE_HEADER);
+	while (at + SBX_WIRE_ENTRY_HEADER <= len && n < sizeof(want)) {
+		uint32_t l = cmd[at + 1] | cmd[at + 2] << 8 |
+			     cmd[at + 3] << 16 | (uint32_t)cmd[at + 4] << 24;
+
+		CHECK_EQ(cmd[at], want[n]);
+		if (cmd[at] == SBX_WIRE_TTY)
+			CHECK(l == 1 && cmd[at + 5] == 1);
+		if (cmd[at] == SBX_WIRE_SEED)
+			CHECK_EQ(l, SBX_WIRE_SEED_BYTES);
+		at += SBX_WIRE_ENTRY_HEADER + l;
+		n++;
+	}
+	CHECK_EQ(n, sizeof(want));
+	CHECK_EQ(at, len);	/* the empty last argument included */
+	sandbox_command_stamp(cmd, 0x0102030405060708ULL);
+	CHECK_EQ(cmd[13], 0x08);
+	CHECK_EQ(cmd[20], 0x01);
+	free(cmd);
+
+	run.script = malloc(SBX_WIRE_MAX);
+	run.script_len = SBX_WIRE_MAX;
+	CHECK_EQ(sandbox_command_build(&run, &cmd, &len), -E2BIG);
+	free(run.script);
+}
+
 /* A guest that breaks the rules breaks only the channel. */
 static void test_hostile_driver(void)
 {
@@ -509,6 +624,8 @@ static void test_state_round_trip(void)
 }
 
 static const struct unit_test tests[] = {
+	{ "channel_command_message", test_command_message },
+	{ "channel_command_after_ready", test_command_after_ready },
 	{ "channel_bring_up_and_output", test_bring_up_and_output },
 	{ "channel_status_after_output", test_status_after_output },
 	{ "channel_bad_status_lines", test_bad_status_lines },
