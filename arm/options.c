@@ -148,6 +148,14 @@ void arch_config_destroy(struct arch_config *cfg)
 	free(cfg);
 }
 
+void arch_config_describe(const struct arch_config *cfg, FILE *f)
+{
+	fprintf(f, "irqchip=%d pmu=%d ptrauth=%d sve=%d:%#x:%u\n",
+		(int)cfg->irqchip, cfg->pmu, (int)cfg->ptrauth,
+		(int)cfg->sve.kind, (unsigned int)cfg->sve.set,
+		cfg->sve.max_vq);
+}
+
 const char *arch_config_vl_option(const struct arch_config *cfg)
 {
 	return cfg->sve_option;

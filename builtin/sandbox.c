@@ -7,6 +7,7 @@
 #include <lkvm/builtin.h>
 
 #include <lkvm/log.h>
+#include <lkvm/restore.h>
 #include <lkvm/run_options.h>
 #include <lkvm/sandbox.h>
 #include <lkvm/vm.h>
@@ -59,12 +60,92 @@ static char *host_kernel(void)
 	return NULL;
 }
 
+static int dump_dtb(struct vm *vm, const struct vm_config *cfg)
+{
+	int fd = open(cfg->dump_dtb, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		      0644);
+	int ret = fd < 0 ? -errno : vm_write_dtb(vm, fd, cfg->dump_dtb);
+
+	if (fd < 0)
+		pr_err("--dump-dtb %s: %s", cfg->dump_dtb, strerror(errno));
+	else
+		close(fd);
+	return ret ? SANDBOX_EXIT_SETUP : 0;
+}
+
+/*
+ * Builds the template's machine and restores its guest, which waits for
+ * the command. Returns 0 with *@vmp ready to run, or -errno with @why
+ * when the template cannot be used here (before anything ran).
+ */
+static int restore_template(const struct sandbox_template *t,
+			    const struct vm_config *cfg,
+			    struct snapshot_source *s, struct vm_config *wcfg,
+			    struct vm **vmp, char *why, size_t why_len)
+{
+	int ret = snapshot_open(s, t->dir, why, why_len);
+
+	wcfg->sandbox = cfg->sandbox;
+	wcfg->seccomp = cfg->seccomp;
+	wcfg->debug = cfg->debug;
+	wcfg->loglevel = cfg->loglevel;
+	ret = ret ?: snapshot_config(s, wcfg, NULL, why, why_len);
+	wcfg->name = cfg->name;
+	if (!ret) {
+		ret = snapshot_check_host(s, why, why_len);
+		if (ret == 1)
+			ret = -EPERM;
+	}
+	if (!ret) {
+		ret = vm_create(vmp, wcfg);
+		if (ret)
+			snprintf(why, why_len,
+				 "building its machine failed (see above)");
+	}
+	return ret;
+}
+
+/*
+ * A warm start: the guest restored from the template, already waiting.
+ * Returns the exit status, or -1 when the template could not be used.
+ */
+static int run_warm(const struct sandbox_template *t, struct vm_config *cfg,
+		    struct sandbox_state *st)
+{
+	struct snapshot_source s = { .ram_fd = -1 };
+	struct vm_config wcfg;
+	struct vm *vm = NULL;
+	char why[SVE_WHY_MAX] = "";
+	int ret, status = -1;
+
+	if (vm_config_init(&wcfg))
+		return -1;
+	st->restored = true;
+	ret = restore_template(t, cfg, &s, &wcfg, &vm, why, sizeof(why));
+	if (!ret) {
+		pr_info("sandbox: started from the warm template %s", t->dir);
+		status = vm_run(vm);
+	}
+	vm_destroy(vm);
+	snapshot_close(&s);
+	vm_config_release(&wcfg);
+	if (ret) {
+		st->restored = false;
+		pr_info("sandbox: the warm template %s cannot be used (%s): booting afresh and saving a new one",
+			t->dir, why[0] ? why : strerror(-ret));
+		sandbox_template_forget(t);
+	}
+	return status;
+}
+
 int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
 {
+	struct sandbox_template t = { .fds = { -1, -1, -1 }, .lock_fd = -1 };
 	struct sandbox_state st;
 	char *default_kernel = NULL;
 	struct vm *vm = NULL;
-	int ret, status;
+	bool warm;
+	int ret, status = -1;
 
 	if (!cfg->kernel) {
 		cfg->kernel = default_kernel = host_kernel();
@@ -81,31 +162,32 @@ int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
 	/* A terminal on both ends: the command gets the console as its tty. */
 	req->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	ret = sandbox_prepare(cfg, req, &st);
-	if (!ret)
-		ret = vm_create(&vm, cfg);
-	if (!ret && cfg->dump_dtb) {
-		int fd = open(cfg->dump_dtb,
-			      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		ret = fd < 0 ? -errno : vm_write_dtb(vm, fd, cfg->dump_dtb);
-		if (fd < 0)
-			pr_err("--dump-dtb %s: %s", cfg->dump_dtb, strerror(errno));
+	/* LKVM_SANDBOX_COLD=1: --cold for every run (CI, debugging). */
+	if (getenv("LKVM_SANDBOX_COLD") &&
+	    strcmp(getenv("LKVM_SANDBOX_COLD"), "0"))
+		cfg->sandbox.cold = true;
+	warm = !ret && !cfg->sandbox.cold && !cfg->dump_dtb &&
+	       !sandbox_template_locate(&t, cfg, &st);
+	if (warm && sandbox_template_state(&t) == TEMPLATE_READY)
+		status = run_warm(&t, cfg, &st);
+	if (status < 0) {
+		/* Booting afresh; saving the template at "ready" if warm. */
+		if (warm && sandbox_template_state(&t) == TEMPLATE_NONE)
+			sandbox_template_begin(&t, &st);
+		ret = ret ?: vm_create(&vm, cfg);
+		if (!ret && cfg->dump_dtb)
+			status = dump_dtb(vm, cfg);
+		else if (ret)
+			status = SANDBOX_EXIT_SETUP;
 		else
-			close(fd);
+			status = vm_run(vm);
 		vm_destroy(vm);
-		sandbox_release(&st);
-		free(default_kernel);
-		return ret ? SANDBOX_EXIT_SETUP : 0;
+		if (!cfg->dump_dtb && !ret)
+			status = sandbox_exit_status(&st, status);
+		sandbox_template_finish(&t, &st);
+	} else {
+		status = sandbox_exit_status(&st, status);
 	}
-	if (ret) {
-		vm_destroy(vm);
-		sandbox_release(&st);
-		free(default_kernel);
-		return SANDBOX_EXIT_SETUP;
-	}
-	status = vm_run(vm);
-	vm_destroy(vm);
-	status = sandbox_exit_status(&st, status);
 	sandbox_release(&st);
 	free(default_kernel);
 	pr_debug("sandbox: exit with status %d", status);

@@ -10,11 +10,14 @@
 
 void setup_usage(void)
 {
-	printf("\n usage: lkvm setup <name>\n\n"
+	printf("\n usage: lkvm setup <name>\n"
+	       "        lkvm setup --clean-cache\n\n"
 	       " Creates $HOME/.lkvm/<name>, a root directory for lkvm sandbox -d: the\n"
 	       " directories a Linux system needs, /bin, /lib, /usr, ... pointing into\n"
 	       " /host (where the guest sees the host's /), and the guest init in\n"
-	       " /lkvm/init. lkvm sandbox makes \"default\" by itself when first used.\n\n");
+	       " /lkvm/init. lkvm sandbox makes \"default\" by itself when first used.\n\n"
+	       " --clean-cache removes lkvm sandbox's warm templates\n"
+	       " ($HOME/.lkvm/.templates); the next run of each boots afresh.\n\n");
 }
 
 int cmd_setup(int argc, char **argv)
@@ -23,6 +26,14 @@ int cmd_setup(int argc, char **argv)
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		setup_usage();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "--clean-cache")) {
+		unsigned int n;
+
+		if (sandbox_template_clean(&n))
+			return 1;
+		printf("Removed %u warm template%s.\n", n, n == 1 ? "" : "s");
 		return 0;
 	}
 	if (argc != 2 || argv[1][0] == '-') {

@@ -25,6 +25,11 @@ struct arch_config *arch_config_create(void);
 void arch_config_destroy(struct arch_config *cfg);
 /* The option that chose the vector lengths (e.g. "--sve-max-vl"), or NULL. */
 const char *arch_config_vl_option(const struct arch_config *cfg);
+/*
+ * What the options asked for, as one line of text: two configurations
+ * that print the same build the same vcpus (warm templates key on it).
+ */
+void arch_config_describe(const struct arch_config *cfg, FILE *f);
 
 /* Allocates @vm->arch, before anything else of the VM exists. */
 int arch_vm_create(struct vm *vm);

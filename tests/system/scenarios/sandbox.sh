@@ -339,6 +339,91 @@ t_sigpipe() {
 	expect_rc 141
 }
 
+# Warm templates: the first run of a configuration saves one, later runs
+# start from it; each run is a fresh guest nonetheless.
+TPL=$HOME/.lkvm/.templates
+
+templates() {
+	ls "$TPL" 2>/dev/null | grep -vc tmp
+}
+
+t_warm_template() {
+	lkvm setup --clean-cache >/dev/null
+	[ "$(templates)" = 0 ] || fail "--clean-cache left $(templates) templates" || return
+	sb 120 --loglevel info -- sh -c 'echo first'
+	expect_rc 0 || return
+	expect_stdout first || return
+	expect_line "sandbox: saved a warm template in $TPL/" || return
+	[ "$(templates)" = 1 ] || fail "$(templates) templates after the first run" || return
+	: >"$OUT"
+	sb 120 --loglevel info -- sh -c 'echo second; exit 7'
+	expect_rc 7 || return
+	expect_stdout second || return
+	expect_line "sandbox: started from the warm template $TPL/" || return
+	expect_no_line "saved a warm template" || return
+	# Another configuration, another template.
+	: >"$OUT"
+	sb 120 --loglevel info -c 2 -- true
+	expect_rc 0 || return
+	[ "$(templates)" = 2 ] || fail "$(templates) templates, expected one per configuration" || return
+	# --cold neither uses nor saves one.
+	: >"$OUT"
+	sb 120 --loglevel info --cold -- true
+	expect_rc 0 || return
+	expect_no_line "warm template" || return
+	lkvm setup --clean-cache >"$OUT.clean"
+	grep -qx "Removed 2 warm templates." "$OUT.clean" ||
+		fail "setup --clean-cache said '$(cat "$OUT.clean")'"
+}
+
+# Nothing one run did in the guest's memory reaches the next; the random
+# number generator and the clock are this run's, not the template's
+# (which was saved seconds earlier).
+t_warm_fresh() {
+	sb 120 -- sh -c 'echo made >/tmp/marker; echo made >/dev/shm/marker; head -c 16 /dev/urandom | od -An -tx1'
+	expect_rc 0 || return
+	first=$(cat "$STDOUT")
+	sleep 5
+	: >"$OUT"
+	t0=$(date +%s)
+	sb 120 --loglevel info -- sh -c 'cat /tmp/marker /dev/shm/marker 2>/dev/null; date +%s; head -c 16 /dev/urandom | od -An -tx1'
+	t1=$(date +%s)
+	expect_rc 0 || return
+	expect_line "started from the warm template" || return
+	grep -q made "$STDOUT" && fail "a file in the guest's memory outlived its run" && return 1
+	guest=$(sed -n 1p "$STDOUT")
+	second=$(sed -n 2p "$STDOUT")
+	[ "${guest:-0}" -ge "$t0" ] && [ "$guest" -le "$t1" ] ||
+		fail "the restored guest's clock says '$guest', the host's went from $t0 to $t1" || return
+	: >"$OUT"
+	sb 120 -- sh -c 'head -c 16 /dev/urandom | od -An -tx1'
+	third=$(cat "$STDOUT")
+	[ -n "$first" ] && [ -n "$second" ] && [ -n "$third" ] &&
+		[ "$first" != "$second" ] && [ "$second" != "$third" ] &&
+		[ "$first" != "$third" ] ||
+		fail "random bytes repeat across runs: '$first' '$second' '$third'"
+}
+
+# A template that cannot be restored is rebuilt, and the run still works.
+t_warm_rebuild() {
+	sb 120 -- true
+	expect_rc 0 || return
+	dir=$(ls -d "$TPL"/* | grep -v tmp | head -n 1)
+	[ -f "$dir/state" ] || fail "no template to damage" || return
+	for d in "$TPL"/*; do
+		printf 'XXXX' | dd of="$d/state" bs=1 seek=20 conv=notrunc 2>/dev/null
+	done
+	: >"$OUT"
+	sb 120 --loglevel info -- sh -c 'exit 3'
+	expect_rc 3 || return
+	expect_line "cannot be used (state: its size or CRC-32 is not what the manifest says (damaged)): booting afresh and saving a new one" || return
+	expect_line "saved a warm template" || return
+	: >"$OUT"
+	sb 120 --loglevel info -- true
+	expect_rc 0 || return
+	expect_line "started from the warm template"
+}
+
 run_test exit-statuses t_exit_statuses
 run_test clock t_clock
 run_test output t_output
@@ -359,3 +444,8 @@ run_test host-kernel t_host_kernel
 run_test tty t_tty
 run_test sigterm t_sigterm
 run_test sigpipe t_sigpipe
+if [ -z "$LKVM_SANDBOX_COLD" ]; then
+	run_test warm-template t_warm_template
+	run_test warm-fresh t_warm_fresh
+	run_test warm-rebuild t_warm_rebuild
+fi
