@@ -36,10 +36,10 @@
 #ifndef LKVM_FUZZ_RACE_H
 #define LKVM_FUZZ_RACE_H
 
+#include "fuzz.h"
 #include "fuzz_ram.h"
 
 #include <endian.h>
-#include <stdio.h>
 
 enum race_action { RACE_SKIP, RACE_ADD, RACE_HERE, RACE_AT };
 
@@ -65,19 +65,13 @@ struct race {
 	unsigned long idle_reads;	/* since the last change */
 };
 
-static inline void race_die(const char *what)
-{
-	fprintf(stderr, "racing guest: %s\n", what);
-	abort();
-}
-
-/* The next op from the script; false when it is over. */
-static inline bool race_next_op(struct race *r)
+/* Makes the script's next op the one in force, if there is one. */
+static inline void race_next_op(struct race *r)
 {
 	uint8_t code;
 
 	if (!r->script.len)
-		return false;
+		return;
 	code = (uint8_t)fuzz_take(&r->script, 1);
 	r->action = code & 3;
 	r->kind = (uint8_t)((code >> 4) % (GUEST_READ_KINDS + 1));
@@ -95,7 +89,6 @@ static inline bool race_next_op(struct race *r)
 		r->script.data += r->n;
 		r->script.len -= r->n;
 	}
-	return true;
 }
 
 static inline bool race_write(struct race *r, size_t off, size_t room)
@@ -137,7 +130,7 @@ static inline void race_before_read(void *ctx, enum guest_read what,
 
 	if ((uintptr_t)p < (uintptr_t)r->ram || off > r->size ||
 	    len > r->size - off)
-		race_die("the device reads outside guest RAM");
+		fuzz_fail("racing guest: the device reads outside guest RAM");
 	r->reads++;
 	if (!r->times)
 		race_next_op(r);
@@ -150,7 +143,7 @@ static inline void race_before_read(void *ctx, enum guest_read what,
 		}
 	}
 	if (++r->idle_reads > RACE_IDLE_READS_MAX)
-		race_die("the device goes on reading RAM the guest no longer changes: an endless loop");
+		fuzz_fail("racing guest: the device goes on reading RAM the guest no longer changes: an endless loop");
 }
 
 /*
@@ -178,6 +171,5 @@ static inline struct fuzz_input race_script(struct fuzz_input *in)
 	in->len -= s.len;
 	return s;
 }
-
 
 #endif
