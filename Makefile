@@ -170,7 +170,8 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(NATIVE)/fuzz/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 8
 
-$(NATIVE)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_ram.h $(NATIVE_LIB)
+$(NATIVE)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/fuzz_ram.h tests/fuzz/fuzz_race.h \
+		  $(NATIVE_LIB)
 	@mkdir -p $(dir $@)
 	$(quiet) FUZZ $<
 	$(Q)$(NATIVE_CC) $(NATIVE_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< \

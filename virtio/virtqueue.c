@@ -14,8 +14,11 @@
 #define RING_HDR 4U		/* flags + idx */
 #define USED_ELEM_SIZE 8U
 
-static uint16_t load16(const uint8_t *p, int order)
+/* A ring field; a test's racing guest may change it first. */
+static uint16_t load16(const struct virtq *vq, enum guest_read what,
+		       const uint8_t *p, int order)
 {
+	guest_mem_before_read(vq->mem, what, p, 2);
 	return le16toh(__atomic_load_n((const uint16_t *)p, order));
 }
 
@@ -85,12 +88,16 @@ int virtq_init(struct virtq *vq, const struct guest_mem *mem, uint32_t num,
 }
 
 /* One descriptor, copied out of guest memory once. */
-static void read_desc(const uint8_t *table, unsigned int idx,
-		      struct virtq_desc *d)
+static void read_desc(const struct virtq *vq, const uint8_t *table,
+		      bool indirect, unsigned int idx, struct virtq_desc *d)
 {
+	const uint8_t *p = table + (size_t)idx * DESC_SIZE;
 	struct virtq_desc raw;
 
-	memcpy(&raw, table + (size_t)idx * DESC_SIZE, sizeof(raw));
+	guest_mem_before_read(vq->mem,
+			      indirect ? GUEST_READ_INDIRECT : GUEST_READ_DESC,
+			      p, sizeof(raw));
+	memcpy(&raw, p, sizeof(raw));
 	d->addr = le64toh(raw.addr);
 	d->len = le32toh(raw.len);
 	d->flags = le16toh(raw.flags);
@@ -171,7 +178,8 @@ static int enter_indirect(const struct virtq *vq, const struct virtq_desc *d,
  */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why)
 {
-	uint16_t avail_idx = load16(avail_idx_p(vq), __ATOMIC_ACQUIRE);
+	uint16_t avail_idx = load16(vq, GUEST_READ_AVAIL_IDX, avail_idx_p(vq),
+				    __ATOMIC_ACQUIRE);
 	uint16_t pending = (uint16_t)(avail_idx - vq->last_avail);
 	const uint8_t *table = vq->desc;
 	unsigned int table_size = vq->num, idx, seen = 0;
@@ -196,7 +204,8 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why)
 		*why = "more chains in flight than the queue size";
 		return -EINVAL;
 	}
-	idx = load16(vq->avail + RING_HDR +
+	idx = load16(vq, GUEST_READ_AVAIL_RING,
+		     vq->avail + RING_HDR +
 			     2U * (vq->last_avail & (vq->num - 1U)),
 		     __ATOMIC_RELAXED);
 	if (idx >= vq->num) {
@@ -204,10 +213,11 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why)
 		return -EINVAL;
 	}
 	memset(c, 0, offsetof(struct virtq_chain, iov));
+	c->mem = vq->mem;
 	c->head = (uint16_t)idx;
 
 	for (;;) {
-		read_desc(table, idx, &d);
+		read_desc(vq, table, in_indirect, idx, &d);
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			ret = enter_indirect(vq, &d, in_indirect, &table,
 					     &table_size, why);
@@ -268,9 +278,11 @@ bool virtq_should_interrupt(struct virtq *vq)
 	/* Our used->idx store must be ordered before the guest's field read. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!vq->event_idx)
-		return !(load16(vq->avail, __ATOMIC_RELAXED) &
+		return !(load16(vq, GUEST_READ_EVENT, vq->avail,
+				__ATOMIC_RELAXED) &
 			 VIRTQ_AVAIL_F_NO_INTERRUPT);
-	event = load16(used_event_p(vq), __ATOMIC_RELAXED);
+	event = load16(vq, GUEST_READ_EVENT, used_event_p(vq),
+		       __ATOMIC_RELAXED);
 	/* vring_need_event(): did new pass event since the last check? */
 	return (uint16_t)(new - event - 1) < (uint16_t)(new - old);
 }
@@ -290,26 +302,32 @@ bool virtq_enable_notify(struct virtq *vq)
 		store16(vq->used, 0);
 	/* Publish the request before looking for buffers that raced it. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return load16(avail_idx_p(vq), __ATOMIC_ACQUIRE) != vq->last_avail;
+	return load16(vq, GUEST_READ_AVAIL_IDX, avail_idx_p(vq),
+		      __ATOMIC_ACQUIRE) != vq->last_avail;
 }
 
-static size_t copy_iov(const struct iovec *iov, unsigned int nr, size_t offset,
-		       uint8_t *buf, size_t len, bool to_iov)
+static size_t copy_iov(const struct guest_mem *mem, const struct iovec *iov,
+		       unsigned int nr, size_t offset, uint8_t *buf, size_t len,
+		       bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned int i = 0; i < nr && done < len; i++) {
+		uint8_t *guest;
 		size_t n;
 
 		if (offset >= iov[i].iov_len) {
 			offset -= iov[i].iov_len;
 			continue;
 		}
+		guest = (uint8_t *)iov[i].iov_base + offset;
 		n = MIN(iov[i].iov_len - offset, len - done);
-		if (to_iov)
-			memcpy((uint8_t *)iov[i].iov_base + offset, buf + done, n);
-		else
-			memcpy(buf + done, (uint8_t *)iov[i].iov_base + offset, n);
+		if (to_iov) {
+			memcpy(guest, buf + done, n);
+		} else {
+			guest_mem_before_read(mem, GUEST_READ_BUFFER, guest, n);
+			memcpy(buf + done, guest, n);
+		}
 		done += n;
 		offset = 0;
 	}
@@ -319,14 +337,14 @@ static size_t copy_iov(const struct iovec *iov, unsigned int nr, size_t offset,
 size_t virtq_copy_from_out(const struct virtq_chain *c, size_t offset,
 			   void *dst, size_t len)
 {
-	return copy_iov(c->iov, c->nr_out, offset, dst, len, false);
+	return copy_iov(c->mem, c->iov, c->nr_out, offset, dst, len, false);
 }
 
 size_t virtq_copy_to_in(const struct virtq_chain *c, size_t offset,
 			const void *src, size_t len)
 {
-	return copy_iov(c->iov + c->nr_out, c->nr_in, offset, (uint8_t *)src,
-			len, true);
+	return copy_iov(c->mem, c->iov + c->nr_out, c->nr_in, offset,
+			(uint8_t *)src, len, true);
 }
 
 size_t virtq_copy_ring_to_in(const struct virtq_chain *c, const uint8_t *ring,

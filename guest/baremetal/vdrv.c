@@ -54,10 +54,10 @@ void put_desc(u64 table, u32 i, u64 addr, u32 len, u32 flags, u32 next)
 	w64(table + 16 * i + 8, len | ((u64)flags << 32) | ((u64)next << 48));
 }
 
-static void kick(u64 base)
+void kick(u64 base, u32 q)
 {
 	barrier();
-	w32(base, REG_QUEUE_NOTIFY, 0);
+	w32(base, REG_QUEUE_NOTIFY, q);
 }
 
 void submit(u64 base, u32 head, unsigned short idx)
@@ -65,20 +65,39 @@ void submit(u64 base, u32 head, unsigned short idx)
 	w16(AVAIL + 4 + 2 * ((idx - 1U) % QNUM), (unsigned short)head);
 	barrier();
 	w16(AVAIL + 2, idx);
-	kick(base);
+	kick(base, 0);
 }
 
-int negotiate(u64 base, u32 high_features)
+int negotiate_with(u64 base, u32 low_features, u32 high_features)
 {
 	w32(base, REG_STATUS, 0);
 	w32(base, REG_STATUS, S_ACK);
 	w32(base, REG_STATUS, S_ACK | S_DRIVER);
 	w32(base, REG_DRV_FEAT_SEL, 0);
-	w32(base, REG_DRV_FEAT, (1U << 28) | (1U << 29));	/* indirect, event idx */
+	w32(base, REG_DRV_FEAT, low_features);
 	w32(base, REG_DRV_FEAT_SEL, 1);
 	w32(base, REG_DRV_FEAT, high_features);
 	w32(base, REG_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
 	return (r32(base, REG_STATUS) & S_FEATURES_OK) != 0;
+}
+
+int negotiate(u64 base, u32 high_features)
+{
+	return negotiate_with(base, F_RING_INDIRECT | F_RING_EVENT_IDX,
+			      high_features);
+}
+
+void enable_queue(u64 base, u32 q, u32 num, u64 area)
+{
+	w32(base, REG_QUEUE_SEL, q);
+	w32(base, REG_QUEUE_NUM, num);
+	w32(base, REG_DESC_LO, (u32)QDESC(area));
+	w32(base, REG_DESC_HI, (u32)(QDESC(area) >> 32));
+	w32(base, REG_AVAIL_LO, (u32)QAVAIL(area));
+	w32(base, REG_AVAIL_HI, (u32)(QAVAIL(area) >> 32));
+	w32(base, REG_USED_LO, (u32)QUSED(area));
+	w32(base, REG_USED_HI, (u32)(QUSED(area) >> 32));
+	w32(base, REG_QUEUE_READY, 1);
 }
 
 void setup_queue(u64 base, u32 num)
@@ -86,15 +105,7 @@ void setup_queue(u64 base, u32 num)
 	clear(AREA, AREA_SIZE);
 	if (!negotiate(base, 1))	/* VERSION_1 */
 		fail("FEATURES_OK refused for a valid feature set");
-	w32(base, REG_QUEUE_SEL, 0);
-	w32(base, REG_QUEUE_NUM, num);
-	w32(base, REG_DESC_LO, (u32)DESC);
-	w32(base, REG_DESC_HI, 0);
-	w32(base, REG_AVAIL_LO, (u32)AVAIL);
-	w32(base, REG_AVAIL_HI, 0);
-	w32(base, REG_USED_LO, (u32)USED);
-	w32(base, REG_USED_HI, 0);
-	w32(base, REG_QUEUE_READY, 1);
+	enable_queue(base, 0, num, AREA);
 }
 
 void setup(u64 base)
@@ -112,7 +123,7 @@ static u64 counter(void)
 }
 
 /* The counter value @seconds from now (reading it costs no exit). */
-static u64 deadline(u64 seconds)
+u64 deadline(u64 seconds)
 {
 	u64 freq;
 
@@ -133,12 +144,32 @@ int wait_needs_reset(u64 base)
  * Polls the used ring in RAM, without exits, so that lkvm's I/O thread
  * has the host CPU; gives up after 10 s.
  */
-int wait_used(unsigned short idx)
+int wait_used_at(u64 used, unsigned short idx)
 {
 	for (u64 end = deadline(10); counter() < end;)
-		if (r16(USED + 2) == idx)
+		if (r16(used + 2) == idx)
 			return 1;
 	return 0;
+}
+
+int wait_used(unsigned short idx)
+{
+	return wait_used_at(USED, idx);
+}
+
+int before(u64 when)
+{
+	return counter() < when;
+}
+
+void delay_us(u64 us)
+{
+	u64 freq, end;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(freq));
+	end = counter() + us * freq / 1000000;
+	while (counter() < end)
+		;
 }
 
 void expect_broken(u64 base, const char *what)

@@ -4,6 +4,17 @@
 
 #include <lkvm/compiler.h>
 
+/* What the device is about to read in guest RAM (see before_read). */
+enum guest_read {
+	GUEST_READ_AVAIL_IDX,	/* avail->idx */
+	GUEST_READ_AVAIL_RING,	/* an avail ring entry: a chain's head */
+	GUEST_READ_DESC,	/* a descriptor of the queue's table */
+	GUEST_READ_INDIRECT,	/* a descriptor of an indirect table */
+	GUEST_READ_EVENT,	/* avail->flags or used_event */
+	GUEST_READ_BUFFER,	/* device-readable data, copied out */
+	GUEST_READ_KINDS
+};
+
 /*
  * Guest RAM: one contiguous range of guest physical addresses backed by
  * one host mapping. Every guest address lkvm dereferences goes through
@@ -15,6 +26,15 @@ struct guest_mem {
 	uint8_t *host;		/* host address of gpa_base */
 	void *map_base;		/* what to munmap (NULL: not owned) */
 	size_t map_len;
+	/*
+	 * Tests only; NULL in lkvm. Called before each read of guest RAM
+	 * the virtqueue code makes (@len bytes at host address @p), so that
+	 * a test can change RAM there as a guest's other vcpus may at any
+	 * moment: the racing-guest model of tests/fuzz/fuzz_race.h.
+	 */
+	void (*before_read)(void *ctx, enum guest_read what, const void *p,
+			    size_t len);
+	void *before_read_ctx;
 };
 
 /* Anonymous, 2 MiB-aligned, transparent-huge-page-advised RAM. */
@@ -39,6 +59,15 @@ void guest_mem_wrap(struct guest_mem *mem, uint64_t gpa_base, void *buf,
  * case gpa must still lie inside RAM or at its end.
  */
 void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
+
+/* Lets a test's racing guest act before the device reads @p (see above). */
+static inline void guest_mem_before_read(const struct guest_mem *mem,
+					 enum guest_read what, const void *p,
+					 size_t len)
+{
+	if (__builtin_expect(mem->before_read != NULL, 0))
+		mem->before_read(mem->before_read_ctx, what, p, len);
+}
 
 static inline uint64_t guest_mem_end(const struct guest_mem *mem)
 {

@@ -58,6 +58,7 @@ struct virtq {
  * and counted but leave no iovec.
  */
 struct virtq_chain {
+	const struct guest_mem *mem;	/* where the buffers are */
 	uint16_t head;
 	unsigned int nr_out;
 	unsigned int nr_in;
@@ -112,7 +113,10 @@ void virtq_disable_notify(struct virtq *vq);
  */
 bool virtq_enable_notify(struct virtq *vq);
 
-/* Copies @len bytes from the chain's readable part, from @offset. */
+/*
+ * Copies @len bytes from the readable part of chain @c (one virtq_pop()
+ * filled), from @offset.
+ */
 size_t virtq_copy_from_out(const struct virtq_chain *c, size_t offset,
 			   void *dst, size_t len);
 /* Copies into the chain's writable part at @offset; returns bytes done. */

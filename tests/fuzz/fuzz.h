@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -22,5 +24,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 		log_set_level(LOG_ERROR);                          \
 		return 0;                                          \
 	}
+
+/* A property the target checks does not hold: say which, and crash. */
+static inline void fuzz_fail(const char *what)
+{
+	fprintf(stderr, "fuzz: %s\n", what);
+	abort();
+}
 
 #endif

@@ -48,4 +48,29 @@ static inline uint8_t *fuzz_ram(struct fuzz_input *in, struct guest_mem *mem,
 	return ram;
 }
 
+/* Where a queue's rings lie: guest addresses, and the RAM offset after. */
+struct fuzz_rings {
+	uint64_t desc, avail, used;
+	size_t end;
+};
+
+/*
+ * The rings of a queue of @num entries back to back from RAM offset @at
+ * (16-aligned), event fields included: avail ring, used ring, then the
+ * descriptors, so that the indices come first in the input and a small
+ * queue takes few input bytes.
+ */
+static inline struct fuzz_rings fuzz_rings(size_t at, uint32_t num)
+{
+	size_t used = ALIGN_UP(at + 6U + 2U * num, (size_t)4);
+	size_t desc = ALIGN_UP(used + 6U + 8U * num, (size_t)16);
+
+	return (struct fuzz_rings){
+		.desc = FUZZ_RAM_BASE + desc,
+		.avail = FUZZ_RAM_BASE + at,
+		.used = FUZZ_RAM_BASE + used,
+		.end = desc + 16U * num,
+	};
+}
+
 #endif

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in tests/fuzz/corpus/: well-formed inputs that
-start each fuzz target deep inside the code. Run it after changing an
-input layout (the layouts are described at the top of each fuzz_*.c)."""
+start each fuzz target deep inside the code, and the regression inputs in
+tests/fuzz/regressions/ that were written by hand rather than found. Run
+it after changing an input layout (the layouts are described at the top
+of each fuzz_*.c)."""
 import os
 import struct
 
@@ -9,8 +11,8 @@ top = os.path.dirname(os.path.abspath(__file__))
 RAM = 0x80000000
 
 
-def put(name, seed, data):
-    d = os.path.join(top, "corpus", name)
+def put(name, seed, data, kind="corpus"):
+    d = os.path.join(top, kind, name)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, seed), "wb") as f:
         f.write(data)
@@ -36,11 +38,50 @@ def rings(ram, num, heads, avail=0x1000):
         ram.w(avail + 4 + 2 * i, "H", h)
 
 
-# fuzz_virtqueue: num u16, desc/avail/used u24 (offsets in RAM), flags u8.
-def vq_header(num, flags):
+# The racing guest's script (tests/fuzz/fuzz_race.h): u16 length, then
+# ops: u8 action | kind << 4, u8 times - 1, the action's payload.
+SKIP, ADD, HERE, AT = range(4)
+ANY, AVAIL_IDX, AVAIL_RING, DESC, INDIRECT_DESC, EVENT, BUFFER = range(7)
+
+
+def race(*ops):
+    b = b"".join(ops)
+    return struct.pack("<H", len(b)) + b
+
+
+def op(action, kind, times, payload=b""):
+    return bytes([action | kind << 4, times - 1]) + payload
+
+
+def skip(kind=ANY, times=1):
+    return op(SKIP, kind, times)
+
+
+def add(kind, delta, times=1):
+    return op(ADD, kind, times, struct.pack("<H", delta & 0xffff))
+
+
+def here(kind, at, data, times=1):
+    return op(HERE, kind, times, bytes([at, len(data)]) + data)
+
+
+def at(offset, data, kind=ANY, times=1):
+    return op(AT, kind, times, offset.to_bytes(3, "little") +
+              bytes([len(data)]) + data)
+
+
+def desc_bytes(addr, ln, flags, nxt):
+    return struct.pack("<QIHH", addr, ln, flags, nxt)
+
+
+NO_RACE = race()
+
+# fuzz_virtqueue: num u16, desc/avail/used u24 (offsets in RAM), flags u8,
+# the race script, RAM.
+def vq_header(num, flags, script=NO_RACE):
     return struct.pack("<H", num) + (0).to_bytes(3, "little") + \
         (0x1000).to_bytes(3, "little") + (0x2000).to_bytes(3, "little") + \
-        bytes([flags])
+        bytes([flags]) + script
 
 
 ram = Ram(0x8000)
@@ -52,6 +93,14 @@ ram.desc(0x6000, 1, RAM + 0x5000, 16, WRITE, 0)
 rings(ram, 8, [0, 2])
 put("virtqueue", "direct-and-indirect", vq_header(8, 2) + bytes(ram.b))
 put("virtqueue", "event-idx", vq_header(8, 3) + bytes(ram.b))
+# The guest keeps the index moving and turns a descriptor into a loop
+# and an indirect table into a nested one while they are walked.
+put("virtqueue", "race-index-and-descriptors", vq_header(8, 6, race(
+    add(AVAIL_IDX, 1, 6),
+    here(DESC, 8, struct.pack("<IHH", 64, NEXT, 0), 2),
+    here(INDIRECT_DESC, 12, struct.pack("<H", INDIRECT)),
+    at(0x6010, desc_bytes(RAM + 0x6000, 32, INDIRECT, 0), DESC))) +
+    bytes(ram.b))
 loop = Ram(0x8000)
 loop.desc(0, 0, RAM + 0x4000, 64, NEXT, 1)
 loop.desc(0, 1, RAM + 0x4000, 64, NEXT, 0)
@@ -59,9 +108,11 @@ rings(loop, 4, [0])
 put("virtqueue", "loop", vq_header(4, 0) + bytes(loop.b))
 
 # fuzz_blk: num_log2 u8, flags u8, seg_max-1 u8, size_max u16, max_discard-1
-# u8; rings fixed at RAM+0 (desc), +0x1000 (avail), +0x2000 (used).
-def blk_header(flags):
-    return bytes([4, flags, 15]) + struct.pack("<H", 200) + bytes([63])
+# u8, the race script; RAM with the rings fixed at RAM+0 (desc), +0x1000
+# (avail), +0x2000 (used).
+def blk_header(flags, script=NO_RACE):
+    return bytes([4, flags, 15]) + struct.pack("<H", 200) + bytes([63]) + \
+        script
 
 
 T_IN, T_OUT, T_FLUSH, T_GET_ID, T_DISCARD, T_WZ = 0, 1, 4, 8, 11, 13
@@ -87,6 +138,156 @@ for t, n, w in [(T_IN, 1024, True), (T_OUT, 512, False), (T_FLUSH, 0, False),
 rings(reqs, 16, heads)
 put("blk", "all-types", blk_header(2 | 4 | 8) + bytes(reqs.b))
 put("blk", "read-only", blk_header(1) + bytes(reqs.b))
+# The header's type and the discard segments change as they are copied.
+put("blk", "race-header-and-segments", blk_header(2 | 4 | 8, race(
+    skip(BUFFER, 2), here(BUFFER, 0, struct.pack("<I", T_WZ)),
+    here(BUFFER, 8, struct.pack("<I", 0xffffffff), 3))) + bytes(reqs.b))
+
+# The rings of a queue of num entries back to back from RAM offset at,
+# as fuzz_rings() in fuzz_ram.h places them: (desc, avail, used, end).
+def rings_at(at, num):
+    used = (at + 6 + 2 * num + 3) & ~3
+    desc = (used + 6 + 8 * num + 15) & ~15
+    return desc, at, used, desc + 16 * num
+
+
+# A queue at RAM offset at with descriptors descs (addr, len, flags, next)
+# and heads offered.
+def queue(ram, at, num, descs, heads):
+    d, a, _, _ = rings_at(at, num)
+    for i, x in enumerate(descs):
+        ram.desc(d, i, *x)
+    rings(ram, num, heads, a)
+
+
+# RAM beyond the input reads as zeroes.
+def trim(ram):
+    return bytes(ram.b).rstrip(b"\0")
+
+
+# fuzz_net_rx: flags u8 (mergeable, EVENT_IDX, INDIRECT), num_log2 u8,
+# frames - 1 u8, each frame u16 length + u8 n + n pattern bytes; the race
+# script; RAM (64 KiB at least) with the rings from offset 0.
+MRG, EVT, IND = 1, 2, 4
+
+
+def net_frame(ln, pattern):
+    return struct.pack("<HB", ln, len(pattern)) + pattern
+
+
+def rx_ram(sizes, offered=None):
+    r = Ram(0x10000)
+    queue(r, 0, len(sizes), [(RAM + 0x2000 + 0x800 * i, size, WRITE, 0)
+                             for i, size in enumerate(sizes)],
+          list(range(offered or len(sizes))))
+    return trim(r)
+
+
+ETH = b"\xff" * 6 + b"\x02\x15\x15\x15\x15\x15\x08\x00"
+put("net_rx", "mergeable", bytes([MRG | EVT, 4, 1]) +
+    net_frame(1514, ETH + bytes(range(48))) + net_frame(60, ETH) + NO_RACE +
+    rx_ram([2048] * 2 + [600] * 14))
+put("net_rx", "one-buffer-each", bytes([EVT, 3, 2]) + net_frame(60, ETH) +
+    net_frame(1514, ETH + b"\x45") + net_frame(4000, ETH) + NO_RACE +
+    rx_ram([1526] * 8))
+# A header buffer, then small ones; the guest posts one more at each look
+# while the frame is placed, and the frame just fits the queue's size.
+put("net_rx", "race-small-buffers", bytes([MRG, 3, 0]) +
+    net_frame(96, ETH + b"\x5a") + race(add(AVAIL_IDX, 1, 5)) +
+    rx_ram([12] + [16] * 7, 4))
+# Issue 11: with mergeable buffers, a guest that keeps moving avail->idx
+# while a frame is placed got more than 256 chains popped for it, and
+# net_rx_put() wrote past its scratch arrays (a 12-byte header buffer,
+# then 1-byte ones, the index moved at each look).
+mrg = Ram(0x10000)
+queue(mrg, 0, 256, [(RAM + 0x8000, 12, WRITE, 0)] +
+      [(RAM + 0x8010 + i, 1, WRITE, 0) for i in range(1, 256)], [0])
+for i in range(256):
+    mrg.w(rings_at(0, 256)[1] + 4 + 2 * i, "H", i)
+put("net_rx", "mrg-rxbuf-more-chains-than-the-queue", bytes([MRG, 8, 0]) +
+    net_frame(600, ETH) + race(*[add(AVAIL_IDX, 1, 256)] * 2) + trim(mrg),
+    "regressions")
+
+# fuzz_net_tx: flags u8 (CSUM, HOST_TSO4, HOST_TSO6, EVENT_IDX, INDIRECT),
+# num_log2 u8, the race script; RAM (64 KiB at least) with the rings from
+# offset 0.
+def tx_ram(frames):
+    r = Ram(0x10000)
+    descs = []
+    for i, (hdr, frame) in enumerate(frames):
+        base = 0x100 + 0x100 * i
+        r.b[base:base + len(hdr)] = hdr
+        r.b[base + 0x10:base + 0x10 + len(frame)] = frame
+        descs += [(RAM + base, len(hdr), NEXT, 2 * i + 1),
+                  (RAM + base + 0x10, len(frame), 0, 0)]
+    queue(r, 0, 8, descs, [2 * i for i in range(len(frames))])
+    return trim(r)
+
+
+def net_hdr(flags=0, gso=0, hdr_len=0, gso_size=0, start=0, off=0):
+    return struct.pack("<BBHHHHH", flags, gso, hdr_len, gso_size, start, off, 0)
+
+
+tcp = ETH + b"\x45" + bytes(40) + b"tcp payload"
+plain = (net_hdr(), ETH + b"\x45" + bytes(45))
+csum = (net_hdr(1, 0, 0, 0, 34, 16), tcp)
+tso = (net_hdr(1, 1, 54, 1448, 34, 16), tcp)
+put("net_tx", "plain-csum-tso", bytes([1 | 2 | 8, 3]) + NO_RACE +
+    tx_ram([plain, csum, tso]))
+# The header changes between the walk and the copy, and while copied.
+put("net_tx", "race-header", bytes([1 | 2 | 8, 3]) + race(
+    skip(ANY, 6), here(BUFFER, 0, bytes([0x03, 0x04]), 2)) +
+    tx_ram([csum, tso]))
+
+# fuzz_sandbox_channel: flags u8 (EVENT_IDX, INDIRECT, stdin), num_log2
+# u8, [u8 n + n bytes of stdin], u8 k + k kicks (queue numbers, 10 the
+# stdin wake-up), the race script; RAM (128 KiB at least) with the ten
+# queues' rings back to back from offset 0. Queues: 0/1 the status port,
+# 2/3 control to/from the guest, 4/5 stdin, 6/7 stdout, 8/9 stderr.
+def ctrl(port, event, value):
+    return struct.pack("<IHH", port, event, value)
+
+
+def channel_ram(num, stdin):
+    r = Ram(0x20000)
+    at = 0
+    for q in range(10):
+        descs = []
+        if q in (0, 2, 4):
+            # Receive buffers: control messages, and stdin when given.
+            for i in range(num if q == 2 else 4 if q == 4 and stdin else 0):
+                descs.append((RAM + 0x8000 + 0x800 * q + 0x40 * i, 0x40,
+                              WRITE, 0))
+        else:
+            sends = {1: [b"exit 3\n"], 7: [b"hello\n", b"world\n"],
+                     9: [b"warn\n"],
+                     3: [ctrl(0xffffffff, 0, 1)] +
+                        [ctrl(p, 3, 1) for p in range(4)] +
+                        [ctrl(p, 6, 1) for p in (0, 2, 3) + ((1,) if stdin else ())]}
+            for i, data in enumerate(sends.get(q, [])):
+                buf = 0x1800 + 0x100 * q + 0x10 * i
+                r.b[buf:buf + len(data)] = data
+                descs.append((RAM + buf, len(data), 0, 0))
+        queue(r, at, num, descs, list(range(len(descs))))
+        at = rings_at(at, num)[3]
+    return trim(r)
+
+
+def kicks(*qs):
+    return bytes([len(qs)]) + bytes(qs)
+
+
+STDIN = b"typed input\n"
+put("sandbox_channel", "session", bytes([1 | 4, 4, len(STDIN)]) + STDIN +
+    kicks(3, 10, 4, 7, 9, 1) + NO_RACE + channel_ram(16, True))
+put("sandbox_channel", "no-stdin", bytes([0, 4]) + kicks(3, 2, 1, 7) +
+    NO_RACE + channel_ram(16, False))
+# The guest posts more output while stdout is drained, and turns a
+# control message into another as it is copied.
+put("sandbox_channel", "race-output-and-control", bytes([1 | 2, 4]) +
+    kicks(7, 3, 1) + race(add(AVAIL_IDX, 1, 2), skip(BUFFER, 2),
+                          here(BUFFER, 4, struct.pack("<H", 6))) +
+    channel_ram(16, False))
 
 # fuzz_image: ram size u64, initrd size u64, then the kernel file.
 hdr = bytearray(64)
