@@ -149,8 +149,11 @@ fetch_kernel() {
 	mv "$cache/$dir.new" "$cache/$dir"
 }
 
+# Not "have_kernel || fetch_kernel": set -e must hold inside the fetch.
 kernels | while read -r _ dir suite; do
-	have_kernel "$dir" || fetch_kernel "$dir" "$suite" </dev/null
+	if ! have_kernel "$dir"; then
+		fetch_kernel "$dir" "$suite" </dev/null
+	fi
 done
 if ! have_busybox; then
 	dl="$cache/download-busybox"
