@@ -287,12 +287,14 @@ while read -r name k cpu mem suites; do
 	echo "==> nested host '$id' (-cpu $cpu): suites $suites"
 	RUN_HOSTS+="$id "
 	log=$out/$id.log
+	host_start=$SECONDS
 	if [ "$verbose" = 1 ]; then
 		boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$log" || true
 	else
 		boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$log" |
 			grep --line-buffered -E '^@@(RESULT|LOG|HOST|CRASH|STRESS-IO)' | sed -u 's/^@@//' || true
 	fi
+	echo "==> $id took $((SECONDS - host_start)) s"
 	grep '^@@RESULT' "$log" | sed "s/^@@RESULT //" >>"$out/results" || true
 	if ! grep -q '^@@DONE' "$log"; then
 		echo "FAIL $id.complete: the nested host did not finish (see $log)" | tee -a "$out/results"

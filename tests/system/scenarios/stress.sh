@@ -35,7 +35,8 @@ t_boots() {
 	while [ $i -le "$BOOTS" ]; do
 		: >"$OUT"
 		start=$(cut -d' ' -f1 /proc/uptime)
-		run_l2 120 sve -c 1 -m 384 --sve-vls=128,256,512 --network mode=none
+		# A generous timeout: a loaded build machine is no crash.
+		run_l2 300 sve -c 1 -m 384 --sve-vls=128,256,512 --network mode=none
 		stress_record boot $i || died=$((died + 1))
 		if [ "$RC" != 0 ] || [ "$(guest_value sve_vls)" != 128,256,512 ]; then
 			bad=$((bad + 1))
@@ -63,7 +64,7 @@ t_io() {
 	while [ $((i * IO_GUEST_SECONDS)) -le "$IO_SECONDS" ]; do
 		: >"$OUT"
 		start=$(cut -d' ' -f1 /proc/uptime)
-		lkvm_run $((IO_GUEST_SECONDS + 180)) run -k "$L2_KERNEL" -i "$L2_INITRD" \
+		lkvm_run $((IO_GUEST_SECONDS + 300)) run -k "$L2_KERNEL" -i "$L2_INITRD" \
 			-p "$L2_PARAMS lkvm.test=stress_io lkvm.seconds=$IO_GUEST_SECONDS lkvm.port=8081 lkvm.http_md5=$md5" \
 			-c 2 -m 512 --9p $STRESS/share -d $STRESS/disk.img
 		stress_record io $i || died=$((died + 1))
