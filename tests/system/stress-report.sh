@@ -30,8 +30,8 @@ counts() {
 	} END { printf "%d %d %d", runs, died, other }' "$2"
 }
 
-printf '%-22s %-24s %-20s %-20s %s\n' "host" "-cpu (beyond max,pauth-impdef=on)" \
-	"boots: runs/died/bad" "I/O: guests/died/bad" "I/O rounds/errors"
+row() { printf '%-22s %-21s %-21s %-18s %s\n' "$@"; }
+row "host@kernel" "boots: runs/died/bad" "I/O: guests/died/bad" "I/O rounds/errors" "qemu -cpu"
 crashes=$(mktemp)
 for arg in "$@"; do
 	id=${arg%%=*}
@@ -41,8 +41,7 @@ for arg in "$@"; do
 	read -r br bd bo < <(counts boot "$log")
 	read -r ir id_ io < <(counts io "$log")
 	rounds=$(sed -n 's/^@@STRESS-IO rounds=\([0-9]*\) errors=\([0-9]*\).*/\1\/\2/p' "$log" | tail -n 1)
-	printf '%-22s %-24s %-20s %-20s %s\n' "$id" "${cpu#max,pauth-impdef=on}" \
-		"$br/$bd/$bo" "$ir/$id_/$io" "${rounds:--}"
+	row "$id" "$br/$bd/$bo" "$ir/$id_/$io" "${rounds:--}" "$cpu"
 	grep '^@@CRASH ' "$log" | tr -d '\r' | sed "s/^@@CRASH /$id /" >>"$crashes"
 	grep -q '^@@DONE' "$log" || echo "  ($id did not finish: the counts are of the runs it made)"
 done
