@@ -194,13 +194,18 @@ unit: .deps-ok
 	@tests/unit/run.sh "$(RUN_AARCH64)" $(UNIT_BINS)
 	@tests/unit/run.sh "" $(NATIVE_UNIT_BINS)
 
+# Nested hosts booted at once by system, check and stress: a host's 6.1
+# and 6.12 runs share the two cores, each mostly busy on one of them.
+SYSTEM_JOBS ?= 2
+
 system: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS) $(UNIT_BINS)
-	@tests/system/run.sh --cache "$(CACHE)" --all
+	@tests/system/run.sh --cache "$(CACHE)" --all --jobs $(SYSTEM_JOBS)
 
 check: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(UNIT_BINS) $(NATIVE_UNIT_BINS) $(TEST_TOOLS) $(FUZZ_BINS)
-	@FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/check.sh "$(RUN_AARCH64)" "$(CACHE)" \
+	@FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) LKVM_SYSTEM_JOBS=$(SYSTEM_JOBS) \
+		tests/check.sh "$(RUN_AARCH64)" "$(CACHE)" \
 		$(UNIT_BINS) $(NATIVE_UNIT_BINS) $(FUZZ_BINS)
 
 demo: .deps-ok
@@ -214,7 +219,7 @@ bench: .deps-ok
 # STRESS_BOOTS and STRESS_IO size it (Documentation/testing.md).
 stress: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
-	@tests/system/run.sh --cache "$(CACHE)" --stress
+	@tests/system/run.sh --cache "$(CACHE)" --stress --jobs $(SYSTEM_JOBS)
 
 format:
 	clang-format -i $(LIB_SRCS) $(BUILTIN_SRCS) $(wildcard include/lkvm/*.h include/lkvm/*/*.h)

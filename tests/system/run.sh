@@ -4,8 +4,10 @@
 # suites inside them, and reports every result.
 #
 # usage: tests/system/run.sh [--cache DIR] [--all | --suite S... | --host H]
-#                            [--kernel K...] [--stress] [--demo]
+#                            [--kernel K...] [--jobs N] [--stress] [--demo]
 #                            [--bench [NAME]] [--verbose]
+#
+# --jobs N (or LKVM_SYSTEM_JOBS): boot up to N nested hosts at once.
 #
 # --all runs every suite of every host but the long ones (LONG_SUITES),
 # which run only when named: --stress is --suite stress, sized by
@@ -23,6 +25,7 @@ want_kernels=()
 bench=
 verbose=0
 host_timeout=${LKVM_L1_TIMEOUT:-1500}
+jobs=${LKVM_SYSTEM_JOBS:-1}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
 		;;
 	--host) want_hosts+=("$2"); shift ;;
 	--kernel) want_kernels+=("$2"); shift ;;
+	--jobs) jobs=$2; shift ;;
 	--demo) mode=demo ;;
 	--bench) mode=bench; bench=${2:-}; [ $# -gt 1 ] && shift ;;
 	--verbose) verbose=1 ;;
@@ -260,10 +264,10 @@ fi
 passed=0
 failed=0
 : >"$out/results"
-rm -rf "$out"/*/files
-# Host checks that combine several hosts' files need to know which ran.
-RUN_HOSTS=" "
-stress_runs=()
+rm -rf "$out"/*/files "$out"/*.took
+
+# The runs to make, "name kernel cpu mem suites", in hosts.conf's order.
+runs=()
 while read -r name k cpu mem suites; do
 	if [ ${#want_hosts[@]} -gt 0 ] && [[ ! " ${want_hosts[*]} " =~ " $name " ]]; then
 		continue
@@ -281,20 +285,54 @@ while read -r name k cpu mem suites; do
 		sel+=${sel:+,}$s
 	done
 	[ -n "$sel" ] || continue
-	suites=$sel
-	# A host runs once per kernel: NAME@KERNEL names that run.
+	runs+=("$name $k $cpu $mem $sel")
+done < <(hosts)
+
+# A host runs once per kernel: NAME@KERNEL names that run. Host checks
+# that combine several runs' files need to know which run.
+RUN_HOSTS=" "
+for r in "${runs[@]}"; do
+	read -r name k _ <<<"$r"
+	RUN_HOSTS+="$name@$k "
+	# Made here, not by runs booting at once.
+	l1_initrd "$k" >/dev/null
+done
+
+# start_run I: boots run I in the background; its console goes to its
+# log, its results to the terminal as they come, prefixed by the run
+# when several boot at once.
+pids=()
+start_run() {
+	local name k cpu mem suites id prefix=
+	read -r name k cpu mem suites <<<"${runs[$1]}"
 	id=$name@$k
+	[ "$jobs" = 1 ] || prefix="[$id] "
 	echo "==> nested host '$id' (-cpu $cpu): suites $suites"
-	RUN_HOSTS+="$id "
+	(
+		start=$SECONDS
+		if [ "$verbose" = 1 ]; then
+			boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$out/$id.log" |
+				sed -u "s/^/$prefix/" || true
+		else
+			boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$out/$id.log" |
+				grep --line-buffered -E '^@@(RESULT|LOG|HOST|CRASH|STRESS-IO)' |
+				sed -u "s/^@@/$prefix/" || true
+		fi
+		echo $((SECONDS - start)) >"$out/$id.took"
+	) &
+	pids[$1]=$!
+}
+
+# finish_run I: after run I ended, its results, exported files and host
+# checks, in hosts.conf's order whatever order runs end in.
+stress_runs=()
+finish_run() {
+	local name k cpu mem suites id log files s check
+	read -r name k cpu mem suites <<<"${runs[$1]}"
+	id=$name@$k
 	log=$out/$id.log
-	host_start=$SECONDS
-	if [ "$verbose" = 1 ]; then
-		boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$log" || true
-	else
-		boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$log" |
-			grep --line-buffered -E '^@@(RESULT|LOG|HOST|CRASH|STRESS-IO)' | sed -u 's/^@@//' || true
-	fi
-	echo "==> $id took $((SECONDS - host_start)) s"
+	wait "${pids[$1]}" || true
+	echo "==> $id took $(cat "$out/$id.took" 2>/dev/null || echo ?) s"
 	grep '^@@RESULT' "$log" | sed "s/^@@RESULT //" >>"$out/results" || true
 	if ! grep -q '^@@DONE' "$log"; then
 		echo "FAIL $id.complete: the nested host did not finish (see $log)" | tee -a "$out/results"
@@ -309,7 +347,17 @@ while read -r name k cpu mem suites; do
 		FILES=$files HOST=$name KERNEL=$k RUN_HOSTS=$RUN_HOSTS "$check" |
 			tee -a "$out/results"
 	done
-done < <(hosts)
+}
+
+# At most $jobs runs boot at once.
+next=0
+for ((i = 0; i < ${#runs[@]}; i++)); do
+	while [ $next -lt ${#runs[@]} ] && [ $((next - i)) -lt "$jobs" ]; do
+		start_run $next
+		next=$((next + 1))
+	done
+	finish_run $i
+done
 
 if [ ${#stress_runs[@]} -gt 0 ]; then
 	echo "==> stress summary"
