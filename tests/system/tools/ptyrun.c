@@ -8,7 +8,9 @@
  * terminal is in raw mode then, writes SEND to the terminal (or, with
  * --signal, sends SIG to the command instead), waits for the command, and
  * prints "raw_while_running=0|1 restored=0|1 status=N" and everything the
- * command printed. Exit status 0 unless ptyrun itself failed.
+ * command printed; "status=hung" if the command had not ended when the
+ * hang guard (HANG_SECONDS for the whole run) ran out. Exit status 0
+ * unless ptyrun itself failed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +25,12 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+/*
+ * Only a guard against a command that never ends: a sandbox boot on a
+ * loaded build machine took more than the 60 s this used to be.
+ */
+#define HANG_SECONDS 600
 
 static char output[1 << 16];
 static size_t output_len;
@@ -57,7 +65,7 @@ int main(int argc, char **argv)
 	int sig = 0, argi = 3, master, slave, status = 0;
 	bool raw_running = false, restored;
 	struct termios cooked;
-	pid_t pid;
+	pid_t pid, done;
 	time_t deadline;
 
 	if (argc < 5)
@@ -91,7 +99,7 @@ int main(int argc, char **argv)
 		execvp(argv[argi], argv + argi);
 		_exit(127);
 	}
-	deadline = time(NULL) + 60;
+	deadline = time(NULL) + HANG_SECONDS;
 	while (!strstr(output, wait_for) && time(NULL) < deadline)
 		drain(master, 200);
 	raw_running = is_raw(slave);
@@ -105,14 +113,17 @@ int main(int argc, char **argv)
 			usleep(20000);
 		}
 	}
-	while (waitpid(pid, &status, WNOHANG) == 0 && time(NULL) < deadline)
+	while ((done = waitpid(pid, &status, WNOHANG)) == 0 &&
+	       time(NULL) < deadline)
 		drain(master, 100);
 	drain(master, 100);
 	restored = !is_raw(slave);
-	printf("raw_while_running=%d restored=%d status=%d\n", raw_running,
-	       restored,
-	       WIFEXITED(status) ? WEXITSTATUS(status) :
-	       WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1);
+	printf("raw_while_running=%d restored=%d ", raw_running, restored);
+	if (done != pid)
+		printf("status=hung\n");
+	else
+		printf("status=%d\n", WIFEXITED(status) ? WEXITSTATUS(status) :
+				       WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1);
 	fwrite(output, 1, output_len, stdout);
 	return 0;
 }
