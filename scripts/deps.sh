@@ -145,7 +145,7 @@ fetch_kernel() {
 	find "$cache/$dir.new/modules" -name '*.ko.xz' -print0 |
 		xargs -0 -r -n 64 -P "$(nproc)" xz -d
 	echo "$kpkg" >"$cache/$dir.new/package"
-	rm -rf "$cache/$dir" "$dl"
+	rm -rf "${cache:?}/${dir:?}" "$dl"
 	mv "$cache/$dir.new" "$cache/$dir"
 }
 
