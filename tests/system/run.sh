@@ -24,7 +24,7 @@ want_hosts=()
 want_kernels=()
 bench=
 verbose=0
-host_timeout=${LKVM_L1_TIMEOUT:-1500}
+host_timeout=${LKVM_L1_TIMEOUT:-2700}
 jobs=${LKVM_SYSTEM_JOBS:-1}
 
 while [ $# -gt 0 ]; do
