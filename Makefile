@@ -5,6 +5,7 @@
 #   make check      unit tests + nested system tests; ends "N passed, N failed"
 #   make demo       boot a Debian arm64 guest with lkvm in a nested KVM host
 #   make bench      benchmarks (numbers only)
+#   make stress     the stress scenario on every stress host (long; not in check)
 
 HOST_ARCH := $(shell uname -m)
 ifeq ($(HOST_ARCH),aarch64)
@@ -54,7 +55,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/sandbox/init_blob.o
 BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBLKVM := $(BUILD)/liblkvm.a
 
-.PHONY: all deps check unit system demo bench clean guest format fuzz .deps-ok
+.PHONY: all deps check unit system demo bench stress clean guest format fuzz .deps-ok
 all: lkvm guest
 
 lkvm: $(BUILTIN_OBJS) $(LIBLKVM)
@@ -195,13 +196,18 @@ unit: .deps-ok
 	@tests/unit/run.sh "$(RUN_AARCH64)" $(UNIT_BINS)
 	@tests/unit/run.sh "" $(NATIVE_UNIT_BINS)
 
+# Nested hosts booted at once by system, check and stress: a host's 6.1
+# and 6.12 runs share the two cores, each mostly busy on one of them.
+SYSTEM_JOBS ?= 2
+
 system: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS) $(UNIT_BINS)
-	@tests/system/run.sh --cache "$(CACHE)" --all
+	@tests/system/run.sh --cache "$(CACHE)" --all --jobs $(SYSTEM_JOBS)
 
 check: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(UNIT_BINS) $(NATIVE_UNIT_BINS) $(TEST_TOOLS) $(FUZZ_BINS)
-	@FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) tests/check.sh "$(RUN_AARCH64)" "$(CACHE)" \
+	@FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) LKVM_SYSTEM_JOBS=$(SYSTEM_JOBS) \
+		tests/check.sh "$(RUN_AARCH64)" "$(CACHE)" \
 		$(UNIT_BINS) $(NATIVE_UNIT_BINS) $(FUZZ_BINS)
 
 demo: .deps-ok
@@ -211,6 +217,11 @@ demo: .deps-ok
 bench: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
 	@tests/system/run.sh --cache "$(CACHE)" --bench
+
+# STRESS_BOOTS and STRESS_IO size it (Documentation/testing.md).
+stress: .deps-ok
+	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
+	@tests/system/run.sh --cache "$(CACHE)" --stress --jobs $(SYSTEM_JOBS)
 
 format:
 	clang-format -i $(LIB_SRCS) $(BUILTIN_SRCS) $(wildcard include/lkvm/*.h include/lkvm/*/*.h)

@@ -21,7 +21,7 @@ host_arch=$(dpkg --print-architecture)
 # Packages the build host needs. On an arm64 host the native gcc builds
 # lkvm; the cross compiler and qemu are only needed on other hosts.
 # jq: host checks read lkvm's JSON output with an independent parser.
-pkgs="make device-tree-compiler cpio gzip jq"
+pkgs="make device-tree-compiler cpio gzip xz-utils jq"
 if [ "$host_arch" = arm64 ]; then
 	pkgs="$pkgs gcc libc6-dev libfdt-dev libseccomp-dev"
 	fdt_pkg=libfdt-dev
@@ -43,11 +43,25 @@ for p in $pkgs; do
 	fi
 done
 
-# Guest payloads: the newest Debian 12 arm64 kernel and static busybox,
-# unpacked (never installed) into the cache.
-have_guest() {
-	[ -s "$cache/kernel/Image" ] && [ -x "$cache/busybox/busybox" ] &&
-		[ -d "$cache/kernel/modules" ]
+# Guest payloads: the arm64 kernels of scripts/kernels.conf and static
+# busybox, unpacked (never installed) into the cache.
+kernels() {
+	grep -v '^#' "$(dirname "$0")/kernels.conf" | awk 'NF == 3'
+}
+
+have_kernel() {
+	[ -s "$cache/$1/Image" ] && [ -d "$cache/$1/modules" ] &&
+		[ -s "$cache/$1/package" ]
+}
+
+have_kernels() {
+	kernels | while read -r _ dir _; do
+		have_kernel "$dir" || exit 1
+	done
+}
+
+have_busybox() {
+	[ -x "$cache/busybox/busybox" ]
 }
 
 # The native (sanitizer/fuzzer) build links libfdt for the build host's
@@ -65,7 +79,8 @@ have_passt() {
 }
 
 if [ "$check_only" = 1 ]; then
-	[ -z "$missing" ] && have_guest && have_host_libfdt && have_passt && exit 0
+	[ -z "$missing" ] && have_kernels && have_busybox && have_host_libfdt &&
+		have_passt && exit 0
 	exit 1
 fi
 
@@ -83,28 +98,72 @@ if [ -n "$missing" ]; then
 		--no-install-recommends $missing
 fi
 
-if ! have_guest; then
-	dl="$cache/download"
-	rm -rf "$dl" && mkdir -p "$dl"
-	if ! apt-cache show linux-image-arm64:arm64 >/dev/null 2>&1; then
-		$sudo dpkg --add-architecture arm64
-		$sudo apt-get update -q
+if ! apt-cache show linux-image-arm64:arm64 >/dev/null 2>&1 &&
+	{ ! have_kernels || ! have_busybox; }; then
+	$sudo dpkg --add-architecture arm64
+	$sudo apt-get update -q
+fi
+
+# apt_private DIR SUITE: apt-get options for a source list of its own,
+# with its own package lists, holding only SUITE from the mirror the
+# machine already uses for that release; nothing of the machine's apt
+# state is read or changed through them.
+apt_private() {
+	mkdir -p "$1/lists/partial" "$1/cache/archives/partial" "$1/parts"
+	mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(TARGET_OF)' |
+		awk -v r="${2%%-*}" '$2 == r && $3 == "deb" { print $1; exit }')
+	[ -n "$mirror" ] || { echo "deps: no apt source for ${2%%-*} to take $2 from" >&2; exit 1; }
+	echo "deb [arch=arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $2 main" \
+		>"$1/sources.list"
+	echo "-o Dir::Etc::sourcelist=$1/sources.list -o Dir::Etc::sourceparts=$1/parts" \
+		"-o Dir::State::Lists=$1/lists -o Dir::Cache=$1/cache"
+}
+
+# fetch_kernel DIR SUITE: the newest linux-image-arm64 of SUITE, unpacked
+# into the cache as DIR/{Image,config,modules,package}, modules
+# uncompressed (as modules.order names them). Built beside the cache and
+# moved in whole, so an interrupted fetch leaves nothing half there.
+fetch_kernel() {
+	dir=$1
+	dl="$cache/download-$dir"
+	rm -rf "$dl" "$cache/$dir.new" && mkdir -p "$dl" "$cache/$dir.new"
+	opts=""
+	if [ "$2" != machine ]; then
+		opts=$(apt_private "$dl/apt" "$2")
+		apt-get $opts update -q >/dev/null
 	fi
-	kpkg=$(apt-cache depends linux-image-arm64:arm64 |
+	kpkg=$(apt-cache $opts depends linux-image-arm64:arm64 |
 		sed -n 's/.*Depends: \(linux-image-[0-9][^ :]*\).*/\1/p' | head -n 1)
-	[ -n "$kpkg" ] || { echo "deps: cannot resolve linux-image-arm64" >&2; exit 1; }
-	echo "deps: fetching $kpkg:arm64 and busybox-static:arm64 into $cache"
-	(cd "$dl" && apt-get download -q "$kpkg:arm64" busybox-static:arm64 2>&1 |
+	[ -n "$kpkg" ] || { echo "deps: cannot resolve linux-image-arm64 ($2)" >&2; exit 1; }
+	echo "deps: fetching $kpkg:arm64 into $cache/$dir"
+	(cd "$dl" && apt-get $opts download -q "$kpkg:arm64" 2>&1 |
 		grep -v 'unsandboxed' || true)
-	rm -rf "$cache/kernel" "$cache/busybox"
-	mkdir -p "$cache/kernel" "$cache/busybox"
 	dpkg -x "$dl"/linux-image-*.deb "$dl/k"
+	mv "$dl"/k/boot/vmlinuz-* "$cache/$dir.new/Image"
+	mv "$dl"/k/boot/config-* "$cache/$dir.new/config"
+	mv "$dl"/k/lib/modules/* "$cache/$dir.new/modules"
+	find "$cache/$dir.new/modules" -name '*.ko.xz' -print0 |
+		xargs -0 -r -n 64 -P "$(nproc)" xz -d
+	echo "$kpkg" >"$cache/$dir.new/package"
+	rm -rf "${cache:?}/${dir:?}" "$dl"
+	mv "$cache/$dir.new" "$cache/$dir"
+}
+
+# Not "have_kernel || fetch_kernel": set -e must hold inside the fetch.
+kernels | while read -r _ dir suite; do
+	if ! have_kernel "$dir"; then
+		fetch_kernel "$dir" "$suite" </dev/null
+	fi
+done
+if ! have_busybox; then
+	dl="$cache/download-busybox"
+	rm -rf "$dl" && mkdir -p "$dl"
+	echo "deps: fetching busybox-static:arm64 into $cache"
+	(cd "$dl" && apt-get download -q busybox-static:arm64 2>&1 |
+		grep -v 'unsandboxed' || true)
 	dpkg -x "$dl"/busybox-static*.deb "$dl/b"
-	mv "$dl"/k/boot/vmlinuz-* "$cache/kernel/Image"
-	mv "$dl"/k/boot/config-* "$cache/kernel/config"
-	mv "$dl"/k/lib/modules/* "$cache/kernel/modules"
+	rm -rf "$cache/busybox" && mkdir -p "$cache/busybox"
 	mv "$dl"/b/bin/busybox "$cache/busybox/busybox"
-	echo "$kpkg" >"$cache/kernel/package"
 	rm -rf "$dl"
 fi
 if ! have_host_libfdt; then

@@ -4,7 +4,15 @@
 # suites inside them, and reports every result.
 #
 # usage: tests/system/run.sh [--cache DIR] [--all | --suite S... | --host H]
-#                            [--demo] [--bench [NAME]] [--verbose]
+#                            [--kernel K...] [--jobs N] [--stress] [--demo]
+#                            [--bench [NAME]] [--verbose]
+#
+# --jobs N (or LKVM_SYSTEM_JOBS): boot up to N nested hosts at once.
+#
+# --all runs every suite of every host but the long ones (LONG_SUITES),
+# which run only when named: --stress is --suite stress, sized by
+# STRESS_BOOTS (runs, 200) and STRESS_IO (seconds of I/O, 300), and
+# ends with tests/system/stress-report.sh's table.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,16 +21,26 @@ out=$top/build/system
 mode=check
 want_suites=()
 want_hosts=()
+want_kernels=()
 bench=
 verbose=0
-host_timeout=${LKVM_L1_TIMEOUT:-1500}
+host_timeout=${LKVM_L1_TIMEOUT:-2700}
+jobs=${LKVM_SYSTEM_JOBS:-1}
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--cache) cache=$2; shift ;;
 	--all) ;;
 	--suite) want_suites+=("$2"); shift ;;
+	--stress)
+		want_suites+=(stress)
+		host_timeout=${LKVM_L1_TIMEOUT:-10800}
+		# Apart from make check's, so both can run at once.
+		out=$top/build/stress
+		;;
 	--host) want_hosts+=("$2"); shift ;;
+	--kernel) want_kernels+=("$2"); shift ;;
+	--jobs) jobs=$2; shift ;;
 	--demo) mode=demo ;;
 	--bench) mode=bench; bench=${2:-}; [ $# -gt 1 ] && shift ;;
 	--verbose) verbose=1 ;;
@@ -31,23 +49,36 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-kernel=$cache/kernel/Image
+# Suites --all leaves out: they take long and run only when named.
+LONG_SUITES=" stress "
+
+# The kernels of scripts/kernels.conf, by name: their cache directories.
+# The first is the L2 guest kernel as well.
+declare -A kernel_dirs=()
+l2_kernel=
+while read -r kname kdir _; do
+	kernel_dirs[$kname]=$cache/$kdir
+	l2_kernel=${l2_kernel:-$kname}
+done < <(grep -v '^#' "$top/scripts/kernels.conf" | awk 'NF == 3')
+l2_modules=${kernel_dirs[$l2_kernel]}/modules
+
 busybox=$cache/busybox/busybox
 passt=$cache/passt
-for f in "$kernel" "$busybox" "$top/lkvm" "$passt/usr/bin/passt"; do
+for f in "${kernel_dirs[$l2_kernel]}/Image" "$busybox" "$top/lkvm" "$passt/usr/bin/passt"; do
 	[ -e "$f" ] || { echo "run.sh: missing $f (run make deps && make)" >&2; exit 2; }
 done
 
 mkdir -p "$out"
 
-# module_closure NAME...: the paths (relative to the cached module tree)
-# of the named modules and everything they depend on, dependencies first.
-# The cache holds the package's lib/modules/<version> tree without
+# module_closure DIR NAME...: the paths (relative to DIR, a cached module
+# tree) of the named modules and everything they depend on, dependencies
+# first. The cache holds the package's lib/modules/<version> tree without
 # depmod's files, so modules are found through modules.order and their
 # dependencies read from each module's own "depends=" field.
 module_closure() {
-	local dir=$cache/kernel/modules
+	local dir=$1
 	local -A seen=()
+	shift
 	visit() {
 		local m=$1 path dep
 		[ -n "${seen[$m]:-}" ] && return
@@ -64,12 +95,12 @@ module_closure() {
 	done
 }
 
-# Copies the modules named in LIST (and their dependencies) into an
-# initramfs tree, flat; /modules.order lists them in load order for the
-# guest's init.
+# add_modules ROOT LIST DIR: copies the modules named in LIST (and their
+# dependencies) from the module tree DIR into an initramfs tree, flat;
+# /modules.order lists them in load order for the guest's init.
 add_modules() {
-	local root=$1 list=$2 dir=$cache/kernel/modules p paths
-	paths=$(module_closure $(grep -v '^#' "$list")) || exit 2
+	local root=$1 list=$2 dir=$3 p paths
+	paths=$(module_closure "$dir" $(grep -v '^#' "$list")) || exit 2
 	mkdir -p "$root/modules"
 	: >"$root/modules.order"
 	for p in $paths; do
@@ -83,9 +114,9 @@ add_modules() {
 # modules and what they depend on, as lkvm sandbox looks for next to the
 # kernel. Without depmod's files: lkvm reads each module's depends=.
 add_module_tree() {
-	local tree=$1 dir=$cache/kernel/modules path paths
+	local tree=$1 dir=$l2_modules path paths
 	shift
-	paths=$(module_closure "$@") || exit 2
+	paths=$(module_closure "$dir" "$@") || exit 2
 	mkdir -p "$tree"
 	cp "$dir/modules.builtin" "$tree/"
 	: >"$tree/modules.order"
@@ -106,7 +137,7 @@ build_l2_initrd() {
 	if [ -d "$top/build/guest/linux" ]; then
 		cp "$top"/build/guest/linux/* "$root/bin/"
 	fi
-	add_modules "$root" "$top/tests/system/l2/modules.list"
+	add_modules "$root" "$top/tests/system/l2/modules.list" "$l2_modules"
 	chmod +x "$root/init"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/l2-initrd.cpio.gz"
 }
@@ -129,9 +160,11 @@ build_l1_initrd() {
 		"$root/tests/bench"
 	cp "$busybox" "$root/bin/busybox"
 	cp "$top/lkvm" "$root/usr/bin/lkvm"
-	cp "$kernel" "$root/guest/Image"
+	# The lkvm that ran, for resolving crash lines after a rebuild.
+	cp "$top/lkvm" "$out/lkvm"
+	cp "${kernel_dirs[$l2_kernel]}/Image" "$root/guest/Image"
 	# lkvm sandbox finds a kernel's modules next to it (scenarios/sandbox.sh).
-	release=$(sed 's/^linux-image-//' "$cache/kernel/package")
+	release=$(sed 's/^linux-image-//' "${kernel_dirs[$l2_kernel]}/package")
 	add_module_tree "$root/guest/lib/modules/$release" \
 		virtio_mmio virtio_console 9pnet_virtio 9p virtio_rng
 	cp "$out/l2-initrd.cpio.gz" "$root/guest/initrd.cpio.gz"
@@ -143,7 +176,6 @@ build_l1_initrd() {
 	cp "$top"/build/tools/* "$root/usr/bin/" 2>/dev/null || true
 	cp "$top"/build/guest/linux/netbench "$root/usr/bin/" 2>/dev/null || true
 	add_passt "$root"
-	add_modules "$root" "$top/tests/system/l1/modules.list"
 	# Unit tests that need a real kernel (openat2) run in L1 as well.
 	cp "$top"/build/tests/unit/test_p9 "$root/usr/bin/" 2>/dev/null || true
 	chmod +x "$root/init"
@@ -151,19 +183,45 @@ build_l1_initrd() {
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out/l1.cpio"
 }
 
-# Lines of hosts.conf as "name cpu mem suites".
-hosts() {
-	grep -v '^#' "$top/tests/system/hosts.conf" | awk 'NF == 4'
+# l1_initrd KERNEL: the L1 initramfs for a host running KERNEL (a name in
+# kernels.conf): the common one with that kernel's own modules of
+# tests/system/l1/modules.list appended as a second archive, which the
+# kernel unpacks over the first. Prints its path.
+l1_initrd() {
+	local k=$1 root=$out/l1-modules-$1
+	[ -s "${kernel_dirs[$k]:-/nonexistent}/Image" ] ||
+		{ echo "run.sh: no kernel '$k' (scripts/kernels.conf; run make deps)" >&2; exit 2; }
+	if [ ! -e "$out/l1-$k.cpio" ]; then
+		rm -rf "$root"
+		add_modules "$root" "$top/tests/system/l1/modules.list" "${kernel_dirs[$k]}/modules"
+		{
+			cat "$out/l1.cpio"
+			(cd "$root" && find . | cpio -o -H newc --quiet)
+		} >"$out/l1-$k.cpio"
+	fi
+	echo "$out/l1-$k.cpio"
 }
 
-# boot_l1 NAME CPU MEM SUITES MODE LOG: one nested host, console in LOG.
+# Lines of hosts.conf as "name kernel cpu mem suites", one per kernel of
+# the host's list, in the file's order.
+hosts() {
+	grep -v '^#' "$top/tests/system/hosts.conf" | awk 'NF == 5 {
+		n = split($2, k, ",")
+		for (i = 1; i <= n; i++)
+			print $1, k[i], $3, $4, $5
+	}'
+}
+
+# boot_l1 NAME KERNEL CPU MEM SUITES MODE LOG: one nested host, console
+# in LOG.
 boot_l1() {
-	local name=$1 cpu=$2 mem=$3 suites=$4 lmode=$5 log=$6
+	local name=$1 k=$2 cpu=$3 mem=$4 suites=$5 lmode=$6 log=$7 initrd
+	initrd=$(l1_initrd "$k") || exit 2
 	timeout --foreground "$host_timeout" qemu-system-aarch64 \
 		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 2 -m "$mem" \
 		-nographic -no-reboot -nic none \
-		-kernel "$kernel" -initrd "$out/l1.cpio" \
-		-append "console=ttyAMA0 rdinit=/init quiet cryptomgr.notests lkvm.host=$name lkvm.suites=$suites lkvm.mode=$lmode" \
+		-kernel "${kernel_dirs[$k]}/Image" -initrd "$initrd" \
+		-append "console=ttyAMA0 rdinit=/init quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300}" \
 		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 }
 
@@ -184,20 +242,21 @@ extract_files() {
 
 build_l2_initrd
 build_l1_initrd
+rm -f "$out"/l1-*.cpio
 
 if [ "$mode" = demo ]; then
 	echo "==> booting a nested KVM host (qemu-system-aarch64, TCG, EL2);"
 	echo "==> inside it, lkvm boots a Debian arm64 guest on its serial console."
-	read -r name cpu mem _ < <(hosts | head -n 1)
-	boot_l1 "$name" "$cpu" "$mem" none demo "$out/demo.log" |
+	read -r name k cpu mem _ < <(hosts | head -n 1)
+	boot_l1 "$name" "$k" "$cpu" "$mem" none demo "$out/demo.log" |
 		grep -v -E '^@@(DONE|HOST|DEMO-OK)|reboot: Power down'
 	grep -q '^@@DEMO-OK' "$out/demo.log"
 	exit
 fi
 
 if [ "$mode" = bench ]; then
-	read -r name cpu mem _ < <(hosts | head -n 1)
-	boot_l1 "$name" "$cpu" 6144 "${bench:-all}" bench "$out/bench.log" |
+	read -r name k cpu mem _ < <(hosts | head -n 1)
+	boot_l1 "$name" "$k" "$cpu" 6144 "${bench:-all}" bench "$out/bench.log" |
 		grep -E '^@@BENCH|^@@RESULT' | sed 's/^@@BENCH //'
 	exit
 fi
@@ -205,44 +264,106 @@ fi
 passed=0
 failed=0
 : >"$out/results"
-rm -rf "$out"/*/files
-# Host checks that combine several hosts' files need to know which ran.
-RUN_HOSTS=" "
-while read -r name cpu mem suites; do
+rm -rf "$out"/*/files "$out"/*.took
+
+# The runs to make, "name kernel cpu mem suites", in hosts.conf's order.
+runs=()
+while read -r name k cpu mem suites; do
 	if [ ${#want_hosts[@]} -gt 0 ] && [[ ! " ${want_hosts[*]} " =~ " $name " ]]; then
 		continue
 	fi
-	if [ ${#want_suites[@]} -gt 0 ]; then
-		sel=
-		for s in ${suites//,/ }; do
-			[[ " ${want_suites[*]} " =~ " $s " ]] && sel+=${sel:+,}$s
-		done
-		[ -n "$sel" ] || continue
-		suites=$sel
+	if [ ${#want_kernels[@]} -gt 0 ] && [[ ! " ${want_kernels[*]} " =~ " $k " ]]; then
+		continue
 	fi
-	echo "==> nested host '$name' (-cpu $cpu): suites $suites"
-	RUN_HOSTS+="$name "
-	log=$out/$name.log
-	if [ "$verbose" = 1 ]; then
-		boot_l1 "$name" "$cpu" "$mem" "$suites" check "$log" || true
-	else
-		boot_l1 "$name" "$cpu" "$mem" "$suites" check "$log" |
-			grep --line-buffered -E '^@@(RESULT|LOG|HOST)' | sed -u 's/^@@//' || true
-	fi
+	sel=
+	for s in ${suites//,/ }; do
+		if [ ${#want_suites[@]} -gt 0 ]; then
+			[[ " ${want_suites[*]} " =~ " $s " ]] || continue
+		else
+			[[ "$LONG_SUITES" =~ " $s " ]] && continue
+		fi
+		sel+=${sel:+,}$s
+	done
+	[ -n "$sel" ] || continue
+	runs+=("$name $k $cpu $mem $sel")
+done < <(hosts)
+
+# A host runs once per kernel: NAME@KERNEL names that run. Host checks
+# that combine several runs' files need to know which run.
+RUN_HOSTS=" "
+for r in "${runs[@]}"; do
+	read -r name k _ <<<"$r"
+	RUN_HOSTS+="$name@$k "
+	# Made here, not by runs booting at once.
+	l1_initrd "$k" >/dev/null
+done
+
+# start_run I: boots run I in the background; its console goes to its
+# log, its results to the terminal as they come, prefixed by the run
+# when several boot at once.
+pids=()
+start_run() {
+	local name k cpu mem suites id prefix=
+	read -r name k cpu mem suites <<<"${runs[$1]}"
+	id=$name@$k
+	[ "$jobs" = 1 ] || prefix="[$id] "
+	echo "==> nested host '$id' (-cpu $cpu): suites $suites"
+	(
+		start=$SECONDS
+		if [ "$verbose" = 1 ]; then
+			boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$out/$id.log" |
+				sed -u "s/^/$prefix/" || true
+		else
+			boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$out/$id.log" |
+				grep --line-buffered -E '^@@(RESULT|LOG|HOST|CRASH|STRESS-IO)' |
+				sed -u "s/^@@/$prefix/" || true
+		fi
+		echo $((SECONDS - start)) >"$out/$id.took"
+	) &
+	pids[$1]=$!
+}
+
+# finish_run I: after run I ended, its results, exported files and host
+# checks, in hosts.conf's order whatever order runs end in.
+stress_runs=()
+finish_run() {
+	local name k cpu mem suites id log files s check
+	read -r name k cpu mem suites <<<"${runs[$1]}"
+	id=$name@$k
+	log=$out/$id.log
+	wait "${pids[$1]}" || true
+	echo "==> $id took $(cat "$out/$id.took" 2>/dev/null || echo ?) s"
 	grep '^@@RESULT' "$log" | sed "s/^@@RESULT //" >>"$out/results" || true
 	if ! grep -q '^@@DONE' "$log"; then
-		echo "FAIL $name.complete: the nested host did not finish (see $log)" | tee -a "$out/results"
+		echo "FAIL $id.complete: the nested host did not finish (see $log)" | tee -a "$out/results"
 	fi
-	files=$out/$name/files
+	[[ ",$suites," == *,stress,* ]] && stress_runs+=("$id=$cpu")
+	files=$out/$id/files
 	rm -rf "$files"
 	extract_files "$log" "$files"
 	for s in ${suites//,/ }; do
 		check=$top/tests/system/host-checks/$s.sh
 		[ -x "$check" ] || continue
-		FILES=$files HOST=$name RUN_HOSTS=$RUN_HOSTS "$check" |
+		FILES=$files HOST=$name KERNEL=$k RUN_HOSTS=$RUN_HOSTS "$check" |
 			tee -a "$out/results"
 	done
-done < <(hosts)
+}
+
+# At most $jobs runs boot at once.
+next=0
+for ((i = 0; i < ${#runs[@]}; i++)); do
+	while [ $next -lt ${#runs[@]} ] && [ $((next - i)) -lt "$jobs" ]; do
+		start_run $next
+		next=$((next + 1))
+	done
+	finish_run $i
+done
+
+if [ ${#stress_runs[@]} -gt 0 ]; then
+	echo "==> stress summary"
+	"$top/tests/system/stress-report.sh" "$out/lkvm" "$out" "${stress_runs[@]}" |
+		tee "$out/stress-summary"
+fi
 
 passed=$(grep -c '^PASS' "$out/results" || true)
 failed=$(grep -c '^FAIL' "$out/results" || true)

@@ -10,14 +10,16 @@ runner=
 [ "$(uname -m)" = aarch64 ] || runner=qemu-aarch64-static
 result() { echo "$1 sve.$2${3:+: $3}"; }
 
-vq4=$out/sve-vq4/files/probe-sve-vq4.json
-pow2=$out/sve-pow2/files/probe-sve-pow2.json
-off=$out/sve-off/files/probe-sve-off.json
+# The SVE hosts of this run's kernel (run.sh calls them NAME@KERNEL).
+probe() { echo "$out/$1@${KERNEL:?}/files/probe-$1.json"; }
+vq4=$(probe sve-vq4)
+pow2=$(probe sve-pow2)
+off=$(probe sve-off)
 for h in sve-vq4 sve-pow2 sve-off; do
-	f=$out/$h/files/probe-$h.json
+	f=$(probe $h)
 	[ -s "$f" ] && continue
 	# A partial run (--host) leaves nothing to combine; a full one must.
-	[[ "${RUN_HOSTS:-}" == *" $h "* ]] && result FAIL common "missing $f"
+	[[ "${RUN_HOSTS:-}" == *" $h@$KERNEL "* ]] && result FAIL common "missing $f"
 	exit 0
 done
 

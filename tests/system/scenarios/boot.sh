@@ -115,7 +115,9 @@ t_ctrl_a_x() {
 # A terminal: raw while the guest runs, input reaches the guest, Ctrl-A x
 # quits, and the settings are restored on the way out.
 t_terminal() {
-	ptyrun "echo ready" "hello$(printf '\001')x" -- lkvm run -k $BM/echo.flat -c 1 -m 64 >"$OUT" 2>&1
+	# Ctrl-A x once the guest has echoed the rest: it stops lkvm at once.
+	ptyrun "echo ready" "hello" --then "hello" "$(printf '\001')x" -- \
+		lkvm run -k $BM/echo.flat -c 1 -m 64 >"$OUT" 2>&1
 	expect_line "raw_while_running=1 restored=1 status=0" || return
 	expect_line "hello" || return
 	expect_line "Ctrl-A x typed"

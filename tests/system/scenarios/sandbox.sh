@@ -7,6 +7,8 @@ SBDIR=/tmp/sandbox
 mkdir -p $SBDIR
 # Test speed only: no crypto self-tests (lkvm adds "quiet panic=-1").
 SB_PARAMS="cryptomgr.notests"
+# The guest kernel's release (its modules' directory); L1 may run another.
+L2_RELEASE=$(ls /guest/lib/modules)
 
 # sb TIMEOUT [lkvm sandbox args...]: stdout in $STDOUT, stderr in $OUT.
 sb() {
@@ -176,9 +178,8 @@ t_kernel_panic() {
 # The init cannot mount the root (its "9p" module is another driver): it
 # says why on the status port, and lkvm exits 125 with that reason.
 t_init_error() {
-	rel=$(uname -r)
 	rm -rf $SBDIR/badmods
-	cp -a /guest/lib/modules/$rel $SBDIR/badmods
+	cp -a /guest/lib/modules/$L2_RELEASE $SBDIR/badmods
 	cp $SBDIR/badmods/kernel/drivers/char/hw_random/virtio-rng.ko \
 		$SBDIR/badmods/kernel/fs/9p/9p.ko
 	sb 180 --modules $SBDIR/badmods -- true
@@ -286,19 +287,21 @@ t_setup_root_init() {
 }
 
 # Without -k, the host's own kernel (/boot/vmlinuz-$(uname -r)) and its
-# modules in /lib/modules, as kvmtool.
+# modules in /lib/modules, as kvmtool. The guest kernel stands in for the
+# host's, which may be another; lkvm finds modules by the release in the
+# kernel's banner.
 t_host_kernel() {
 	rel=$(uname -r)
 	mkdir -p /boot /lib/modules
 	ln -sf "$L2_KERNEL" /boot/vmlinuz-$rel
-	ln -sfn /guest/lib/modules/$rel /lib/modules/$rel
+	ln -sfn /guest/lib/modules/$L2_RELEASE /lib/modules/$L2_RELEASE
 	STDOUT=$OUT.stdout
 	timeout 120 lkvm sandbox -c 1 -m 256 -p "$SB_PARAMS" -- sh -c 'uname -r; exit 6' \
 		</dev/null >"$STDOUT" 2>>"$OUT"
 	RC=$?
-	rm -f /boot/vmlinuz-$rel /lib/modules/$rel
+	rm -f /boot/vmlinuz-$rel /lib/modules/$L2_RELEASE
 	expect_rc 6 || return
-	expect_stdout "$rel"
+	expect_stdout "$L2_RELEASE"
 }
 
 # The command on the console, when lkvm runs on a terminal: a tty, input.
