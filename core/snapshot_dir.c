@@ -78,6 +78,33 @@ static int sync_dir(const char *path)
 	return ret;
 }
 
+/*
+ * For file systems without renameat2's flags (9p, some FUSE): the old
+ * snapshot moves aside first, so DIR is briefly absent, never partial.
+ */
+static int rename_plain(const char *tmp, const char *dir, bool replace)
+{
+	char old[PATH_MAX];
+
+	if (!replace) {
+		if (!access(dir, F_OK))
+			return -EEXIST;
+		return rename(tmp, dir) ? -errno : 0;
+	}
+	if ((size_t)snprintf(old, sizeof(old), "%s.old", tmp) >= sizeof(old))
+		return -ENAMETOOLONG;
+	if (rename(dir, old))
+		return -errno;
+	if (rename(tmp, dir)) {
+		int err = -errno;
+
+		rename(old, dir);
+		return err;
+	}
+	/* Where the exchange would have left it. */
+	return rename(old, tmp) ? -errno : 0;
+}
+
 int snapshot_dir_publish(const char *tmp, const char *dir, bool replace)
 {
 	char parent[PATH_MAX];
@@ -86,9 +113,12 @@ int snapshot_dir_publish(const char *tmp, const char *dir, bool replace)
 
 	if (ret)
 		return ret;
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir,
-		      replace ? RENAME_EXCHANGE : RENAME_NOREPLACE)) {
-		ret = -errno;
+	ret = renameat2(AT_FDCWD, tmp, AT_FDCWD, dir,
+			replace ? RENAME_EXCHANGE : RENAME_NOREPLACE) ? -errno :
+									 0;
+	if (ret == -EINVAL || ret == -ENOSYS)
+		ret = rename_plain(tmp, dir, replace);
+	if (ret) {
 		if (ret != -EEXIST)
 			pr_err("cannot rename %s to %s: %s", tmp, dir,
 			       strerror(-ret));

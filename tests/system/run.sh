@@ -220,6 +220,8 @@ boot_l1() {
 	timeout --foreground "$host_timeout" qemu-system-aarch64 \
 		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 2 -m "$mem" \
 		-nographic -no-reboot -nic none \
+		-fsdev "local,id=xch,path=$out/exchange,security_model=none" \
+		-device virtio-9p-device,fsdev=xch,mount_tag=lkvm-exchange \
 		-kernel "${kernel_dirs[$k]}/Image" -initrd "$initrd" \
 		-append "console=ttyAMA0 rdinit=/init quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300}" \
 		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
@@ -239,6 +241,10 @@ extract_files() {
 		base64 -d "$f" >"${f%.b64}" && rm -f "$f"
 	done
 }
+
+# Files one nested host leaves for another (/exchange in every L1).
+rm -rf "$out/exchange"
+mkdir -p "$out/exchange"
 
 build_l2_initrd
 build_l1_initrd
