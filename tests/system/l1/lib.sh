@@ -94,6 +94,47 @@ export_file() {
 	echo "@@FILE-END $1"
 }
 
+# start_vm NAME ACTION READY [lkvm run options]: boots the Debian guest in
+# the background as NAME, console in $LOGDIR/NAME.console, its pid in
+# $VM_PID; returns once the guest printed READY (within 120 s).
+start_vm() {
+	vm=$1
+	action=$2
+	ready=$3
+	shift 3
+	: >"$LOGDIR/$vm.console"
+	lkvm run --name "$vm" -k "$L2_KERNEL" -i "$L2_INITRD" \
+		-p "$L2_PARAMS lkvm.test=$action" "$@" </dev/null \
+		>"$LOGDIR/$vm.console" 2>&1 &
+	VM_PID=$!
+	eval "PID_$(echo "$vm" | tr -c 'a-z0-9\n' _)=$VM_PID"
+	wait_for "$LOGDIR/$vm.console" "$ready" 120 ||
+		fail "$vm never printed '$ready'" || return
+}
+
+# wait_gone PID: until the process has exited (at most 30 s).
+wait_gone() {
+	n=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $n -ge 150 ] && return 1
+		sleep 0.2
+		n=$((n + 1))
+	done
+}
+
+# ctl ARGS...: `lkvm ARGS` (the control commands) with stdout in $OUT,
+# stderr in $ERR, status in $RC, within $CTL_TIMEOUT seconds (90).
+ERR=$LOGDIR/ctl.err
+ctl() {
+	timeout "${CTL_TIMEOUT:-90}" lkvm "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+	cat "$ERR" >>"$LOGDIR/$SUITE.stderr"
+}
+
+expect_err_line() {
+	grep -qF -- "$1" "$ERR" || fail "no '$1' on stderr: $(head -n 3 "$ERR")"
+}
+
 # expect_error TEXT...: lkvm failed with exactly one "lkvm: error:" line
 # that contains every TEXT, and printed nothing else on its way out.
 expect_error() {

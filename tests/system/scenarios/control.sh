@@ -3,38 +3,8 @@
 
 SOCKDIR=$HOME/.lkvm
 
-# start_vm NAME ACTION READY [lkvm run options]: boots the Debian guest in
-# the background as NAME, console in $LOGDIR/NAME.console, its pid in
-# $VM_PID; returns once the guest printed READY.
-start_vm() {
-	vm=$1
-	action=$2
-	ready=$3
-	shift 3
-	: >"$LOGDIR/$vm.console"
-	lkvm run --name "$vm" -k "$L2_KERNEL" -i "$L2_INITRD" \
-		-p "$L2_PARAMS lkvm.test=$action" "$@" </dev/null \
-		>"$LOGDIR/$vm.console" 2>&1 &
-	VM_PID=$!
-	eval "PID_$(echo "$vm" | tr -c 'a-z0-9\n' _)=$VM_PID"
-	wait_for "$LOGDIR/$vm.console" "$ready" 90 ||
-		fail "$vm never printed '$ready'" || return
-}
-
 ticks() {
 	grep -c "@@L2 tick=" "$LOGDIR/$1.console"
-}
-
-# ctl ARGS...: `lkvm ARGS` with stdout in $OUT, stderr in $ERR, status in $RC.
-ERR=$LOGDIR/ctl.err
-ctl() {
-	timeout 90 lkvm "$@" >"$OUT" 2>"$ERR"
-	RC=$?
-	cat "$ERR" >>"$LOGDIR/$SUITE.stderr"
-}
-
-expect_err_line() {
-	grep -qF -- "$1" "$ERR" || fail "no '$1' on stderr: $(head -n 3 "$ERR")"
 }
 
 # An unexpected exit with --debug prints every register KVM lists.

@@ -8,15 +8,6 @@
 
 MOVE=/exchange/move-$(arg kernel)
 
-wait_gone() {
-	n=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $n -ge 150 ] && return 1
-		sleep 0.2
-		n=$((n + 1))
-	done
-}
-
 # save NAME SET: an sve_hold guest with --sve-vls=SET, saved to $MOVE/NAME.
 save() {
 	log=$LOGDIR/move-$1.console
