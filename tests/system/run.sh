@@ -223,7 +223,7 @@ boot_l1() {
 		-fsdev "local,id=xch,path=$out/exchange,security_model=none" \
 		-device virtio-9p-device,fsdev=xch,mount_tag=lkvm-exchange \
 		-kernel "${kernel_dirs[$k]}/Image" -initrd "$initrd" \
-		-append "console=ttyAMA0 rdinit=/init quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300}" \
+		-append "console=ttyAMA0 rdinit=/init panic=-1 quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300}" \
 		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 }
 

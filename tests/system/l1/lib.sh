@@ -38,6 +38,13 @@ elapsed() {
 	awk -v s="$1" -v e="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", e - s }'
 }
 
+# type_into FORMAT: printf FORMAT into fd 7, a FIFO a background lkvm reads
+# as its console. In a subshell: if that lkvm is gone, SIGPIPE ends this
+# write (status non-zero), not the suite's shell.
+type_into() {
+	( printf "$1" >&7 ) 2>/dev/null
+}
+
 # wait_for FILE TEXT SECONDS: until FILE has a line containing TEXT;
 # returns 1 if it has none after SECONDS.
 wait_for() {
@@ -53,7 +60,7 @@ wait_for() {
 lkvm_run() {
 	t=$1
 	shift
-	timeout "$t" lkvm "$@" </dev/null >>"$OUT" 2>&1
+	timeout -k 10 "$t" lkvm "$@" </dev/null >>"$OUT" 2>&1
 	RC=$?
 	return 0
 }
@@ -126,7 +133,7 @@ wait_gone() {
 # stderr in $ERR, status in $RC, within $CTL_TIMEOUT seconds (90).
 ERR=$LOGDIR/ctl.err
 ctl() {
-	timeout "${CTL_TIMEOUT:-90}" lkvm "$@" >"$OUT" 2>"$ERR"
+	timeout -k 10 "${CTL_TIMEOUT:-90}" lkvm "$@" >"$OUT" 2>"$ERR"
 	RC=$?
 	cat "$ERR" >>"$LOGDIR/$SUITE.stderr"
 }

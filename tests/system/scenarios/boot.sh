@@ -83,7 +83,7 @@ t_linux_console_input() {
 	exec 7>"$fifo"
 	wait_for "$OUT" "@@L2 ready-for-input" 120
 	sleep 0.5
-	echo "typed on the host" >&7
+	type_into 'typed on the host\n'
 	wait $pid
 	RC=$?
 	exec 7>&-

@@ -276,7 +276,7 @@ t_setup_root_init() {
 	exec 7>$fifo
 	wait_for "$OUT" "lkvm-init: no sandbox settings" 100
 	sleep 2
-	echo 'echo "interactive $((6 * 7)) in $(pwd) on $(hostname)"; ls /host/guest; exit 3' >&7
+	type_into 'echo "interactive $((6 * 7)) in $(pwd) on $(hostname)"; ls /host/guest; exit 3\n'
 	wait $pid
 	RC=$?
 	exec 7>&-

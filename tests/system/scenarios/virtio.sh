@@ -136,7 +136,7 @@ t_console_virtio_input() {
 	exec 7>"$fifo"
 	wait_for "$OUT" "@@L2 ready-for-input" 120
 	sleep 0.5
-	echo "typed into hvc0" >&7
+	type_into 'typed into hvc0\n'
 	wait $pid
 	RC=$?
 	exec 7>&-
@@ -189,7 +189,7 @@ t_disk_locks() {
 	truncate -s 1M $IMG/lock.img
 	for first in "" ",ro"; do
 		mkfifo /tmp/lockfifo
-		timeout 60 lkvm run -k $BM/echo.flat -c 1 -m 64 -n mode=none \
+		timeout 300 lkvm run -k $BM/echo.flat -c 1 -m 64 -n mode=none \
 			-d $IMG/lock.img$first </tmp/lockfifo >$LOGDIR/lock-first.log 2>&1 &
 		pid=$!
 		exec 7>/tmp/lockfifo
@@ -206,7 +206,7 @@ t_disk_locks() {
 			bad_disk -d $IMG/lock.img
 			expect_error "$IMG/lock.img" "already in use" || return
 		fi
-		printf q >&7
+		type_into q || fail "the first VM was gone before it was told to quit" || return
 		exec 7>&-
 		wait $pid
 		rm -f /tmp/lockfifo
