@@ -86,8 +86,10 @@ int main(int argc, char **argv)
 	pid_t pid, done;
 	time_t deadline;
 
-	if (argc < 5)
+	if (argc < 5) {
+		printf("ptyrun: usage: ptyrun WAIT SEND [--then WAIT2 SEND2] [--signal SIG] -- COMMAND...\n");
 		return 2;
+	}
 	wait_for = argv[1];
 	send = argv[2];
 	if (argi + 2 < argc && !strcmp(argv[argi], "--then")) {
@@ -99,19 +101,32 @@ int main(int argc, char **argv)
 		sig = atoi(argv[argi + 1]);
 		argi += 2;
 	}
-	if (strcmp(argv[argi++], "--"))
+	if (strcmp(argv[argi++], "--")) {
+		printf("ptyrun: expected -- before the command\n");
 		return 2;
+	}
 
+	/* Failures are printed on stdout: the test shows only the output. */
 	master = posix_openpt(O_RDWR | O_NOCTTY);
-	if (master < 0 || grantpt(master) || unlockpt(master))
+	if (master < 0 || grantpt(master) || unlockpt(master)) {
+		printf("ptyrun: no pseudo-terminal: %s\n", strerror(errno));
 		return 1;
+	}
 	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
-	if (slave < 0 || tcgetattr(slave, &cooked))
+	if (slave < 0 || tcgetattr(slave, &cooked)) {
+		printf("ptyrun: cannot open the terminal's other side: %s\n",
+		       strerror(errno));
 		return 1;
+	}
 	cooked.c_lflag |= ICANON | ECHO | ISIG;
 	tcsetattr(slave, TCSANOW, &cooked);
 
+	fflush(stdout);
 	pid = fork();
+	if (pid < 0) {
+		printf("ptyrun: fork: %s\n", strerror(errno));
+		return 1;
+	}
 	if (pid == 0) {
 		setsid();
 		ioctl(slave, TIOCSCTTY, 0);
@@ -120,6 +135,7 @@ int main(int argc, char **argv)
 		dup2(slave, 2);
 		close(master);
 		execvp(argv[argi], argv + argi);
+		fprintf(stderr, "ptyrun: %s: %s\n", argv[argi], strerror(errno));
 		_exit(127);
 	}
 	deadline = time(NULL) + HANG_SECONDS;
