@@ -6,6 +6,7 @@
  */
 #include <lkvm/builtin.h>
 
+#include <lkvm/control.h>
 #include <lkvm/log.h>
 #include <lkvm/restore.h>
 #include <lkvm/run_options.h>
@@ -172,8 +173,9 @@ int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
 		status = run_warm(&t, cfg, &st);
 	if (status < 0) {
 		/* Booting afresh; saving the template at "ready" if warm. */
-		if (warm && sandbox_template_state(&t) == TEMPLATE_NONE)
-			sandbox_template_begin(&t, &st);
+		if (warm && sandbox_template_state(&t) == TEMPLATE_NONE &&
+		    !sandbox_template_begin(&t, &st))
+			st.save_template = control_request_snapshot;
 		ret = ret ?: vm_create(&vm, cfg);
 		if (!ret && cfg->dump_dtb)
 			status = dump_dtb(vm, cfg);

@@ -22,7 +22,6 @@
 #include <lkvm/virtio_ports.h>
 #include <lkvm/vm.h>
 
-#include <lkvm/control.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -131,12 +130,12 @@ static void guest_ready(struct chan *c)
 	struct sandbox_state *st = c->st;
 	int ret;
 
-	if (!st || !st->build_template) {
+	if (!st || !st->build_template || !st->save_template) {
 		release_command(c);
 		return;
 	}
-	ret = control_request_snapshot(c->vp.vd.dev.vm, &st->template_files,
-				       template_written, c);
+	ret = st->save_template(c->vp.vd.dev.vm, &st->template_files,
+				template_written, c);
 	if (ret)
 		template_written(c, ret);
 }

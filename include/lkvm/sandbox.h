@@ -135,6 +135,13 @@ struct sandbox_state {
 	 */
 	bool build_template;
 	struct snapshot_files template_files;
+	/*
+	 * How the channel asks for that snapshot: control_request_snapshot(),
+	 * set by the builtin, so that sandbox/ does not call back into the
+	 * control code that snapshots the channel itself.
+	 */
+	int (*save_template)(struct vm *vm, const struct snapshot_files *f,
+			     void (*done)(void *opaque, int ret), void *opaque);
 	int template_ret;
 	bool restored;
 	struct cpio initrd;

@@ -34,7 +34,7 @@ t_roundtrip() {
 	echo "from the host" >"$SHARE/host.txt"
 	echo "delete me" >"$SHARE/to-delete"
 	mkdir "$SHARE/empty-dir"
-	run_l2 180 9p_roundtrip -c 2 -m 512 --9p "$SHARE"
+	run_l2 400 9p_roundtrip -c 2 -m 512 --9p "$SHARE"
 	expect_rc 0 || return
 	expect_no_line "lkvm: warning" || return
 	p9_expect host_txt "from the host" || return
