@@ -231,10 +231,6 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_efd < 0)
 		return -errno;
-	/* A VM that will run: its filters compile while it is built. */
-	if (!cfg->dump_dtb)
-		seccomp_warm_up(vm);
-
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(build_steps); i++) {
 		pr_debug("build: %s", build_steps[i].name);
 		ret = build_steps[i].fn(vm);

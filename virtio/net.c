@@ -275,7 +275,8 @@ static void net_link_down(struct vnet *n)
 static const int net_syscalls[] = { SCMP_SYS(sendto), SCMP_SYS(recvfrom),
 				    SCMP_SYS(wait4) };
 static const unsigned long net_ioctls[] = { TUNSETOFFLOAD };
-static const struct seccomp_extra net_seccomp = {
+const struct seccomp_extra virtio_net_seccomp = {
+	.name = "net",
 	.syscalls = net_syscalls,
 	.nr_syscalls = ARRAY_SIZE(net_syscalls),
 	.ioctls = net_ioctls,
@@ -290,7 +291,7 @@ static void *net_thread(void *arg)
 
 	snprintf(name, sizeof(name), "lkvm-net%u", n->index);
 	pthread_setname_np(pthread_self(), name);
-	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, &net_seccomp)) {
+	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, &virtio_net_seccomp)) {
 		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
 		return NULL;
 	}

@@ -5,6 +5,7 @@
  */
 #include <lkvm/arch.h>
 #include <lkvm/irq.h>
+#include <lkvm/seccomp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,3 +131,9 @@ int vm_irqfd(struct vm *vm, unsigned int spi, int fd, bool assign)
 	unreachable(__func__);
 	return -1;
 }
+
+/* No precompiled seccomp filters for the build host: compiled on demand. */
+const struct seccomp_precompiled seccomp_precompiled[1];
+const unsigned int seccomp_nr_precompiled;
+const char seccomp_syscall_names[1][SECCOMP_NAME_LEN];
+const unsigned int seccomp_nr_syscall_names;
