@@ -271,11 +271,13 @@ void vm_destroy(struct vm *vm)
 
 	if (!vm)
 		return;
+	pr_debug("destroy: devices");
 	for (dev = vm->devices; dev; dev = next) {
 		next = dev->next;
 		if (dev->ops->destroy)
 			dev->ops->destroy(dev);
 	}
+	pr_debug("destroy: vcpus, RAM and the VM");
 	arch_vm_destroy(vm);
 	for (unsigned int i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
