@@ -95,6 +95,12 @@ static int discard_seg(const struct blk_backend *b, const struct blk_req *r,
 	return ret;
 }
 
+static void mark_unsynced(const struct blk_backend *b)
+{
+	if (b->unsynced)
+		atomic_store(b->unsynced, true);
+}
+
 uint8_t blk_req_execute(const struct blk_backend *b, struct blk_req *r,
 			uint32_t *id_len)
 {
@@ -105,11 +111,21 @@ uint8_t blk_req_execute(const struct blk_backend *b, struct blk_req *r,
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
 		ret = blk_rw_all(b->fd, r->iov, r->nr_iov, off,
-			     r->type == VIRTIO_BLK_T_OUT);
+				 r->type == VIRTIO_BLK_T_OUT);
+		if (r->type == VIRTIO_BLK_T_OUT)
+			mark_unsynced(b);
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		/* Completed writes reach the disk before the guest hears so. */
+		/*
+		 * Completed writes reach the disk before the guest hears so.
+		 * Writes that complete from here on may miss this fdatasync:
+		 * they mark the disk again after it is cleared.
+		 */
+		if (b->unsynced)
+			atomic_store(b->unsynced, false);
 		ret = b->ro ? 0 : (fdatasync(b->fd) ? -errno : 0);
+		if (ret)
+			mark_unsynced(b);
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		*id_len = (uint32_t)MIN(r->data_len, VIRTIO_BLK_ID_BYTES);
@@ -125,6 +141,7 @@ uint8_t blk_req_execute(const struct blk_backend *b, struct blk_req *r,
 	case VIRTIO_BLK_T_WRITE_ZEROES:
 		for (unsigned int i = 0; !ret && i < r->nr_seg; i++)
 			ret = discard_seg(b, r, &r->seg[i]);
+		mark_unsynced(b);
 		if (ret == -EOPNOTSUPP)
 			return VIRTIO_BLK_S_UNSUPP;
 		break;
