@@ -130,6 +130,13 @@ $(BUILD)/tools/lkvm-seccomp-test: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) core
 	$(Q)$(CC) $(CFLAGS) -DLKVM_SECCOMP_TEST -c -o $(BUILD)/obj/seccomp-test.o core/seccomp.c
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(BUILD)/obj/seccomp-test.o $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
 TEST_TOOLS += $(BUILD)/tools/lkvm-seccomp-test
+# lkvm whose disks complete requests without touching the image (bench only).
+$(BUILD)/tools/lkvm-blk-null: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) virtio/blk_io.c
+	@mkdir -p $(dir $@)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(CFLAGS) -DLKVM_BLK_NULL_TEST -c -o $(BUILD)/obj/blk-null.o virtio/blk_io.c
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(BUILD)/obj/blk-null.o $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
+TEST_TOOLS += $(BUILD)/tools/lkvm-blk-null
 
 $(BUILD)/tools/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
