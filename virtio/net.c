@@ -5,13 +5,14 @@
  * net/passt.c). Without -n the guest gets one user-mode NIC, as kvmtool
  * gives it.
  *
- * Each NIC has a thread of its own that polls the backend and does all
- * queue work under the transport's queue lock; the transport's I/O
- * thread only passes the guest's kicks on. Frames are copied between
- * guest memory and the backend in one bounded buffer per direction, so
- * at most one frame per direction is in flight and nothing is lost: a
- * frame the guest has no buffers for stays with the backend (the host
- * queues or drops it, as for any NIC) until the guest posts buffers.
+ * Each NIC has a thread of its own that polls the backend and the
+ * queues' kick eventfds (the transport starts no I/O thread for it:
+ * own_thread) and does all queue work under the queue lock. Frames are
+ * copied between guest memory and the backend in one bounded buffer per
+ * direction, so at most one frame per direction is in flight and nothing
+ * is lost: a frame the guest has no buffers for stays with the backend
+ * (the host queues or drops it, as for any NIC) until the guest posts
+ * buffers.
  */
 #include <lkvm/virtio.h>
 #include <lkvm/virtio_net.h>
@@ -53,7 +54,6 @@ struct vnet {
 	uint8_t mac[NET_ETH_ALEN];
 	struct net_backend be;
 	atomic_uint link;	/* VIRTIO_NET_S_LINK_UP or 0 */
-	int kick_efd;		/* the guest kicked a queue */
 	int stop_efd;
 	pthread_t thread;
 	bool thread_started;
@@ -115,13 +115,6 @@ static void net_config_read(struct virtio_dev *vd, uint32_t offset,
 	memcpy(data, cfg + offset, len);
 }
 
-/* On the I/O thread: the NIC's own thread does the work. */
-static void net_queue_notify(struct virtio_dev *vd, unsigned int q)
-{
-	(void)q;
-	efd_signal(to_vnet(vd)->kick_efd);
-}
-
 /*
  * Guest-controlled: the transmit queue and every frame in it (checked by
  * virtq_pop() and net_tx_copy()). A frame that breaks the rules is
@@ -168,7 +161,7 @@ static void net_tx(struct vnet *n)
 		if ((!n->be_gone && n->be.ops->tx_busy(&n->be)) ||
 		    done == NET_BATCH) {
 			if (done == NET_BATCH)
-				efd_signal(n->kick_efd);
+				virtio_queue_yield(vd, TX_Q);
 			break;
 		}
 	} while (virtq_enable_notify(vq));
@@ -297,9 +290,10 @@ static void *net_thread(void *arg)
 	}
 	for (;;) {
 		bool gone = n->be_gone;
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ n->stop_efd, POLLIN, 0 },
-			{ n->kick_efd, POLLIN, 0 },
+			{ vd->queues[RX_Q].kick_efd, POLLIN, 0 },
+			{ vd->queues[TX_Q].kick_efd, POLLIN, 0 },
 			{ gone ? -1 : n->be.fd,
 			  (short)((n->rx_stalled ? 0 : POLLIN) |
 				  (!gone && n->be.ops->tx_busy(&n->be) ?
@@ -307,12 +301,15 @@ static void *net_thread(void *arg)
 			  0 },
 		};
 
-		if (poll(p, 3, -1) < 0)
+		if (poll(p, ARRAY_SIZE(p), -1) < 0)
 			continue;	/* EINTR */
 		if (p[0].revents)
 			break;
-		if (p[1].revents) {
-			efd_drain(n->kick_efd);
+		if (p[1].revents || p[2].revents) {
+			if (p[1].revents)
+				efd_drain(p[1].fd);
+			if (p[2].revents)
+				efd_drain(p[2].fd);
 			n->rx_stalled = false;
 		}
 		pthread_mutex_lock(&vd->queue_lock);
@@ -362,8 +359,6 @@ static void net_free(struct vnet *n)
 {
 	if (n->be.ops)
 		n->be.ops->close(&n->be);
-	if (n->kick_efd >= 0)
-		close(n->kick_efd);
 	if (n->stop_efd >= 0)
 		close(n->stop_efd);
 	free(n->txbuf);
@@ -403,7 +398,7 @@ static const struct virtio_dev_ops net_ops = {
 	.nr_queues = 2,
 	.config_size = NET_CONFIG_SIZE,
 	.config_read = net_config_read,
-	.queue_notify = net_queue_notify,
+	.own_thread = true,
 	.start = net_start,
 	.stop = net_stop,
 	.destroy = net_destroy,
@@ -431,10 +426,9 @@ static int net_create(struct vm *vm, const struct vm_nic *nic,
 
 	if (!n)
 		return -ENOMEM;
-	n->kick_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->txbuf = malloc(NET_HDR_SIZE + NET_FRAME_MAX);
-	if (n->kick_efd < 0 || n->stop_efd < 0 || !n->txbuf) {
+	if (n->stop_efd < 0 || !n->txbuf) {
 		net_free(n);
 		return -ENOMEM;
 	}
