@@ -1,5 +1,5 @@
 /*
- * timeit RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...
+ * timeit [-e FILE] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...
  *
  * Runs each COMMAND RUNS times, interleaved (round i runs every command
  * once, starting with command i modulo their number, so that a slow
@@ -13,6 +13,7 @@
  * threads (and of the children it waited for), from wait4(). maxrss:
  * the largest resident set of any run. A run that fails (status S not
  * 0) ends the measurement; the lines then count the runs made.
+ * -e FILE appends the commands' standard error to FILE.
  * No thresholds: benchmarks print numbers.
  */
 #include <fcntl.h>
@@ -53,8 +54,8 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One run of @c; returns its wait status. */
-static int run_once(struct cmd *c)
+/* One run of @c, its stderr to @err_fd; returns its wait status. */
+static int run_once(struct cmd *c, int err_fd)
 {
 	double start = now_ms();
 	struct rusage ru;
@@ -70,7 +71,7 @@ static int run_once(struct cmd *c)
 
 		dup2(null, 0);
 		dup2(null, 1);
-		dup2(null, 2);
+		dup2(err_fd >= 0 ? err_fd : null, 2);
 		execvp(c->argv[0], c->argv);
 		_exit(127);
 	}
@@ -96,17 +97,27 @@ static void print_stats(const char *what, double *v, int n)
 int main(int argc, char **argv)
 {
 	struct cmd cmds[MAX_CMDS] = { 0 };
-	int runs = argc > 2 ? atoi(argv[1]) : 0, n = 0;
+	int runs, n = 0, first = 2, err_fd = -1;
 	int failed = 0;
 
+	if (argc > 2 && !strcmp(argv[1], "-e")) {
+		err_fd = open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			      0644);
+		if (err_fd < 0) {
+			perror(argv[2]);
+			return 1;
+		}
+		first = 4;
+	}
+	runs = argc > first ? atoi(argv[first - 1]) : 0;
 	if (runs <= 0) {
 		fprintf(stderr,
-			"usage: timeit RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...\n");
+			"usage: timeit [-e FILE] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...\n");
 		return 2;
 	}
-	for (int i = 2; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		/* Each "::" becomes the end of the command before it. */
-		if (i == 2 || !argv[i - 1]) {
+		if (i == first || !argv[i - 1]) {
 			if (n == MAX_CMDS || !strcmp(argv[i], "::")) {
 				fprintf(stderr, "timeit: an empty command, or more than %d\n",
 					MAX_CMDS);
@@ -126,7 +137,7 @@ int main(int argc, char **argv)
 		for (int k = 0; k < n && !failed; k++) {
 			struct cmd *c = &cmds[(r + k) % n];
 
-			c->status = run_once(c);
+			c->status = run_once(c, err_fd);
 			failed = !WIFEXITED(c->status) || WEXITSTATUS(c->status);
 		}
 	}

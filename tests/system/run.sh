@@ -4,7 +4,8 @@
 # suites inside them, and reports every result.
 #
 # usage: tests/system/run.sh [--cache DIR] [--all | --suite S... | --host H]
-#                            [--demo] [--bench [NAME]] [--verbose]
+#                            [--demo] [--bench [NAME[,NAME...]]] [--verbose]
+# LKVM_BENCH_REF=PATH: the benchmarks' reference VMM (a kvmtool binary).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -30,6 +31,13 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+
+# make bench's reference VMM (a kvmtool binary for arm64), if any.
+bench_ref=${LKVM_BENCH_REF:-}
+if [ "$mode" = bench ] && [ -n "$bench_ref" ] && [ ! -x "$bench_ref" ]; then
+	echo "run.sh: LKVM_BENCH_REF=$bench_ref is not an executable" >&2
+	exit 2
+fi
 
 kernel=$cache/kernel/Image
 busybox=$cache/busybox/busybox
@@ -143,6 +151,10 @@ build_l1_initrd() {
 	cp "$top"/build/tools/* "$root/usr/bin/" 2>/dev/null || true
 	cp "$top"/build/guest/linux/netbench "$root/usr/bin/" 2>/dev/null || true
 	add_passt "$root"
+	# The benchmarks' reference VMM (tests/system/l1/lib.sh: KVMTOOL).
+	if [ "$mode" = bench ] && [ -n "$bench_ref" ]; then
+		cp "$bench_ref" "$root/usr/bin/lkvm-ref"
+	fi
 	add_modules "$root" "$top/tests/system/l1/modules.list"
 	# Unit tests that need a real kernel (openat2) run in L1 as well.
 	cp "$top"/build/tests/unit/test_p9 "$root/usr/bin/" 2>/dev/null || true
@@ -157,10 +169,13 @@ hosts() {
 }
 
 # boot_l1 NAME CPU MEM SUITES MODE LOG: one nested host, console in LOG.
+# LKVM_L1_SMP (default 2) and LKVM_L1_ICOUNT (QEMU's -icount shift) are
+# for profiling on a busy machine (Documentation/testing.md, "Where
+# start-up time goes").
 boot_l1() {
 	local name=$1 cpu=$2 mem=$3 suites=$4 lmode=$5 log=$6
-	timeout --foreground "$host_timeout" qemu-system-aarch64 \
-		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 2 -m "$mem" \
+	timeout --foreground "$host_timeout" qemu-system-aarch64 ${LKVM_L1_ICOUNT:+-icount shift=$LKVM_L1_ICOUNT} \
+		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp "${LKVM_L1_SMP:-2}" -m "$mem" \
 		-nographic -no-reboot -nic none \
 		-kernel "$kernel" -initrd "$out/l1.cpio" \
 		-append "console=ttyAMA0 rdinit=/init quiet cryptomgr.notests lkvm.host=$name lkvm.suites=$suites lkvm.mode=$lmode" \
@@ -195,10 +210,23 @@ if [ "$mode" = demo ]; then
 	exit
 fi
 
+# The table make bench ends with, from the benchmarks' @@ROW lines:
+# NAME|UNIT|LKVM|KVMTOOL|FLOOR, with lkvm's ratio to each.
+bench_table() {
+	echo
+	echo "==> side by side, one nested-host boot (kvmtool: ${bench_ref:-not given, set LKVM_BENCH_REF})"
+	sed -n 's/^@@ROW //p' "$1" | awk -F'|' '
+		function r(a, b) { return (a == "-" || b == "-" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+		BEGIN { printf "%-60s %-5s %9s %9s %8s %9s %8s\n", "benchmark", "unit", "lkvm", "kvmtool", "lkvm/kt", "floor", "lkvm/fl" }
+		{ printf "%-60s %-5s %9s %9s %8s %9s %8s\n", $1, $2, $3, $4, r($3, $4), $5, r($3, $5) }'
+	echo "(medians; a ratio is lkvm's figure over the other's: below 1 is better for ms, above 1 for MB/s and IOPS)"
+}
+
 if [ "$mode" = bench ]; then
 	read -r name cpu mem _ < <(hosts | head -n 1)
 	boot_l1 "$name" "$cpu" 6144 "${bench:-all}" bench "$out/bench.log" |
 		grep -E '^@@BENCH|^@@RESULT' | sed 's/^@@BENCH //'
+	bench_table "$out/bench.log"
 	exit
 fi
 
