@@ -133,7 +133,10 @@ t_console_virtio_input() {
 		--console virtio -p "$L2_PARAMS lkvm.test=echo-input" \
 		<"$fifo" >"$OUT" 2>&1 &
 	pid=$!
-	exec 7>"$fifo"
+	# Read-write, so the open does not wait for lkvm: a SIGCHLD (this
+	# shell is init and inherits orphans) would interrupt a waiting open,
+	# and a failed exec ends the shell.
+	exec 7<>"$fifo"
 	wait_for "$OUT" "@@L2 ready-for-input" 120
 	sleep 0.5
 	echo "typed into hvc0" >&7
@@ -192,7 +195,10 @@ t_disk_locks() {
 		timeout 60 lkvm run -k $BM/echo.flat -c 1 -m 64 -n mode=none \
 			-d $IMG/lock.img$first </tmp/lockfifo >$LOGDIR/lock-first.log 2>&1 &
 		pid=$!
-		exec 7>/tmp/lockfifo
+		# Read-write, so the open does not wait for lkvm: a SIGCHLD (this
+		# shell is init and inherits orphans) would interrupt a waiting open,
+		# and a failed exec ends the shell.
+		exec 7<>/tmp/lockfifo
 		wait_for $LOGDIR/lock-first.log "echo ready" 30 ||
 			fail "the first VM did not start" || return
 		if [ -z "$first" ]; then
