@@ -7,18 +7,33 @@
 # alternate, BLK_ROUNDS boots each, no NIC; with them lkvm's null-backend
 # test build (lkvm-blk-null: requests complete without touching the
 # image), which shows how fast the transport itself goes here.
-# Beside each figure: the VMM's CPU time per request, without the time
-# its vcpus spent in the guest. Numbers only, no thresholds.
+# Beside each figure: the CPU time of the VMM's threads other than its
+# vcpus, per request. Numbers only, no thresholds.
 BLK_ROUNDS=2
 IMG=/tmp/bench-blk.img
 RES=/tmp/bench-blk.results
 WORKLOADS="read_direct read_buffered write randread"
 : >"$RES"
 
-# vmm_cpu_ms PID: user + system time of a process and its threads less
-# guest time (/proc/PID/stat fields 14, 15 and 43, in 10 ms ticks).
+# vmm_cpu_ms PID: user + system time of a process and all its threads
+# (those that ended too), less that of its vcpu threads (lkvm-vcpuN,
+# kvmtool's kvm-vcpu-N), in ms: the device side's CPU, without the
+# guest's time (the nested host may not count it as guest time) or exit
+# handling. /proc/PID/stat and task/*/stat, fields 14 and 15, 10 ms ticks.
 vmm_cpu_ms() {
-	awk '{ print ($14 + $15 - $43) * 10 }' "/proc/$1/stat" 2>/dev/null
+	awk '{
+		comm = $0
+		sub(/^[^(]*\(/, "", comm)
+		sub(/\).*$/, "", comm)
+		rest = $0
+		sub(/^.*\) /, "", rest)
+		split(rest, f, " ")
+		t = f[12] + f[13]
+		if (FILENAME !~ /\/task\//)
+			total += t
+		else if (comm ~ /vcpu/)
+			vcpus += t
+	} END { print (total - vcpus) * 10 }' "/proc/$1/stat" /proc/$1/task/*/stat 2>/dev/null
 }
 
 # blk_boot VMM: one boot under lkvm, kvmtool or null; one line per

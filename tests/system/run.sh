@@ -32,6 +32,10 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+# Every benchmark runs in one nested-host boot: on a loaded machine
+# that took over half an hour.
+[ "$mode" = bench ] && host_timeout=${LKVM_L1_TIMEOUT:-5400}
+
 # make bench's reference VMM (a kvmtool binary for arm64), if any.
 bench_ref=${LKVM_BENCH_REF:-}
 if [ "$mode" = bench ] && [ -n "$bench_ref" ] && [ ! -x "$bench_ref" ]; then
