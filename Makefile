@@ -54,13 +54,15 @@ GUEST_INIT := $(BUILD)/guest/lkvm-init
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/sandbox/init_blob.o
 BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBLKVM := $(BUILD)/liblkvm.a
+SECCOMP_GEN := $(BUILD)/gen/seccomp-gen
+SECCOMP_BPF := $(BUILD)/obj/gen/seccomp_bpf.o
 
 .PHONY: all deps check unit system demo bench stress clean guest format fuzz .deps-ok
 all: lkvm guest
 
-lkvm: $(BUILTIN_OBJS) $(LIBLKVM)
+lkvm: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM)
 	$(quiet) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(LIBLKVM) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
 
 $(LIBLKVM): $(LIB_OBJS)
 	@rm -f $@
@@ -78,6 +80,25 @@ $(BUILD)/obj/sandbox/init_blob.o: sandbox/init_blob.S $(GUEST_INIT)
 	$(quiet) AS $<
 	$(Q)$(CC) -DGUEST_INIT_PATH='"$(GUEST_INIT)"' -c -o $@ $<
 
+# The seccomp filters, compiled when lkvm is built by a program built for
+# lkvm's architecture and run here (under qemu-user on other hosts), so
+# that lkvm only copies them at run time (scripts/seccomp_gen.c).
+$(SECCOMP_GEN): $(BUILD)/obj/scripts/seccomp_gen.o $(LIBLKVM)
+	@mkdir -p $(dir $@)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/gen/seccomp_bpf.c: $(SECCOMP_GEN)
+	@command -v $(firstword $(RUN_AARCH64) true) >/dev/null || { echo "$(RUN_AARCH64) not found: run 'make deps'" >&2; exit 1; }
+	$(quiet) GEN $@
+	$(Q)$(RUN_AARCH64) $(SECCOMP_GEN) >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm $@.tmp; touch $@; else mv $@.tmp $@; fi
+
+$(SECCOMP_BPF): $(BUILD)/gen/seccomp_bpf.c
+	@mkdir -p $(dir $@)
+	$(quiet) CC $<
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
 # Guest-side programs: bare-metal payloads (see guest/baremetal).
 include guest/guest.mk
 
@@ -91,7 +112,7 @@ $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c
 	$(quiet) CC $<
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -c -o $@ $<
 
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HARNESS) $(LIBLKVM)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HARNESS) $(SECCOMP_BPF) $(LIBLKVM)
 	@mkdir -p $(dir $@)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -104,12 +125,19 @@ $(BUILD)/tools/%: tests/system/tools/%.c
 	$(quiet) CC $<
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 # lkvm with a hook that breaks a seccomp filter on demand (tests only).
-$(BUILD)/tools/lkvm-seccomp-test: $(BUILTIN_OBJS) $(LIBLKVM) core/seccomp.c
+$(BUILD)/tools/lkvm-seccomp-test: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) core/seccomp.c
 	@mkdir -p $(dir $@)
 	$(quiet) LINK $@
 	$(Q)$(CC) $(CFLAGS) -DLKVM_SECCOMP_TEST -c -o $(BUILD)/obj/seccomp-test.o core/seccomp.c
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(BUILD)/obj/seccomp-test.o $(LIBLKVM) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(BUILD)/obj/seccomp-test.o $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
 TEST_TOOLS += $(BUILD)/tools/lkvm-seccomp-test
+# lkvm whose disks complete requests without touching the image (bench only).
+$(BUILD)/tools/lkvm-blk-null: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) virtio/blk_io.c
+	@mkdir -p $(dir $@)
+	$(quiet) LINK $@
+	$(Q)$(CC) $(CFLAGS) -DLKVM_BLK_NULL_TEST -c -o $(BUILD)/obj/blk-null.o virtio/blk_io.c
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(BUILD)/obj/blk-null.o $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
+TEST_TOOLS += $(BUILD)/tools/lkvm-blk-null
 
 $(BUILD)/tools/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
@@ -141,7 +169,7 @@ NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(NATIVE)/obj/%.o) $(NATIVE)/obj/sandbox/init_b
 NATIVE_LIB := $(NATIVE)/liblkvm.a
 # Unit tests of arm64-only code (KVM register layouts) run under qemu only.
 # test_reg_id tests arm/reg_id.c, which decodes arm64's <asm/kvm.h> IDs.
-NATIVE_UNIT_EXCLUDE ?= test_reg_id
+NATIVE_UNIT_EXCLUDE ?= test_reg_id test_seccomp_bpf
 NATIVE_UNIT_BINS := $(filter-out $(NATIVE_UNIT_EXCLUDE:%=$(NATIVE)/tests/unit/%), \
 		    $(UNIT_SRCS:tests/unit/%.c=$(NATIVE)/tests/unit/%))
 

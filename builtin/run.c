@@ -54,6 +54,7 @@ static int run(struct vm_config *cfg, int argc, char **argv)
 		return 1;
 	opt_args_free(&args);
 	log_set_level(cfg->loglevel);
+	pr_debug("run: options parsed");
 	if (cfg->sandbox.script)
 		return sandbox_main(cfg, &(struct sandbox_request){
 						  .script = cfg->sandbox.script });

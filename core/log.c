@@ -25,10 +25,10 @@ static const char *const level_names[] = {
 /* Process start, for the debug timestamps; set with the log level. */
 static struct timespec log_start;
 
-static double ms_since_start(const struct timespec *now)
+static double ms_between(const struct timespec *from, const struct timespec *to)
 {
-	return (double)(now->tv_sec - log_start.tv_sec) * 1e3 +
-	       (double)(now->tv_nsec - log_start.tv_nsec) / 1e6;
+	return (double)(to->tv_sec - from->tv_sec) * 1e3 +
+	       (double)(to->tv_nsec - from->tv_nsec) / 1e6;
 }
 
 void log_set_level(enum log_level level)
@@ -64,12 +64,18 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		return;
 
 	if (level == LOG_DEBUG) {
-		/* Debug lines carry the time since start: a startup profile. */
-		struct timespec now;
+		/*
+		 * Debug lines carry the wall time since the log level was set
+		 * and the CPU time of every thread since exec: a profile of
+		 * start-up and tear-down (Documentation/testing.md).
+		 */
+		struct timespec now, cpu, zero = { 0 };
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		n = snprintf(line, sizeof(line), "lkvm: debug: [%8.3f ms] ",
-			     ms_since_start(&now));
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+		n = snprintf(line, sizeof(line),
+			     "lkvm: debug: [%8.3f ms, cpu %7.3f ms] ",
+			     ms_between(&log_start, &now), ms_between(&zero, &cpu));
 	} else {
 		n = snprintf(line, sizeof(line), "lkvm: %s: ",
 			     level_names[level]);

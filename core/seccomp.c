@@ -97,16 +97,13 @@ static const unsigned long io_ioctls[] = { TCSETS, TCGETS };
 
 static const char *const kind_names[] = { "main", "vcpu", "io" };
 
-/* Written by seccomp_prepare() before any filter; only read after. */
-#define NAMES_MAX 512
-static char syscall_names[NAMES_MAX][24];
-
 static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 {
 	char line[160];
 	int nr = si->si_syscall;
-	const char *name = nr >= 0 && nr < NAMES_MAX && syscall_names[nr][0] ?
-				   syscall_names[nr] : "?";
+	const char *name = nr >= 0 && (unsigned int)nr < seccomp_nr_syscall_names &&
+				   seccomp_syscall_names[nr][0] ?
+				   seccomp_syscall_names[nr] : "?";
 	int n;
 
 	(void)sig;
@@ -125,7 +122,7 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 	_exit(128 + SIGSYS);
 }
 
-/* One compiled filter: the BPF program libseccomp produced. */
+/* One filter ready to load: BPF with this process's values in place. */
 struct seccomp_prog {
 	enum seccomp_thread kind;
 	const struct seccomp_extra *extra;
@@ -139,75 +136,7 @@ struct seccomp_cache {
 	pthread_mutex_t lock;
 	struct seccomp_prog progs[SECCOMP_CACHE_MAX];
 	unsigned int nr;
-	pthread_t warm_thread;	/* seccomp_warm_up()'s, until joined */
-	bool warming;
 };
-
-static void read_syscall_names(void)
-{
-	for (int nr = 0; nr < NAMES_MAX; nr++) {
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-
-		if (name) {
-			snprintf(syscall_names[nr], sizeof(syscall_names[nr]),
-				 "%s", name);
-			free(name);
-		}
-	}
-	pr_debug("seccomp: system-call names read");
-}
-
-static int cache_alloc(struct vm *vm)
-{
-	if (!vm->seccomp) {
-		vm->seccomp = calloc(1, sizeof(*vm->seccomp));
-		if (!vm->seccomp)
-			return -ENOMEM;
-		pthread_mutex_init(&vm->seccomp->lock, NULL);
-	}
-	return 0;
-}
-
-static void join_warm_up(struct seccomp_cache *c)
-{
-	if (c->warming) {
-		pthread_join(c->warm_thread, NULL);
-		c->warming = false;
-	}
-}
-
-static int cached_prog(struct seccomp_cache *c, enum seccomp_thread kind,
-		       const struct seccomp_extra *extra, struct sock_fprog *fp);
-
-/*
- * The names and the filters every VM needs (main, vcpu), made while the
- * main thread builds the VM. Failures here are left for seccomp_enter()
- * to meet again and report.
- */
-static void *warm_up(void *arg)
-{
-	struct seccomp_cache *c = arg;
-	struct sock_fprog fp;
-
-	read_syscall_names();
-	cached_prog(c, SECCOMP_VCPU, NULL, &fp);
-	cached_prog(c, SECCOMP_MAIN, NULL, &fp);
-	return NULL;
-}
-
-void seccomp_warm_up(struct vm *vm)
-{
-	sigset_t all, old;
-
-	if (!vm->cfg->seccomp || cache_alloc(vm))
-		return;
-	/* Signals are for the main thread (and, later, its signalfd). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	vm->seccomp->warming = !pthread_create(&vm->seccomp->warm_thread, NULL,
-					       warm_up, vm->seccomp);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
 
 int seccomp_prepare(struct vm *vm)
 {
@@ -216,12 +145,12 @@ int seccomp_prepare(struct vm *vm)
 
 	if (!vm->cfg->seccomp)
 		return 0;
-	if (cache_alloc(vm))
-		return -ENOMEM;
-	if (vm->seccomp->warming)
-		join_warm_up(vm->seccomp);
-	else
-		read_syscall_names();
+	if (!vm->seccomp) {
+		vm->seccomp = calloc(1, sizeof(*vm->seccomp));
+		if (!vm->seccomp)
+			return -ENOMEM;
+		pthread_mutex_init(&vm->seccomp->lock, NULL);
+	}
 	sigaction(SIGSYS, &sa, NULL);
 	return 0;
 }
@@ -230,7 +159,6 @@ void seccomp_release_cache(struct vm *vm)
 {
 	if (!vm->seccomp)
 		return;
-	join_warm_up(vm->seccomp);
 	for (unsigned int i = 0; i < vm->seccomp->nr; i++)
 		free(vm->seccomp->progs[i].insns);
 	pthread_mutex_destroy(&vm->seccomp->lock);
@@ -277,10 +205,10 @@ static int allow_fd_calls(scmp_filter_ctx ctx,
 }
 
 /* Signals only to this process's own threads (vcpu kicks, raise()). */
-static int allow_own_tgkill(scmp_filter_ctx ctx)
+static int allow_own_tgkill(scmp_filter_ctx ctx, uint32_t pid)
 {
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-				SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
+				SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)pid, 0));
 }
 
 /* Removing the control socket: in its directory, never a directory. */
@@ -316,11 +244,11 @@ static int allow_memory(scmp_filter_ctx ctx)
 }
 
 static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
-		 const struct seccomp_extra *extra)
+		 const struct seccomp_extra *extra, uint32_t pid)
 {
 	int ret = allow_all(ctx, base_syscalls, ARRAY_SIZE(base_syscalls));
 
-	ret = ret ?: allow_own_tgkill(ctx);
+	ret = ret ?: allow_own_tgkill(ctx, pid);
 	ret = ret ?: allow_memory(ctx);
 	if (extra) {
 		ret = ret ?: allow_all(ctx, extra->syscalls, extra->nr_syscalls);
@@ -384,17 +312,25 @@ static void test_violation(enum seccomp_thread kind,
 }
 #endif
 
-/* Compiles a filter with libseccomp and keeps its BPF program. */
-static int compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
-		   struct seccomp_prog *out)
+int seccomp_compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
+		    uint32_t pid, struct sock_filter **insns, unsigned short *len)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	int fd = -1, ret;
 	struct stat st;
 
+	*insns = NULL;
 	if (!ctx)
 		return -ENOMEM;
-	ret = build(ctx, kind, extra);
+	/*
+	 * The allowed calls as a binary tree of numbers, not a list: the
+	 * kernel runs a filter once for every system-call number when a
+	 * thread loads it (to cache the calls it always allows), and for
+	 * every call the thread makes. With a list, loading one cost
+	 * about a million instructions in the nested test host.
+	 */
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	ret = ret ?: build(ctx, kind, extra, pid);
 	if (!ret) {
 		fd = memfd_create("lkvm-seccomp", MFD_CLOEXEC);
 		ret = fd < 0 ? -errno : seccomp_export_bpf(ctx, fd);
@@ -405,21 +341,76 @@ static int compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
 		     st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter))))
 		ret = -E2BIG;
 	if (!ret) {
-		out->insns = malloc((size_t)st.st_size);
-		if (!out->insns ||
-		    pread(fd, out->insns, (size_t)st.st_size, 0) != st.st_size)
+		*insns = malloc((size_t)st.st_size);
+		if (!*insns ||
+		    pread(fd, *insns, (size_t)st.st_size, 0) != st.st_size)
 			ret = -EIO;
-		out->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+		*len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	}
+	if (ret) {
+		free(*insns);
+		*insns = NULL;
 	}
 	if (fd >= 0)
 		close(fd);
 	seccomp_release(ctx);
+	return ret;
+}
+
+static const struct seccomp_precompiled *
+find_precompiled(enum seccomp_thread kind, const struct seccomp_extra *extra)
+{
+	const char *name = extra ? extra->name : NULL;
+
+	for (unsigned int i = 0; i < seccomp_nr_precompiled; i++) {
+		const struct seccomp_precompiled *p = &seccomp_precompiled[i];
+
+		if (p->kind == kind && (p->extra && name ? !strcmp(p->extra, name) :
+							   p->extra == name))
+			return p;
+	}
+	return NULL;
+}
+
+/*
+ * The filter of (@kind, @extra) for this process: the program compiled
+ * when lkvm was built, with this process's ID in place of its
+ * placeholder; compiled now only when the build has none (the native
+ * test build, or an extra scripts/seccomp_gen.c does not list).
+ */
+static int make_prog(enum seccomp_thread kind,
+		     const struct seccomp_extra *extra, struct seccomp_prog *out)
+{
+	const struct seccomp_precompiled *pre = find_precompiled(kind, extra);
+	uint32_t pid = (uint32_t)getpid();
+	size_t size;
+	int ret;
+
 	out->kind = kind;
 	out->extra = extra;
-	if (!ret)
-		pr_debug("seccomp: compiled a %s filter%s: %u instructions",
-			 kind_names[kind], extra ? " with extras" : "", out->len);
-	return ret;
+	if (!pre) {
+		ret = seccomp_compile(kind, extra, pid, &out->insns, &out->len);
+		if (!ret)
+			pr_debug("seccomp: compiled a %s filter%s at run time: %u instructions",
+				 kind_names[kind], extra ? " with extras" : "",
+				 out->len);
+		return ret;
+	}
+	size = pre->len * sizeof(*pre->insns);
+	out->insns = malloc(size);
+	if (!out->insns)
+		return -ENOMEM;
+	memcpy(out->insns, pre->insns, size);
+	out->len = pre->len;
+	if (seccomp_patch_constant(out->insns, out->len,
+				   SECCOMP_PID_PLACEHOLDER, pid) != 1) {
+		pr_err("seccomp: the %s filter built into lkvm has no single place for the process ID",
+		       kind_names[kind]);
+		free(out->insns);
+		out->insns = NULL;
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static struct seccomp_prog *find_prog(struct seccomp_cache *c,
@@ -433,10 +424,9 @@ static struct seccomp_prog *find_prog(struct seccomp_cache *c,
 }
 
 /*
- * The compiled filter of (@kind, @extra), compiling it the first time.
- * Compiling happens outside the lock, so that the first vcpu and the
- * main thread compile their filters at the same time; when two threads
- * compile the same one, the first to finish wins.
+ * The filter of (@kind, @extra), made the first time a thread needs it.
+ * It is made outside the lock (compiling at run time takes a while);
+ * when two threads make the same one, the first to finish wins.
  */
 static int cached_prog(struct seccomp_cache *c, enum seccomp_thread kind,
 		       const struct seccomp_extra *extra, struct sock_fprog *fp)
@@ -448,7 +438,7 @@ static int cached_prog(struct seccomp_cache *c, enum seccomp_thread kind,
 	p = find_prog(c, kind, extra);
 	pthread_mutex_unlock(&c->lock);
 	if (!p) {
-		ret = compile(kind, extra, &fresh);
+		ret = make_prog(kind, extra, &fresh);
 		pthread_mutex_lock(&c->lock);
 		p = find_prog(c, kind, extra);
 		if (!ret && !p && c->nr < SECCOMP_CACHE_MAX) {

@@ -248,10 +248,6 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (vm->stop_efd < 0)
 		return -errno;
-	/* A VM that will run: its filters compile while it is built. */
-	if (!cfg->dump_dtb)
-		seccomp_warm_up(vm);
-
 	for (size_t i = 0; !ret && i < ARRAY_SIZE(build_steps); i++) {
 		pr_debug("build: %s", build_steps[i].name);
 		ret = build_steps[i].fn(vm);
@@ -292,11 +288,13 @@ void vm_destroy(struct vm *vm)
 
 	if (!vm)
 		return;
+	pr_debug("destroy: devices");
 	for (dev = vm->devices; dev; dev = next) {
 		next = dev->next;
 		if (dev->ops->destroy)
 			dev->ops->destroy(dev);
 	}
+	pr_debug("destroy: vcpus, RAM and the VM");
 	arch_vm_destroy(vm);
 	for (unsigned int i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];

@@ -322,6 +322,7 @@ int vm_run(struct vm *vm)
 		control_start_paused(vm);
 	if (!ret)
 		ret = start_devices(vm);
+	pr_debug("run: devices started");
 	if (!ret)
 		ret = console_enter_raw(&vm->console);
 	for (unsigned int i = 0; !ret && i < vm->nr_vcpus; i++) {
@@ -355,6 +356,7 @@ int vm_run(struct vm *vm)
 	stop_vcpus(vm);
 	pr_debug("run: vcpus stopped");
 	stop_devices(vm);
+	pr_debug("run: devices stopped");
 	control_destroy(vm);
 	seccomp_release_cache(vm);
 	console_restore(&vm->console);

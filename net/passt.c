@@ -215,9 +215,12 @@ static void passt_close(struct net_backend *be)
 		close(be->fd);
 	be->fd = -1;
 	if (ps) {
-		/* Reap a launcher that is done; one still running is orphaned. */
-		if (ps->launcher > 0)
-			waitpid(ps->launcher, NULL, WNOHANG);
+		/*
+		 * The launcher is not waited for here: whether it is done
+		 * depends on how long passt took to start, and waiting would
+		 * add passt's start-up to lkvm's own CPU time, at random. It
+		 * is init's to reap once lkvm exits.
+		 */
 		if (ps->launcher_err >= 0)
 			close(ps->launcher_err);
 		free(ps->rxbuf);

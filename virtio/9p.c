@@ -154,7 +154,8 @@ static const struct seccomp_fd_call p9_fd_calls[] = {
 	{ SCMP_SYS(fchownat), FD_ARG(0) },
 	{ SCMP_SYS(utimensat), FD_ARG(0) },
 };
-static const struct seccomp_extra p9_seccomp = {
+const struct seccomp_extra virtio_9p_seccomp = {
+	.name = "9p",
 	.syscalls = p9_syscalls,
 	.nr_syscalls = ARRAY_SIZE(p9_syscalls),
 	.fd_calls = p9_fd_calls,
@@ -179,7 +180,7 @@ static const struct virtio_dev_ops p9_ops = {
 	.config_read = p9_config_read,
 	.queue_notify = p9_queue_notify,
 	.destroy = p9_destroy,
-	.seccomp = &p9_seccomp,
+	.seccomp = &virtio_9p_seccomp,
 	.save = p9_save,
 	.load = p9_load,
 };

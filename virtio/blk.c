@@ -64,6 +64,7 @@ struct vblk {
 	struct blk_slot *work_head, *work_tail;
 	unsigned int inflight;
 	atomic_bool cancel;	/* a reset waits: cut long requests short */
+	atomic_bool unsynced;	/* written since the last flush began */
 	bool starved;		/* the I/O thread ran out of slots */
 	bool stopping;
 	pthread_t workers[BLK_WORKERS];
@@ -342,7 +343,9 @@ static void blk_stop(struct virtio_dev *vd)
 	for (unsigned int i = 0; i < b->nr_workers; i++)
 		pthread_join(b->workers[i], NULL);
 	b->nr_workers = 0;
-	if (!b->lim.ro && b->fd >= 0 && fdatasync(b->fd))
+	/* A disk the guest did not write since its last flush is on disk. */
+	if (!b->lim.ro && b->fd >= 0 && atomic_load(&b->unsynced) &&
+	    fdatasync(b->fd))
 		pr_warn("%s: %s: final fdatasync failed: %s", b->name, b->path,
 			strerror(errno));
 }
@@ -565,6 +568,7 @@ static int blk_create(struct vm *vm, const struct vm_disk *d,
 		.path = b->path,
 		.io_rl = &b->io_rl,
 		.cancel = &b->cancel,
+		.unsynced = &b->unsynced,
 	};
 	b->lim.max_discard_sectors = BLK_MAX_DISCARD_SECTORS;
 	b->lim.max_write_zeroes_sectors = BLK_MAX_WRITE_ZEROES_SECTORS;

@@ -488,13 +488,15 @@ static int virtio_mmio_start(struct device *dev)
 			!vm_ioeventfd(dev->vm, notify_addr(vd), 4, q,
 				      vd->queues[q].kick_efd, true);
 	}
-	ret = -pthread_create(&vd->thread, NULL, io_thread, vd);
-	if (ret) {
-		pr_err("%s: cannot start its I/O thread: %s", dev->name,
-		       strerror(-ret));
-		return ret;
+	if (!vd->vops->own_thread) {
+		ret = -pthread_create(&vd->thread, NULL, io_thread, vd);
+		if (ret) {
+			pr_err("%s: cannot start its I/O thread: %s", dev->name,
+			       strerror(-ret));
+			return ret;
+		}
+		vd->thread_started = true;
 	}
-	vd->thread_started = true;
 	ret = vd->vops->start ? vd->vops->start(vd) : 0;
 	/* A loaded device may have buffers waiting since before it was saved. */
 	for (unsigned int q = 0; !ret && q < vd->vops->nr_queues; q++)

@@ -5,13 +5,14 @@
  * net/passt.c). Without -n the guest gets one user-mode NIC, as kvmtool
  * gives it.
  *
- * Each NIC has a thread of its own that polls the backend and does all
- * queue work under the transport's queue lock; the transport's I/O
- * thread only passes the guest's kicks on. Frames are copied between
- * guest memory and the backend in one bounded buffer per direction, so
- * at most one frame per direction is in flight and nothing is lost: a
- * frame the guest has no buffers for stays with the backend (the host
- * queues or drops it, as for any NIC) until the guest posts buffers.
+ * Each NIC has a thread of its own that polls the backend and the
+ * queues' kick eventfds (the transport starts no I/O thread for it:
+ * own_thread) and does all queue work under the queue lock. Frames are
+ * copied between guest memory and the backend in one bounded buffer per
+ * direction, so at most one frame per direction is in flight and nothing
+ * is lost: a frame the guest has no buffers for stays with the backend
+ * (the host queues or drops it, as for any NIC) until the guest posts
+ * buffers.
  */
 #include <lkvm/virtio.h>
 #include <lkvm/virtio_net.h>
@@ -55,7 +56,6 @@ struct vnet {
 	uint8_t mac[NET_ETH_ALEN];
 	struct net_backend be;
 	atomic_uint link;	/* VIRTIO_NET_S_LINK_UP or 0 */
-	int kick_efd;		/* the guest kicked a queue */
 	int stop_efd;
 	pthread_t thread;
 	bool thread_started;
@@ -117,13 +117,6 @@ static void net_config_read(struct virtio_dev *vd, uint32_t offset,
 	memcpy(data, cfg + offset, len);
 }
 
-/* On the I/O thread: the NIC's own thread does the work. */
-static void net_queue_notify(struct virtio_dev *vd, unsigned int q)
-{
-	(void)q;
-	efd_signal(to_vnet(vd)->kick_efd);
-}
-
 /*
  * Guest-controlled: the transmit queue and every frame in it (checked by
  * virtq_pop() and net_tx_copy()). A frame that breaks the rules is
@@ -170,7 +163,7 @@ static void net_tx(struct vnet *n)
 		if ((!n->be_gone && n->be.ops->tx_busy(&n->be)) ||
 		    done == NET_BATCH) {
 			if (done == NET_BATCH)
-				efd_signal(n->kick_efd);
+				virtio_queue_yield(vd, TX_Q);
 			break;
 		}
 	} while (virtq_enable_notify(vq));
@@ -277,7 +270,8 @@ static void net_link_down(struct vnet *n)
 static const int net_syscalls[] = { SCMP_SYS(sendto), SCMP_SYS(recvfrom),
 				    SCMP_SYS(wait4) };
 static const unsigned long net_ioctls[] = { TUNSETOFFLOAD };
-static const struct seccomp_extra net_seccomp = {
+const struct seccomp_extra virtio_net_seccomp = {
+	.name = "net",
 	.syscalls = net_syscalls,
 	.nr_syscalls = ARRAY_SIZE(net_syscalls),
 	.ioctls = net_ioctls,
@@ -292,15 +286,16 @@ static void *net_thread(void *arg)
 
 	snprintf(name, sizeof(name), "lkvm-net%u", n->index);
 	pthread_setname_np(pthread_self(), name);
-	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, &net_seccomp)) {
+	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, &virtio_net_seccomp)) {
 		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
 		return NULL;
 	}
 	for (;;) {
 		bool gone = n->be_gone;
-		struct pollfd p[3] = {
+		struct pollfd p[4] = {
 			{ n->stop_efd, POLLIN, 0 },
-			{ n->kick_efd, POLLIN, 0 },
+			{ vd->queues[RX_Q].kick_efd, POLLIN, 0 },
+			{ vd->queues[TX_Q].kick_efd, POLLIN, 0 },
 			{ gone ? -1 : n->be.fd,
 			  (short)((n->rx_stalled ? 0 : POLLIN) |
 				  (!gone && n->be.ops->tx_busy(&n->be) ?
@@ -308,12 +303,15 @@ static void *net_thread(void *arg)
 			  0 },
 		};
 
-		if (poll(p, 3, -1) < 0)
+		if (poll(p, ARRAY_SIZE(p), -1) < 0)
 			continue;	/* EINTR */
 		if (p[0].revents)
 			break;
-		if (p[1].revents) {
-			efd_drain(n->kick_efd);
+		if (p[1].revents || p[2].revents) {
+			if (p[1].revents)
+				efd_drain(p[1].fd);
+			if (p[2].revents)
+				efd_drain(p[2].fd);
 			n->rx_stalled = false;
 		}
 		pthread_mutex_lock(&vd->queue_lock);
@@ -363,8 +361,6 @@ static void net_free(struct vnet *n)
 {
 	if (n->be.ops)
 		n->be.ops->close(&n->be);
-	if (n->kick_efd >= 0)
-		close(n->kick_efd);
 	if (n->stop_efd >= 0)
 		close(n->stop_efd);
 	free(n->txbuf);
@@ -404,7 +400,7 @@ static const struct virtio_dev_ops net_ops = {
 	.nr_queues = 2,
 	.config_size = NET_CONFIG_SIZE,
 	.config_read = net_config_read,
-	.queue_notify = net_queue_notify,
+	.own_thread = true,
 	.start = net_start,
 	.stop = net_stop,
 	.destroy = net_destroy,
@@ -432,10 +428,9 @@ static int net_create(struct vm *vm, const struct vm_nic *nic,
 
 	if (!n)
 		return -ENOMEM;
-	n->kick_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->txbuf = malloc(NET_HDR_SIZE + NET_FRAME_MAX);
-	if (n->kick_efd < 0 || n->stop_efd < 0 || !n->txbuf) {
+	if (n->stop_efd < 0 || !n->txbuf) {
 		net_free(n);
 		return -ENOMEM;
 	}

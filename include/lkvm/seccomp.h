@@ -5,9 +5,11 @@
 #include <lkvm/compiler.h>
 
 struct vm;
+struct sock_filter;
 
 /*
- * Per-thread system-call filters (libseccomp). Each thread installs its
+ * Per-thread system-call filters (libseccomp's BPF, compiled when lkvm
+ * is built: see seccomp_precompiled). Each thread installs its
  * own filter before it first handles guest-driven work; a call outside
  * the allowlist kills lkvm with SIGSYS after one log line naming the
  * thread and the call. Nothing may ever map memory executable.
@@ -20,19 +22,11 @@ enum seccomp_thread {
 };
 
 /*
- * Before the first filter: the SIGSYS handler and its table of syscall
- * names (so the handler itself makes no calls), and @vm's cache of
- * compiled filters (each kind is compiled once, however many threads
- * load it). Returns 0 or -ENOMEM.
+ * Before the first filter: the SIGSYS handler, and @vm's cache of the
+ * filters its threads load (each made once, however many threads load
+ * it). Returns 0 or -ENOMEM.
  */
 int seccomp_prepare(struct vm *vm);
-/*
- * Optional, as the VM's build starts: reads the names and compiles the
- * main and vcpu filters on a thread of its own, off the start-up path;
- * seccomp_prepare() waits for it.
- */
-void seccomp_warm_up(struct vm *vm);
-/* Frees the cache (waiting for seccomp_warm_up()'s thread). */
 void seccomp_release_cache(struct vm *vm);
 
 /*
@@ -45,8 +39,13 @@ struct seccomp_fd_call {
 	unsigned int fd_args;
 };
 
-/* What a device's threads need beyond their kind's allowlist. */
+/*
+ * What a device's threads need beyond their kind's allowlist. Each one
+ * is listed in scripts/seccomp_gen.c, which compiles its filter when
+ * lkvm is built, and found again at run time by @name.
+ */
 struct seccomp_extra {
+	const char *name;
 	const int *syscalls;		/* by number: SCMP_SYS(name) */
 	unsigned int nr_syscalls;
 	const struct seccomp_fd_call *fd_calls;
@@ -62,15 +61,49 @@ struct seccomp_extra {
  * replaced by the real descriptor when the main thread installs it.
  */
 #define SECCOMP_CONTROL_DIRFD_PLACEHOLDER 0x4c4b5601U
+/*
+ * Every filter lets tgkill() reach only this process's threads; filters
+ * are compiled when lkvm is built with this in place of the process ID
+ * (larger than any PID), replaced when a thread installs its filter.
+ */
+#define SECCOMP_PID_PLACEHOLDER 0x4c4b5602U
 
 /*
  * Replaces every comparison with @placeholder in the @len instructions
  * of @insns by @value. Returns how many were replaced.
  */
-struct sock_filter;
 unsigned int seccomp_patch_constant(struct sock_filter *insns,
 				    unsigned int len, uint32_t placeholder,
 				    uint32_t value);
+
+/*
+ * Compiles the filter of @kind plus @extra (may be NULL) with libseccomp,
+ * letting tgkill() signal only @pid's threads and unlinkat() act only in
+ * SECCOMP_CONTROL_DIRFD_PLACEHOLDER. For scripts/seccomp_gen.c, the tests,
+ * and builds without precompiled filters. Returns 0 and a malloc()ed
+ * program in @insns, or -errno.
+ */
+int seccomp_compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
+		    uint32_t pid, struct sock_filter **insns, unsigned short *len);
+
+/*
+ * The filters compiled when lkvm was built (build/gen/seccomp_bpf.c,
+ * written by scripts/seccomp_gen.c with seccomp_compile() and
+ * SECCOMP_PID_PLACEHOLDER), and libseccomp's names of system calls by
+ * number, for the SIGSYS report. A build for the build host (tests)
+ * has none of either.
+ */
+struct seccomp_precompiled {
+	enum seccomp_thread kind;
+	const char *extra;		/* seccomp_extra.name, NULL: none */
+	const struct sock_filter *insns;
+	unsigned short len;
+};
+extern const struct seccomp_precompiled seccomp_precompiled[];
+extern const unsigned int seccomp_nr_precompiled;
+#define SECCOMP_NAME_LEN 24
+extern const char seccomp_syscall_names[][SECCOMP_NAME_LEN];
+extern const unsigned int seccomp_nr_syscall_names;
 
 /*
  * Installs the filter of @kind on the calling thread, plus @extra (may be

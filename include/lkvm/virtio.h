@@ -103,6 +103,14 @@ struct virtio_dev_ops {
 	 * (DRIVER_OK, not NEEDS_RESET) and queue @q ready.
 	 */
 	void (*queue_notify)(struct virtio_dev *vd, unsigned int q);
+	/*
+	 * The device's own thread (started by start()) waits on its queues'
+	 * kick eventfds itself and does their work with the queue lock
+	 * held: the transport starts no I/O thread for it (one thread less
+	 * to start, filter and join, and no hand-off per kick), and calls
+	 * neither queue_notify nor wake.
+	 */
+	bool own_thread;
 	/* On the I/O thread, queue lock held: virtio_wake() was called. */
 	void (*wake)(struct virtio_dev *vd);
 	/*
@@ -117,7 +125,7 @@ struct virtio_dev_ops {
 	 * driver set up, so that the next driver meets a device as new.
 	 */
 	void (*reset)(struct virtio_dev *vd);
-	/* Device threads beyond the transport's I/O thread. */
+	/* Device threads beyond the transport's I/O thread (if any). */
 	int (*start)(struct virtio_dev *vd);
 	void (*stop)(struct virtio_dev *vd);
 	void (*destroy)(struct virtio_dev *vd);

@@ -21,4 +21,8 @@ int virtio_9p_add_share(struct vm_config *cfg, const char *option,
 int virtio_9p_set_root(struct vm_config *cfg, const char *path,
 		       size_t path_len, bool ro);
 
+/* What a share's I/O thread may do beyond the I/O set (seccomp.h). */
+struct seccomp_extra;
+extern const struct seccomp_extra virtio_9p_seccomp;
+
 #endif

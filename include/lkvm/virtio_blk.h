@@ -112,6 +112,12 @@ struct blk_backend {
 	 * work stops early and the request completes with IOERR.
 	 */
 	const atomic_bool *cancel;
+	/*
+	 * Set when a write, discard or zeroing may not have reached the
+	 * disk, cleared as a flush starts (may be NULL): a disk the guest
+	 * never wrote needs no fdatasync when lkvm stops.
+	 */
+	atomic_bool *unsynced;
 };
 
 /*

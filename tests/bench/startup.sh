@@ -1,26 +1,80 @@
-# Startup benchmark (runs inside the nested host): wall-clock time from
-# exec of `lkvm run` to its exit, for a bare-metal payload that powers off
-# at once. Median of several runs; numbers only, no thresholds.
-# Reference: kvmtool needs about 105 ms (best of 5) for the 1-vcpu case in
-# the same nested host. Without -n every run starts passt for the default
-# NIC, as kvmtool starts its user-mode stack; the "no NIC" line shows
-# what that costs.
-runs=11
-for cfg in "1 256M" "8 4G"; do
-	set -- $cfg
-	r=$(timeit $runs lkvm run -k $BM/poweroff.flat -c "$1" -m "$2" --loglevel error)
-	echo "@@BENCH startup ${1}vcpu-${2}: $r"
-done
-r=$(timeit $runs lkvm run -k $BM/poweroff.flat -c 1 -m 256M --loglevel error --network mode=none)
-echo "@@BENCH startup 1vcpu-256M, no NIC (--network mode=none): $r"
-# lkvm is a static PIE: every run maps its code at a new address, and
-# QEMU's TCG, which runs the nested host, translates all of it again.
-# The same case with address randomisation off in the nested host shows
-# what that costs (nothing on real hardware, where no code is translated).
-if [ -w /proc/sys/kernel/randomize_va_space ]; then
-	aslr=$(cat /proc/sys/kernel/randomize_va_space)
-	echo 0 >/proc/sys/kernel/randomize_va_space
-	r=$(timeit $runs lkvm run -k $BM/poweroff.flat -c 1 -m 256M --loglevel error --network mode=none)
-	echo "$aslr" >/proc/sys/kernel/randomize_va_space
-	echo "@@BENCH startup 1vcpu-256M, no NIC, no address randomisation: $r"
-fi
+# Start-up and tear-down benchmark (runs inside the nested host): a
+# bare-metal payload that powers off at once, from exec to exit. CPU time
+# (user + system of the VMM and its threads) and wall time, lkvm beside
+# kvmtool (when make bench has one, LKVM_BENCH_REF) and beside tests/
+# bench/floor.c, the least a VMM can do for this payload; all three
+# interleaved in one nested-host boot. Numbers only, no thresholds.
+#
+# The first cases run with address-space randomisation off in the nested
+# host: lkvm is a static PIE (kvmtool's static build is not), so with it
+# on, QEMU's TCG translates lkvm's code again at every start, a cost real
+# hardware does not have. The randomised cases follow, as users run it.
+P=$BM/poweroff.flat
+kt() {
+	[ -n "$KVMTOOL" ] && echo "$KVMTOOL run -k $P --console serial $*"
+}
+
+set_aslr 0
+compare_runs "startup 1 vcpu 256 MiB, no ASLR" \
+	"lkvm run -k $P -c 1 -m 256" "$(kt -c 1 -m 256)" "floor $P 1 256"
+compare_runs "startup 8 vcpus 4 GiB, no ASLR" \
+	"lkvm run -k $P -c 8 -m 4096" "$(kt -c 8 -m 4096)" "floor $P 8 4096"
+compare_runs "startup 1 vcpu 256 MiB no NIC, no ASLR" \
+	"lkvm run -k $P -c 1 -m 256 --network mode=none" \
+	"$(kt -c 1 -m 256 --network mode=none)" "floor $P 1 256"
+# kvmtool without a disk or initrd also sets up a root file system in
+# ~/.lkvm/default and two 9p devices; --nodefaults leaves them out.
+[ -n "$KVMTOOL" ] && compare_runs "startup 1 vcpu 256 MiB, kvmtool --nodefaults, no ASLR" \
+	"lkvm run -k $P -c 1 -m 256" "$(kt -c 1 -m 256 --nodefaults)" ""
+# What lkvm's default NIC (passt) costs: the same runs, interleaved.
+out=$(timeit "$BENCH_RUNS" lkvm run -k $P -c 1 -m 256 :: \
+	lkvm run -k $P -c 1 -m 256 --network mode=none)
+nic=$(tstat "$(echo "$out" | sed -n 1p)" cpu median)
+none=$(tstat "$(echo "$out" | sed -n 2p)" cpu median)
+d=$(awk -v a="$nic" -v b="$none" 'BEGIN { printf "%.1f", a - b }')
+echo "@@BENCH startup default NIC over --network mode=none, no ASLR: $d ms CPU ($nic against $none, medians)"
+bench_row "startup: default NIC's extra CPU, no ASLR" ms "$d"
+
+# Where lkvm's time goes: the CPU time between consecutive --loglevel
+# debug lines (each build step logs as it begins), the least of 7 runs
+# (on a shared machine the least is the least disturbed); "exit" is what
+# the process spends after its last line (exit_group()). Documentation/
+# testing.md explains how to read it.
+rm -f /tmp/bench-phases.log
+out=$(timeit -e /tmp/bench-phases.log 7 lkvm run -k $P -c 1 -m 256 --loglevel debug)
+total=$(tstat "$out" cpu min)
+awk -v total="$total" '
+	/^lkvm: debug: \[/ {
+		match($0, /cpu +[0-9.]+ ms\]/)
+		cpu = substr($0, RSTART + 4, RLENGTH - 8) + 0
+		label = $0
+		sub(/^[^]]*\] /, "", label)
+		gsub(/[0-9]+/, "N", label)
+		if (label ~ /^run: options parsed/) { run++; prev = 0; plabel = "exec, libc, options" }
+		d[plabel, run] = cpu - prev
+		if (!(plabel in seen)) { seen[plabel] = 1; order[n++] = plabel }
+		prev = cpu
+		plabel = label
+		last[run] = cpu
+	}
+	END {
+		for (i = 0; i < n; i++) {
+			m = 0
+			for (r = 1; r <= run; r++) if ((order[i], r) in d) v[m++] = d[order[i], r]
+			printf "@@BENCH startup phase (1 vcpu, CPU ms, least of %d): %7.2f  %s\n", run, least(v, m), order[i]
+		}
+		m = 0
+		for (r = 1; r <= run; r++) v[m++] = last[r]
+		printf "@@BENCH startup phase (1 vcpu, CPU ms, least of %d): %7.2f  exit (after the last line)\n", run, total - least(v, m)
+	}
+	function least(a, k,    i, x) {
+		x = a[0]
+		for (i = 1; i < k; i++) if (a[i] < x) x = a[i]
+		return k ? x : 0
+	}' /tmp/bench-phases.log
+
+set_aslr 2
+compare_runs "startup 1 vcpu 256 MiB, ASLR" \
+	"lkvm run -k $P -c 1 -m 256" "$(kt -c 1 -m 256)" "floor $P 1 256"
+compare_runs "startup 8 vcpus 4 GiB, ASLR" \
+	"lkvm run -k $P -c 8 -m 4096" "$(kt -c 8 -m 4096)" "floor $P 8 4096"

@@ -5,6 +5,7 @@
  */
 #include <lkvm/arch.h>
 #include <lkvm/irq.h>
+#include <lkvm/seccomp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,3 +190,9 @@ int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
 	unreachable(__func__);
 	return -1;
 }
+
+/* No precompiled seccomp filters for the build host: compiled on demand. */
+const struct seccomp_precompiled seccomp_precompiled[1];
+const unsigned int seccomp_nr_precompiled;
+const char seccomp_syscall_names[1][SECCOMP_NAME_LEN];
+const unsigned int seccomp_nr_syscall_names;

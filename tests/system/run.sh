@@ -5,7 +5,7 @@
 #
 # usage: tests/system/run.sh [--cache DIR] [--all | --suite S... | --host H]
 #                            [--kernel K...] [--jobs N] [--stress] [--demo]
-#                            [--bench [NAME]] [--verbose]
+#                            [--bench [NAME[,NAME...]]] [--verbose]
 #
 # --jobs N (or LKVM_SYSTEM_JOBS): boot up to N nested hosts at once.
 #
@@ -13,6 +13,8 @@
 # which run only when named: --stress is --suite stress, sized by
 # STRESS_BOOTS (runs, 200) and STRESS_IO (seconds of I/O, 300), and
 # ends with tests/system/stress-report.sh's table.
+#
+# LKVM_BENCH_REF=PATH: the benchmarks' reference VMM (a kvmtool binary).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -61,6 +63,17 @@ while read -r kname kdir _; do
 	l2_kernel=${l2_kernel:-$kname}
 done < <(grep -v '^#' "$top/scripts/kernels.conf" | awk 'NF == 3')
 l2_modules=${kernel_dirs[$l2_kernel]}/modules
+
+# Every benchmark runs in one nested-host boot: on a loaded machine
+# that took over half an hour.
+[ "$mode" = bench ] && host_timeout=${LKVM_L1_TIMEOUT:-5400}
+
+# make bench's reference VMM (a kvmtool binary for arm64), if any.
+bench_ref=${LKVM_BENCH_REF:-}
+if [ "$mode" = bench ] && [ -n "$bench_ref" ] && [ ! -x "$bench_ref" ]; then
+	echo "run.sh: LKVM_BENCH_REF=$bench_ref is not an executable" >&2
+	exit 2
+fi
 
 busybox=$cache/busybox/busybox
 passt=$cache/passt
@@ -176,6 +189,10 @@ build_l1_initrd() {
 	cp "$top"/build/tools/* "$root/usr/bin/" 2>/dev/null || true
 	cp "$top"/build/guest/linux/netbench "$root/usr/bin/" 2>/dev/null || true
 	add_passt "$root"
+	# The benchmarks' reference VMM (tests/system/l1/lib.sh: KVMTOOL).
+	if [ "$mode" = bench ] && [ -n "$bench_ref" ]; then
+		cp "$bench_ref" "$root/usr/bin/lkvm-ref"
+	fi
 	# Unit tests that need a real kernel (openat2) run in L1 as well.
 	cp "$top"/build/tests/unit/test_p9 "$root/usr/bin/" 2>/dev/null || true
 	chmod +x "$root/init"
@@ -213,12 +230,14 @@ hosts() {
 }
 
 # boot_l1 NAME KERNEL CPU MEM SUITES MODE LOG: one nested host, console
-# in LOG.
+# in LOG. LKVM_L1_SMP (default 2) and LKVM_L1_ICOUNT (QEMU's -icount
+# shift) are for profiling on a busy machine (Documentation/testing.md,
+# "Where start-up time goes").
 boot_l1() {
 	local name=$1 k=$2 cpu=$3 mem=$4 suites=$5 lmode=$6 log=$7 initrd
 	initrd=$(l1_initrd "$k") || exit 2
-	timeout --foreground "$host_timeout" qemu-system-aarch64 \
-		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp 2 -m "$mem" \
+	timeout --foreground "$host_timeout" qemu-system-aarch64 ${LKVM_L1_ICOUNT:+-icount shift=$LKVM_L1_ICOUNT} \
+		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp "${LKVM_L1_SMP:-2}" -m "$mem" \
 		-nographic -no-reboot -nic none \
 		-fsdev "local,id=xch,path=$out/exchange,security_model=none" \
 		-device virtio-9p-device,fsdev=xch,mount_tag=lkvm-exchange \
@@ -260,10 +279,23 @@ if [ "$mode" = demo ]; then
 	exit
 fi
 
+# The table make bench ends with, from the benchmarks' @@ROW lines:
+# NAME|UNIT|LKVM|KVMTOOL|FLOOR, with lkvm's ratio to each.
+bench_table() {
+	echo
+	echo "==> side by side, one nested-host boot (kvmtool: ${bench_ref:-not given, set LKVM_BENCH_REF})"
+	sed -n 's/^@@ROW //p' "$1" | awk -F'|' '
+		function r(a, b) { return (a == "-" || b == "-" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
+		BEGIN { printf "%-60s %-5s %9s %9s %8s %9s %8s\n", "benchmark", "unit", "lkvm", "kvmtool", "lkvm/kt", "floor", "lkvm/fl" }
+		{ printf "%-60s %-5s %9s %9s %8s %9s %8s\n", $1, $2, $3, $4, r($3, $4), $5, r($3, $5) }'
+	echo "(medians; a ratio is lkvm's figure over the other's: below 1 is better for ms, above 1 for MB/s and IOPS)"
+}
+
 if [ "$mode" = bench ]; then
 	read -r name k cpu mem _ < <(hosts | head -n 1)
 	boot_l1 "$name" "$k" "$cpu" 6144 "${bench:-all}" bench "$out/bench.log" |
 		grep -E '^@@BENCH|^@@RESULT' | sed 's/^@@BENCH //'
+	bench_table "$out/bench.log"
 	exit
 fi
 

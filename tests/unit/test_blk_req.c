@@ -4,6 +4,8 @@
 #include <lkvm/virtio_blk.h>
 
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #define W VIRTQ_DESC_F_WRITE
 #define N VIRTQ_DESC_F_NEXT
@@ -327,6 +329,54 @@ static void test_discard(void)
 	vqb_free(&b);
 }
 
+static uint8_t execute(struct vqb *b, const struct blk_backend *be)
+{
+	const char *why;
+	uint32_t id_len = 0;
+
+	CHECK_EQ(parse(b, &lim, &why), 0);
+	CHECK_EQ(req.status, VIRTIO_BLK_S_OK);
+	return blk_req_execute(be, &req, &id_len);
+}
+
+/* Only what may not be on disk yet makes lkvm fdatasync as it stops. */
+static void test_unsynced(void)
+{
+	FILE *f = tmpfile();
+	atomic_bool unsynced = false;
+	struct log_ratelimit rl = { 0 };
+	struct blk_backend be = {
+		.fd = f ? fileno(f) : -1,
+		.serial = "serial",
+		.name = "test",
+		.path = "tmpfile",
+		.io_rl = &rl,
+		.unsynced = &unsynced,
+	};
+	struct vqb b;
+
+	CHECK(f != NULL);
+	CHECK_EQ(ftruncate(be.fd, 1 << 20), 0);
+	build(&b, VIRTIO_BLK_T_IN, 0, 1, 4096, true);
+	CHECK_EQ(execute(&b, &be), VIRTIO_BLK_S_OK);
+	CHECK(!atomic_load(&unsynced));
+	vqb_free(&b);
+	build(&b, VIRTIO_BLK_T_OUT, 0, 1, 4096, false);
+	CHECK_EQ(execute(&b, &be), VIRTIO_BLK_S_OK);
+	CHECK(atomic_load(&unsynced));
+	vqb_free(&b);
+	build(&b, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false);
+	CHECK_EQ(execute(&b, &be), VIRTIO_BLK_S_OK);
+	CHECK(!atomic_load(&unsynced));
+	vqb_free(&b);
+	discard(&b, VIRTIO_BLK_T_WRITE_ZEROES, 1, 0);
+	put_seg(&b, 0, 0, 8, 0);
+	CHECK_EQ(execute(&b, &be), VIRTIO_BLK_S_OK);
+	CHECK(atomic_load(&unsynced));
+	vqb_free(&b);
+	fclose(f);
+}
+
 static const struct unit_test tests[] = {
 	{ "blk_req_read", test_read },
 	{ "blk_req_write_and_ro", test_write_and_ro },
@@ -338,6 +388,7 @@ static const struct unit_test tests[] = {
 	{ "blk_req_segment_limits", test_segment_limits },
 	{ "blk_req_flush_and_get_id", test_flush_and_get_id },
 	{ "blk_req_discard", test_discard },
+	{ "blk_req_unsynced", test_unsynced },
 };
 
 UNIT_MAIN(tests)

@@ -39,8 +39,9 @@ elapsed() {
 }
 
 # type_into FORMAT: printf FORMAT into fd 7, a FIFO a background lkvm reads
-# as its console. In a subshell: if that lkvm is gone, SIGPIPE ends this
-# write (status non-zero), not the suite's shell.
+# as its console. The tests open it read-write (`exec 7<>FIFO`), which
+# neither waits for lkvm nor raises SIGPIPE once lkvm is gone; the
+# subshell keeps any other failure of the write out of the suite's shell.
 type_into() {
 	( printf "$1" >&7 ) 2>/dev/null
 }
@@ -154,4 +155,86 @@ expect_error() {
 	done
 	extra=$(grep -v '^lkvm: error:' "$OUT" | grep -c .)
 	[ "$extra" = 0 ] || fail "$extra extra lines besides the error"
+}
+
+# Benchmarks (tests/bench). KVMTOOL: the reference VMM, a kvmtool
+# binary, when `make bench` was given one (LKVM_BENCH_REF; run.sh puts
+# it here); empty otherwise, and the benchmarks measure lkvm alone.
+KVMTOOL=
+[ -x /usr/bin/lkvm-ref ] && KVMTOOL=/usr/bin/lkvm-ref
+BENCH_RUNS=11
+# HOME of the VMMs that compare_runs times: kvmtool booting a payload
+# without a disk sets up a root file system in ~/.lkvm/default, where
+# lkvm sandbox keeps its own.
+BENCH_HOME=/tmp/bench-home
+mkdir -p "$BENCH_HOME"
+
+# tstat LINE WHAT STAT: a figure of a timeit line, e.g. "cpu" "median".
+tstat() {
+	echo "$1" | awk -v w="$2" -v s="$3" '{
+		for (i = 1; i < NF; i++)
+			if ($i == w)
+				for (j = i + 1; j < NF; j++)
+					if ($j == s) { print $(j + 1); exit }
+	}'
+}
+
+# ratio A B: A/B with two decimals; "-" when either is missing.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-"
+		else printf "%.2f\n", a / b
+	}'
+}
+
+# bench_row NAME UNIT LKVM KVMTOOL FLOOR: one line of the table `make
+# bench` ends with (run.sh adds the ratios); "-" for what was not
+# measured.
+bench_row() {
+	echo "@@ROW $1|$2|${3:--}|${4:--}|${5:--}"
+}
+
+# set_aslr 0|2: address-space randomisation in this host.
+set_aslr() {
+	echo "$1" >/proc/sys/kernel/randomize_va_space
+}
+
+# compare_runs NAME "LKVM COMMAND" "KVMTOOL COMMAND" "FLOOR COMMAND":
+# runs the commands (each one string, split at spaces; "" for none)
+# BENCH_RUNS times, interleaved, with timeit; reports the median and
+# minimum CPU and wall time of each and the ratios, and table rows.
+compare_runs() {
+	name=$1
+	lk=$2
+	kt=$3
+	fl=$4
+	set -- $lk
+	[ -n "$kt" ] && set -- "$@" :: $kt
+	[ -n "$fl" ] && set -- "$@" :: $fl
+	out=$(HOME=$BENCH_HOME timeit "$BENCH_RUNS" "$@")
+	l=$(echo "$out" | sed -n 1p)
+	k=
+	f=
+	n=2
+	if [ -n "$kt" ]; then
+		k=$(echo "$out" | sed -n ${n}p)
+		n=$((n + 1))
+	fi
+	[ -n "$fl" ] && f=$(echo "$out" | sed -n ${n}p)
+	for s in "$l" "$k" "$f"; do
+		case "$s" in
+		"" | *"status 0") ;;
+		*) echo "@@BENCH $name: a run failed: $s" ;;
+		esac
+	done
+	for what in cpu wall; do
+		a=$(tstat "$l" $what median)
+		b=$(tstat "$k" $what median)
+		c=$(tstat "$f" $what median)
+		line="lkvm $a ms (min $(tstat "$l" $what min))"
+		[ -n "$k" ] && line="$line, kvmtool $b ms (min $(tstat "$k" $what min)), lkvm/kvmtool $(ratio "$a" "$b")"
+		[ -n "$f" ] && line="$line, floor $c ms (min $(tstat "$f" $what min)), lkvm/floor $(ratio "$a" "$c")"
+		echo "@@BENCH $name, $what: $line"
+		bench_row "$name, $what" ms "$a" "$b" "$c"
+	done
 }

@@ -80,7 +80,10 @@ t_linux_console_input() {
 	timeout 120 lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 1 -m 256 \
 		-p "$L2_PARAMS lkvm.test=echo-input" <"$fifo" >"$OUT" 2>&1 &
 	pid=$!
-	exec 7>"$fifo"
+	# Read-write, so the open does not wait for lkvm: a SIGCHLD (this
+	# shell is init and inherits orphans) would interrupt a waiting open,
+	# and a failed exec ends the shell.
+	exec 7<>"$fifo"
 	wait_for "$OUT" "@@L2 ready-for-input" 120
 	sleep 0.5
 	type_into 'typed on the host\n'

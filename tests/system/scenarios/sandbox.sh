@@ -273,7 +273,10 @@ t_setup_root_init() {
 		-d "$HOME/.lkvm/mine" --9p /,hostfs \
 		-p "$L2_PARAMS lkvm.test=9p_switch_init" <$fifo >"$OUT" 2>&1 &
 	pid=$!
-	exec 7>$fifo
+	# Read-write, so the open does not wait for lkvm: a SIGCHLD (this
+	# shell is init and inherits orphans) would interrupt a waiting open,
+	# and a failed exec ends the shell.
+	exec 7<>$fifo
 	wait_for "$OUT" "lkvm-init: no sandbox settings" 100
 	sleep 2
 	type_into 'echo "interactive $((6 * 7)) in $(pwd) on $(hostname)"; ls /host/guest; exit 3\n'

@@ -88,10 +88,24 @@ action_rng() {
 }
 
 # tests/bench/blk.sh: /dev/vda is a scratch image of at least 256 MiB.
+# After each workload the guest prints the requests the disk completed
+# so far (reads, writes, discards, flushes) and a mark, then idles for a
+# second, in which the host reads the VMM's CPU time.
+blk_mark() {
+	echo "@@L2 ios_$1=$(awk '{ print $1 + $5 + $12 + $16 }' /sys/block/vda/stat)"
+	echo "@@L2 mark=$1"
+	sleep 1
+}
+
 action_bench_blk() {
 	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	blk_mark start
 	blkbench read /dev/vda 256 direct
+	blk_mark read_direct
 	blkbench read /dev/vda 256
+	blk_mark read_buffered
 	blkbench write /dev/vda 128
+	blk_mark write
 	blkbench randread /dev/vda 10
+	blk_mark randread
 }
