@@ -32,7 +32,7 @@ for mem in 256 2048; do
 	lkvm run --name bench-snap -k "$L2_KERNEL" -i "$L2_INITRD" \
 		-p "$L2_PARAMS lkvm.test=echo-input" -c 2 -m "$mem" --network mode=none \
 		</tmp/bench-in >"$OUT" 2>&1 &
-	exec 3>/tmp/bench-in
+	exec 3<>/tmp/bench-in
 	wait_for "$OUT" "@@L2 ready-for-input" 300 || {
 		echo "@@BENCH snapshot ${mem}M: the guest never waited for input"
 		continue
