@@ -13,6 +13,7 @@
 #include "restore_incoming.h"
 
 #include <lkvm/arch.h>
+#include <lkvm/ipc_path.h>
 #include <lkvm/log.h>
 #include <lkvm/migrate_dest.h>
 #include <lkvm/parse.h>
@@ -22,6 +23,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * The source's machine, checked as `lkvm restore` checks a snapshot's,
@@ -68,6 +70,29 @@ static int build(const struct incoming_args *a, struct snapshot_source *s,
 	return ret;
 }
 
+/*
+ * The guest is this side's now, under the source's name, which the
+ * source gives up as it exits: wait for that. A source that hangs on
+ * must not cost the guest: after the wait it runs under another name.
+ */
+static void take_over_name(struct vm_config *cfg, char *spare, size_t len)
+{
+	char path[IPC_PATH_MAX];
+	uint32_t pid;
+
+	if (ipc_sock_path(cfg->name, path, sizeof(path)))
+		return;
+	for (int ms = 0; ms < MIG_TAKEOVER_WAIT_MS; ms += 20) {
+		if (ipc_probe(path, &pid) != IPC_PROBE_LIVE)
+			return;
+		usleep(20000);
+	}
+	snprintf(spare, len, "%s-migrated", cfg->name);
+	pr_warn("the source still has the name %s: this guest runs as %s",
+		cfg->name, spare);
+	cfg->name = spare;
+}
+
 int restore_incoming(const struct incoming_args *a)
 {
 	struct snapshot_source s = { .ram_fd = -1 };
@@ -76,6 +101,7 @@ int restore_incoming(const struct incoming_args *a)
 	struct mig_stream st = { 0 };
 	struct vm *vm = NULL;
 	struct mig_addr addr;
+	char spare[80];
 	char why[SVE_WHY_MAX], loaded[SVE_WHY_MAX];
 	int64_t t0;
 	int ret, status = 1;
@@ -133,6 +159,7 @@ int restore_incoming(const struct incoming_args *a)
 		goto out;
 	}
 	migrate_dest_close(&d);
+	take_over_name(a->cfg, spare, sizeof(spare));
 	pr_info("# lkvm restore --incoming %s: %s, %u vcpus, %llu MiB (%llu pages, %llu zero), received in %lld ms",
 		a->addr, a->cfg->name, vm->nr_vcpus,
 		(unsigned long long)(vm->ram.size >> 20),

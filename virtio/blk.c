@@ -12,6 +12,8 @@
 
 #include <lkvm/devices.h>
 #include <lkvm/json.h>
+#include <lkvm/migrate.h>
+#include <lkvm/restore.h>
 #include <lkvm/parse.h>
 #include <lkvm/seccomp.h>
 #include <lkvm/state.h>
@@ -67,6 +69,7 @@ struct vblk {
 	atomic_bool cancel;	/* a reset waits: cut long requests short */
 	bool starved;		/* the I/O thread ran out of slots */
 	bool stopping;
+	bool lock_deferred;	/* a migration's: taken once it runs here */
 	pthread_t workers[BLK_WORKERS];
 	unsigned int nr_workers;
 };
@@ -311,12 +314,16 @@ static int blk_flush(struct virtio_dev *vd)
 	return -errno;
 }
 
+static void blk_take_over_lock(struct vblk *b);
+
 static int blk_start(struct virtio_dev *vd)
 {
 	struct vblk *b = to_vblk(vd);
 	pthread_attr_t attr;
 	int ret = 0;
 
+	if (b->lock_deferred)
+		blk_take_over_lock(b);
 	pthread_attr_init(&attr);
 	/* Workers only copy between files and guest RAM. */
 	pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -513,6 +520,30 @@ static int blk_lock(struct vblk *b, bool ro)
 	return -EBUSY;
 }
 
+/*
+ * A live migration's destination opens the source's disk while the
+ * source still holds its lock: it takes the lock only once the guest is
+ * its own, when the source (which stops writing at the hand-over and
+ * exits once this side runs) lets go. The guest must run here now, so
+ * a lock still held after the wait is a warning, not a failure.
+ */
+static void blk_take_over_lock(struct vblk *b)
+{
+	struct flock fl = { .l_type = b->lim.ro ? F_RDLCK : F_WRLCK,
+			    .l_whence = SEEK_SET };
+
+	b->lock_deferred = false;
+	for (int ms = 0; ms < MIG_TAKEOVER_WAIT_MS; ms += 20) {
+		if (!fcntl(b->fd, F_OFD_SETLK, &fl))
+			return;
+		if (errno != EAGAIN && errno != EACCES)
+			return;
+		usleep(20000);
+	}
+	pr_warn("--disk %s: the migration's source still holds its lock; running without it",
+		b->path);
+}
+
 /* Opens the image; every refusal is one line naming the file. */
 static int blk_open(struct vblk *b, const struct vm_disk *d)
 {
@@ -604,7 +635,8 @@ static int blk_create(struct vm *vm, const struct vm_disk *d,
 	}
 	ret = blk_open(b, d);
 	/* --dump-dtb only describes the disks: it runs nothing on them. */
-	if (!ret && !vm->cfg->dump_dtb)
+	b->lock_deferred = vm->cfg->restore && vm->cfg->restore->incoming;
+	if (!ret && !vm->cfg->dump_dtb && !b->lock_deferred)
 		ret = blk_lock(b, d->ro);
 	if (ret) {
 		blk_destroy(&b->vd);

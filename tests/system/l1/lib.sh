@@ -107,3 +107,77 @@ expect_error() {
 	extra=$(grep -v '^lkvm: error:' "$OUT" | grep -c .)
 	[ "$extra" = 0 ] || fail "$extra extra lines besides the error"
 }
+
+# Helpers for suites that run VMs in the background and drive them with
+# lkvm's control commands (snapshot, migrate).
+
+# start_vm NAME ACTION READY [lkvm run options]: boots the Debian guest
+# as VM NAME in the background (its pid in VM_PID) until its console has
+# READY.
+start_vm() {
+	vm=$1
+	action=$2
+	ready=$3
+	shift 3
+	: >"$LOGDIR/$vm.console"
+	lkvm run --name "$vm" -k "$L2_KERNEL" -i "$L2_INITRD" \
+		-p "$L2_PARAMS lkvm.test=$action" "$@" </dev/null \
+		>"$LOGDIR/$vm.console" 2>&1 &
+	VM_PID=$!
+	wait_for "$LOGDIR/$vm.console" "$ready" 120 ||
+		fail "$vm never printed '$ready'"
+}
+
+# restore_vm CONSOLE [lkvm restore options] DIR: in the background.
+restore_vm() {
+	log=$1
+	shift
+	: >"$log"
+	lkvm restore "$@" </dev/null >"$log" 2>&1 &
+	VM_PID=$!
+}
+
+# ctl ARGS...: lkvm ARGS, stdout and stderr in $OUT, stderr in $ERR.
+ERR=$LOGDIR/ctl.err
+ctl() {
+	timeout 300 lkvm "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+	cat "$ERR" >>"$OUT"
+}
+
+expect_err_line() {
+	grep -qF -- "$1" "$ERR" || fail "no '$1' on stderr: $(head -n 3 "$ERR")"
+}
+
+one_error() {
+	n=$(grep -c '^lkvm: error:' "$ERR")
+	[ "$n" = 1 ] || fail "$n error lines instead of one: $(head -n 3 "$ERR")"
+}
+
+# The highest "@@L2 tick=N" in FILE (-1 for none).
+last_tick() {
+	sed -n 's/.*@@L2 tick=\([0-9]*\).*/\1/p' "$1" | tail -n 1 | grep . || echo -1
+}
+
+first_tick() {
+	sed -n 's/.*@@L2 tick=\([0-9]*\).*/\1/p' "$1" | head -n 1 | grep . || echo -1
+}
+
+# wait_tick FILE N SECONDS: until FILE has a tick above N.
+wait_tick() {
+	n=0
+	while [ "$(last_tick "$1")" -le "$2" ]; do
+		[ $n -ge $(($3 * 5)) ] && return 1
+		sleep 0.2
+		n=$((n + 1))
+	done
+}
+
+wait_gone() {
+	n=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $n -ge 150 ] && return 1
+		sleep 0.2
+		n=$((n + 1))
+	done
+}

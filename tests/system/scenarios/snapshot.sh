@@ -4,74 +4,7 @@
 
 SNAPS=/tmp/snaps
 mkdir -p "$SNAPS"
-
-# start_vm NAME ACTION READY [lkvm run options] (as in control.sh).
-start_vm() {
-	vm=$1
-	action=$2
-	ready=$3
-	shift 3
-	: >"$LOGDIR/$vm.console"
-	lkvm run --name "$vm" -k "$L2_KERNEL" -i "$L2_INITRD" \
-		-p "$L2_PARAMS lkvm.test=$action" "$@" </dev/null \
-		>"$LOGDIR/$vm.console" 2>&1 &
-	VM_PID=$!
-	wait_for "$LOGDIR/$vm.console" "$ready" 120 ||
-		fail "$vm never printed '$ready'"
-}
-
-# restore_vm CONSOLE [lkvm restore options] DIR: in the background.
-restore_vm() {
-	log=$1
-	shift
-	: >"$log"
-	lkvm restore "$@" </dev/null >"$log" 2>&1 &
-	VM_PID=$!
-}
-
-ERR=$LOGDIR/snapshot.err
-ctl() {
-	timeout 300 lkvm "$@" >"$OUT" 2>"$ERR"
-	RC=$?
-	cat "$ERR" >>"$OUT"
-}
-
-expect_err_line() {
-	grep -qF -- "$1" "$ERR" || fail "no '$1' on stderr: $(head -n 3 "$ERR")"
-}
-
-one_error() {
-	n=$(grep -c '^lkvm: error:' "$ERR")
-	[ "$n" = 1 ] || fail "$n error lines instead of one: $(head -n 3 "$ERR")"
-}
-
-# The highest "@@L2 tick=N" in FILE (-1 for none).
-last_tick() {
-	sed -n 's/.*@@L2 tick=\([0-9]*\).*/\1/p' "$1" | tail -n 1 | grep . || echo -1
-}
-
-first_tick() {
-	sed -n 's/.*@@L2 tick=\([0-9]*\).*/\1/p' "$1" | head -n 1 | grep . || echo -1
-}
-
-# wait_tick FILE N SECONDS: until FILE has a tick above N.
-wait_tick() {
-	n=0
-	while [ "$(last_tick "$1")" -le "$2" ]; do
-		[ $n -ge $(($3 * 5)) ] && return 1
-		sleep 0.2
-		n=$((n + 1))
-	done
-}
-
-wait_gone() {
-	n=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $n -ge 150 ] && return 1
-		sleep 0.2
-		n=$((n + 1))
-	done
-}
+# start_vm, restore_vm, ctl, wait_tick, wait_gone and the rest: l1/lib.sh.
 
 DISK=/tmp/snap-disk.img
 
