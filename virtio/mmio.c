@@ -500,6 +500,14 @@ static int virtio_mmio_start(struct device *dev)
 	for (unsigned int q = 0; !ret && q < vd->vops->nr_queues; q++)
 		if (vd->queues[q].ready)
 			efd_signal(vd->queues[q].kick_efd);
+	/*
+	 * And an interrupt the guest has not acknowledged: KVM injects an
+	 * irqfd's interrupt asynchronously, so one raised as the device was
+	 * quiesced may have missed the saved GIC state. Raising it again is
+	 * harmless if it did not (an edge that is already pending).
+	 */
+	if (!ret && atomic_load(&vd->isr))
+		efd_signal(vd->irq_efd);
 	return ret;
 }
 

@@ -71,7 +71,7 @@ t_disk() {
 	last=$(sed -n 's/.*@@L2 blk=\([0-9]*\).*/\1/p' "$LOGDIR/mig-blk.console" | tail -n 1)
 	con=$LOGDIR/mig-blk-in.console
 	wait_for "$con" "@@L2 blk=$((last + 20))" 120 ||
-		fail "the destination's guest did not go on writing past record $last: $(grep -a '@@L2' "$con" | tail -n 2)" || return
+		fail "the destination's guest did not go on writing past record $last: $(tail -n 4 "$con" | tr '\n' ' ')" || return
 	first=$(sed -n 's/.*@@L2 blk=\([0-9]*\).*/\1/p' "$con" | head -n 1)
 	[ "$first" -le $((last + 1)) ] && [ "$first" -ge "$last" ] ||
 		fail "the destination went on at record $first; the source stopped at $last" || return
