@@ -25,10 +25,3 @@ action_blk_migrate() {
 		usleep 100000
 	done
 }
-
-# 160 MiB of RAM that is not zero (a migration sends every such page),
-# then the ticker of the control suite.
-action_fill_ticker() {
-	yes "lkvm migrate fill" | head -c 167772160 >/tmp/fill
-	action_ticker
-}
