@@ -79,7 +79,8 @@ t_disk() {
 		fail "a record read back wrong: $(grep -h blk_bad "$LOGDIR/mig-blk.console" "$con" | head -n 1)" && return 1
 	ctl stop -n mig-blk
 	wait_gone "$DEST_PID" || fail "the destination did not exit" || return
-	# Every record from 0 on, in order, and at least as many as were seen.
+	# Every record from 0 on, in order, and at least as many as were seen
+	# (numbers without leading zeros: busybox awk would read octal).
 	res=$(tr -d '\000' <"$MDISK" | awk '$1 == "lkvm" { if ($4 + 0 != n) bad = 1; n++ } END { print n + 0, bad + 0 }')
 	n=${res% *}
 	[ "${res#* }" = 0 ] || fail "the image's records are out of order" || return

@@ -13,7 +13,7 @@ action_blk_migrate() {
 	done
 	i=0
 	while :; do
-		rec=$(printf 'lkvm migrate record %08d' "$i")
+		rec="lkvm migrate record $i"
 		echo "$rec" | dd of=/dev/vda bs=512 seek="$i" conv=sync,fsync 2>/dev/null
 		got=$(dd if=/dev/vda bs=512 skip="$i" count=1 iflag=direct 2>/dev/null | head -n 1)
 		if [ "$got" = "$rec" ]; then
