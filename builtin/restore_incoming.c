@@ -137,6 +137,7 @@ int restore_incoming(const struct incoming_args *a)
 		pr_err("lkvm restore --incoming: refused the migration: %s", why);
 		goto out;
 	}
+	pr_info("lkvm restore --incoming: go: taking the guest's RAM and state");
 	mig_stream_init(&st, vm->ram.host, vm->ram.size, s.page_shift);
 	ret = migrate_dest_receive(&d, &st, why, sizeof(why));
 	if (ret) {
