@@ -89,12 +89,13 @@ t_disk() {
 
 # One running source meets every destination that must not get it: one
 # that cannot run the guest (its disk is gone: no-go before any memory
-# moves), a TCP one with another token, and one killed while pages
-# stream. After each the source runs on.
+# moves), a TCP one with another token, one the guest dirties memory
+# too fast for, and one killed while pages stream. After each the source
+# runs on.
 t_failures() {
 	rm -f "$MDISK" /tmp/mig-gone.img
 	dd if=/dev/zero of="$MDISK" bs=1M count=8 2>/dev/null
-	start_vm mig-no ticker "@@L2 tick=3" -c 1 -m 256 -d "$MDISK" || return
+	start_vm mig-no dirty_ticker "@@L2 tick=3" -c 1 -m 256 -d "$MDISK" || return
 	src=$VM_PID
 	mv "$MDISK" /tmp/mig-gone.img
 	incoming mig-no || return
@@ -133,6 +134,21 @@ t_failures() {
 	wait_gone "$tcp" || fail "the TCP destination did not exit" || return
 	t=$(last_tick "$LOGDIR/mig-no.console")
 	wait_tick "$LOGDIR/mig-no.console" "$t" 20 || fail "the source stopped after a wrong token" || return
+
+	# Memory dirtied faster than 1 ms of the link carries: the bound on
+	# rounds ends it, the destination discards what came.
+	incoming mig-no || return
+	ctl migrate -n mig-no --to unix:mig-no --max-downtime 1 --max-rounds 2
+	expect_rc 1 || return
+	one_error || return
+	expect_err_line "it does not converge: after 2 rounds" || return
+	expect_err_line "the guest runs on here" || return
+	wait_gone "$DEST_PID" || fail "the destination did not give up" || return
+	wait "$DEST_PID"
+	rc=$?
+	[ "$rc" = 1 ] || fail "the abandoned destination exited $rc, not 1" || return
+	t=$(last_tick "$LOGDIR/mig-no.console")
+	wait_tick "$LOGDIR/mig-no.console" "$t" 20 || fail "the source stopped after giving up" || return
 
 	# Killed as soon as it said go: RAM streams for seconds, the commit
 	# needs all of it.

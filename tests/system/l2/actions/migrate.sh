@@ -25,3 +25,13 @@ action_blk_migrate() {
 		usleep 100000
 	done
 }
+
+# The ticker, with 16 MiB of memory rewritten ten times a second beside
+# it: a migration with a tight --max-downtime never converges.
+action_dirty_ticker() {
+	while :; do
+		dd if=/dev/zero of=/tmp/dirty bs=1M count=16 conv=notrunc 2>/dev/null
+		usleep 100000
+	done &
+	action_ticker
+}
