@@ -14,6 +14,8 @@ static const struct builtin_cmd builtin_cmds[] = {
 	/* No function: main() gives `help` this table. */
 	{ "help", "Display help information about lkvm", NULL, help_usage },
 	{ "list", "Print a list of running VMs", cmd_list, list_usage },
+	{ "migrate", "Move a running guest to lkvm restore --incoming, live",
+	  cmd_migrate, migrate_usage },
 	{ "pause", "Pause running VMs", cmd_pause, pause_usage },
 	{ "restore", "Run a snapshot's guest on from where it was",
 	  cmd_restore, restore_usage },

@@ -5,6 +5,8 @@
  * exists: the snapshot's files, the host's ability to give the guest
  * exactly what it had, the disks.
  */
+#include "restore_incoming.h"
+
 #include <lkvm/builtin.h>
 
 #include <lkvm/arch.h>
@@ -20,7 +22,8 @@
 #include <time.h>
 
 static const char restore_usage_line[] =
-	"lkvm restore [<options>] <snapshot directory>";
+	"lkvm restore [<options>] <snapshot directory>\n"
+	"   or: lkvm restore --incoming ADDR [--token-file FILE] [<options>]";
 
 /*
  * The options' context. The generic handlers (core_restore_options)
@@ -31,6 +34,8 @@ struct restore_args {
 	struct restore_options ro;
 	struct disk_remap remaps[RESTORE_MAX_REMAPS];
 	bool verify;
+	const char *incoming;
+	const char *token_file;
 };
 
 #define ARGS(ctx) ((struct restore_args *)(ctx))
@@ -78,12 +83,27 @@ static int set_verify(void *ctx, const char *arg)
 	return 0;
 }
 
+static int set_incoming(void *ctx, const char *arg)
+{
+	ARGS(ctx)->incoming = arg;
+	return 0;
+}
+
+static int set_token_file(void *ctx, const char *arg)
+{
+	ARGS(ctx)->token_file = arg;
+	return 0;
+}
+
 static const struct opt restore_options[] = {
 	OPT_GROUP_HEADING(" Restore options:"),
 	{ OPT_VALUE, 0, "disk-path", "old=new", "The disk that was at OLD is now at NEW (repeatable)", set_disk_path },
 	{ OPT_FLAG, 0, "allow-changed-disks", NULL, "Restore even over disks changed since the snapshot (only when they hold what they held then)", set_allow_changed },
 	{ OPT_FLAG, 0, "paused", NULL, "Keep the guest paused until lkvm resume", set_paused },
 	{ OPT_FLAG, 0, "verify", NULL, "Read all of the RAM file and check its CRC-32 first", set_verify },
+	OPT_GROUP_HEADING(" Live migration (lkvm help migrate):"),
+	{ OPT_VALUE, 0, "incoming", "addr", "Wait for one live migration at unix:PATH or tcp:HOST:PORT instead of reading a snapshot", set_incoming },
+	{ OPT_VALUE, 0, "token-file", "file", "The secret the source must give (needed for tcp:)", set_token_file },
 	OPT_TABLE_END,
 };
 
@@ -142,6 +162,27 @@ static int prepare(struct restore_args *a, struct snapshot_source *s,
 	return control_check_name(a->cfg.name) ? 1 : 0;
 }
 
+static int incoming(struct restore_args *a, const char *name)
+{
+	const struct incoming_args ia = {
+		.cfg = &a->cfg,
+		.ro = &a->ro,
+		.addr = a->incoming,
+		.token_file = a->token_file,
+		.name = name,
+	};
+
+	if (!a->incoming) {
+		pr_err("--token-file is for --incoming");
+		return 1;
+	}
+	if (a->verify) {
+		pr_err("--verify checks a snapshot's RAM file; a migration's pages are checked as they come");
+		return 1;
+	}
+	return restore_incoming(&ia);
+}
+
 static int restore(struct restore_args *a, int argc, char **argv)
 {
 	const struct opt *tables[] = { core_restore_options, restore_options,
@@ -157,10 +198,11 @@ static int restore(struct restore_args *a, int argc, char **argv)
 	ret = opt_parse(tables, a, argc - 1, argv + 1, &args);
 	if (ret == OPT_BAD_VALUE)
 		return 1;
-	if (ret == OPT_OK && args.nr_positional != 1) {
-		fprintf(stderr, "  Error: %s\n", args.nr_positional ?
-			"one snapshot directory, please" :
-			"which snapshot? give its directory");
+	if (ret == OPT_OK && args.nr_positional != !a->incoming) {
+		fprintf(stderr, "  Error: %s\n",
+			a->incoming ? "--incoming takes no snapshot directory" :
+			args.nr_positional ? "one snapshot directory, please" :
+					     "which snapshot? give its directory");
 		opt_args_free(&args);
 		ret = OPT_UNKNOWN;
 	}
@@ -171,6 +213,11 @@ static int restore(struct restore_args *a, int argc, char **argv)
 	log_set_level(a->cfg.loglevel);
 	/* --name, if given, replaces the snapshot's once that is read. */
 	name = a->cfg.name == a->cfg.default_name ? NULL : a->cfg.name;
+	if (a->incoming || a->token_file) {
+		status = incoming(a, name);
+		opt_args_free(&args);
+		return status;
+	}
 	status = prepare(a, &s, args.positional[0], name);
 	if (!status) {
 		ret = vm_create(&vm, &a->cfg);

@@ -480,6 +480,9 @@ void control_close_listener(struct control *ctl)
 
 	if (!ctl)
 		return;
+	/* Before the devices stop: a hand-over holds them quiet. */
+	if (ctl->migrate)
+		migrate_source_stopping(ctl->migrate);
 	name = strrchr(ctl->path, '/');
 	name = name ? name + 1 : ctl->path;
 	/* Only our own socket: someone may have replaced the file. */

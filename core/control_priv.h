@@ -72,6 +72,7 @@ struct control {
 	int64_t pause_ms;	/* when the current pause was requested */
 	int64_t start_ms;
 	struct control_self_snapshot self;
+	struct migrate_source *migrate;	/* a live migration, or NULL */
 };
 
 int64_t control_now_ms(void);
@@ -105,5 +106,24 @@ void control_pause_progress(struct control *ctl);
 void control_release_if_unneeded(struct control *ctl);
 /* The main thread's handler of control_request_snapshot()'s eventfd. */
 void control_on_self_snapshot(struct event_handler *h, uint32_t events);
+/*
+ * A migration needs the vcpus parked (to describe them, to hand over):
+ * migrate_source_parked() is called once they are, perhaps at once.
+ */
+void control_migrate_pause(struct control *ctl);
+
+/*
+ * A live migration's VM side (migrate_source.c), driven by `lkvm
+ * migrate` over the stream socket @fd it passed (which it takes).
+ * 0 or -errno.
+ */
+struct migrate_source;
+int migrate_source_start(struct control *ctl, int fd);
+/* Whether it waits for, or holds, the vcpus parked. */
+bool migrate_source_wants_pause(const struct migrate_source *m);
+/* Every vcpu has parked; it may end the migration (and free it). */
+void migrate_source_parked(struct migrate_source *m);
+/* The VM stops: the migration ends, its devices let go (frees it). */
+void migrate_source_stopping(struct migrate_source *m);
 
 #endif

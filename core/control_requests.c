@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,8 @@ static unsigned int dump_waiters(const struct control *ctl)
 		n += c->state == CLIENT_WAIT_PAUSE &&
 		     (c->request == IPC_REQ_DUMP ||
 		      c->request == IPC_REQ_SNAPSHOT);
+	if (ctl->migrate && migrate_source_wants_pause(ctl->migrate))
+		n++;
 	return n + ctl->self.waiting;
 }
 
@@ -161,6 +164,9 @@ int control_request_snapshot(struct vm *vm, const struct snapshot_files *f,
 
 	if (!ctl || ctl->self.ev.fd < 0)
 		return -ENOTCONN;
+	/* A snapshot lets the devices go on: not while they hand over. */
+	if (ctl->migrate)
+		return -EBUSY;
 	pthread_mutex_lock(&ctl->self.lock);
 	if (ctl->self.requested) {
 		ret = -EBUSY;
@@ -245,7 +251,16 @@ void control_pause_progress(struct control *ctl)
 			client_reply(c);
 	}
 	ipc_buf_free(&dump);
+	/* Last: snapshots above have let their devices go on. */
+	if (ctl->migrate && migrate_source_wants_pause(ctl->migrate))
+		migrate_source_parked(ctl->migrate);
 	control_release_if_unneeded(ctl);
+}
+
+void control_migrate_pause(struct control *ctl)
+{
+	start_pause(ctl);
+	control_pause_progress(ctl);
 }
 
 static void start_pause(struct control *ctl)
@@ -341,6 +356,50 @@ static void do_sysrq(struct control_client *c, uint8_t key)
 		client_reply(c);
 }
 
+/* A connected stream socket, as lkvm migrate makes one. */
+static bool stream_socket(int fd)
+{
+	int type = 0;
+	socklen_t len = sizeof(type);
+	struct stat st;
+
+	return !fstat(fd, &st) && S_ISSOCK(st.st_mode) &&
+	       !getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) &&
+	       type == SOCK_STREAM;
+}
+
+static void do_migrate(struct control_client *c)
+{
+	struct control *ctl = c->ctl;
+	int ret;
+
+	if (c->nr_fds != 1 || !stream_socket(c->fds[0])) {
+		client_error(c, -EINVAL,
+			     "a migrate request comes with one stream socket");
+		return;
+	}
+	if (ctl->migrate) {
+		client_error(c, -EBUSY, "a migration is already in progress");
+		return;
+	}
+	if (ctl->vm->cfg->sandbox.state) {
+		client_error(c, -EOPNOTSUPP,
+			     "a sandbox's guest cannot be migrated (it runs one command)");
+		return;
+	}
+	ret = migrate_source_start(ctl, c->fds[0]);
+	if (ret) {
+		client_error(c, ret, "cannot start a migration: out of resources");
+		return;
+	}
+	/* The migration has the socket now. */
+	c->nr_fds = 0;
+	if (append_done(ctl, &c->out, true))
+		client_drop(c, "out of memory");
+	else
+		client_reply(c);
+}
+
 /* A complete, validated request frame: act on it. */
 void control_dispatch(struct control_client *c)
 {
@@ -378,7 +437,15 @@ void control_dispatch(struct control_client *c)
 	case IPC_REQ_SYSRQ:
 		do_sysrq(c, c->rd.payload[0]);
 		return;
+	case IPC_REQ_MIGRATE:
+		do_migrate(c);
+		return;
 	case IPC_REQ_SNAPSHOT:
+		if (ctl->migrate) {
+			client_error(c, -EBUSY,
+				     "a migration is in progress: no snapshot now");
+			return;
+		}
 		if (c->nr_fds != IPC_SNAPSHOT_FDS || !all_regular(c)) {
 			client_error(c, -EINVAL,
 				     "a snapshot request comes with its three files, open for writing");

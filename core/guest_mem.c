@@ -4,8 +4,12 @@
 #include <lkvm/log.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+#define BITS_PER_WORD (8 * sizeof(unsigned long))
 
 int guest_mem_alloc(struct guest_mem *mem, uint64_t gpa_base, uint64_t size)
 {
@@ -38,6 +42,10 @@ int guest_mem_alloc(struct guest_mem *mem, uint64_t gpa_base, uint64_t size)
 	mem->host = aligned;
 	mem->map_base = aligned;
 	mem->map_len = (size_t)size;
+	if (guest_mem_track_writes(mem)) {
+		guest_mem_free(mem);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -66,7 +74,56 @@ void guest_mem_free(struct guest_mem *mem)
 {
 	if (mem->map_base)
 		munmap(mem->map_base, mem->map_len);
+	free(mem->written);
 	memset(mem, 0, sizeof(*mem));
+}
+
+int guest_mem_track_writes(struct guest_mem *mem)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t words;
+
+	mem->page_shift = (unsigned int)__builtin_ctzl(page > 0 ? (unsigned long)page : 4096);
+	words = (guest_mem_pages(mem) + BITS_PER_WORD - 1) / BITS_PER_WORD;
+	mem->written = calloc(words ? words : 1, sizeof(*mem->written));
+	return mem->written ? 0 : -ENOMEM;
+}
+
+void guest_mem_wrote(const struct guest_mem *mem, const void *p, size_t len)
+{
+	uint64_t off, first, last;
+
+	if (!mem || !mem->written || !len || (const uint8_t *)p < mem->host)
+		return;
+	off = (uint64_t)((const uint8_t *)p - mem->host);
+	if (off >= mem->size)
+		return;
+	first = off >> mem->page_shift;
+	last = (MIN(off + len, mem->size) - 1) >> mem->page_shift;
+	while (first <= last) {
+		uint64_t word = first / BITS_PER_WORD;
+		unsigned int bit = (unsigned int)(first % BITS_PER_WORD);
+		uint64_t n = MIN(last - first + 1, BITS_PER_WORD - bit);
+		unsigned long mask = n == BITS_PER_WORD ? ~0UL :
+						       ((1UL << n) - 1) << bit;
+
+		/* Release: whoever takes the bit sees the write it marks. */
+		atomic_fetch_or_explicit(&mem->written[word], mask,
+					 memory_order_release);
+		first += n;
+	}
+}
+
+void guest_mem_take_written(const struct guest_mem *mem, unsigned long *bits)
+{
+	uint64_t words = (guest_mem_pages(mem) + BITS_PER_WORD - 1) /
+			 BITS_PER_WORD;
+
+	if (!mem->written)
+		return;
+	for (uint64_t i = 0; i < words; i++)
+		bits[i] |= atomic_exchange_explicit(&mem->written[i], 0,
+						    memory_order_acquire);
 }
 
 void guest_mem_wrap(struct guest_mem *mem, uint64_t gpa_base, void *buf,
@@ -88,4 +145,14 @@ void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 	if (add_overflows_u64(offset, len, &end) || end > mem->size)
 		return NULL;
 	return mem->host + offset;
+}
+
+bool guest_mem_is_zero(const void *p, size_t len)
+{
+	const uint64_t *w = p;
+
+	for (size_t i = 0; i < len / 8; i++)
+		if (w[i])
+			return false;
+	return true;
 }

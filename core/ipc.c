@@ -67,6 +67,8 @@ const char *ipc_type_name(uint16_t type)
 		return "sysrq";
 	case IPC_REQ_SNAPSHOT:
 		return "snapshot";
+	case IPC_REQ_MIGRATE:
+		return "migrate";
 	case IPC_REP_INFO:
 		return "info reply";
 	case IPC_REP_DONE:
@@ -117,6 +119,7 @@ static bool payload_len_ok(uint16_t type, uint32_t len)
 	case IPC_REQ_PAUSE:
 	case IPC_REQ_RESUME:
 	case IPC_REQ_DUMP:
+	case IPC_REQ_MIGRATE:
 	case IPC_REP_END:
 		return len == 0;
 	case IPC_REQ_SYSRQ:
@@ -140,7 +143,7 @@ static bool payload_len_ok(uint16_t type, uint32_t len)
 static bool type_from(uint16_t type, enum ipc_side from)
 {
 	if (from == IPC_FROM_CLIENT)
-		return type >= IPC_REQ_INFO && type <= IPC_REQ_SNAPSHOT;
+		return type >= IPC_REQ_INFO && type <= IPC_REQ_MIGRATE;
 	return type >= IPC_REP_INFO && type <= IPC_REP_SNAPSHOT;
 }
 

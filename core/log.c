@@ -25,6 +25,21 @@ static const char *const level_names[] = {
 /* Process start, for the debug timestamps; set with the log level. */
 static struct timespec log_start;
 
+/*
+ * Where the calling thread keeps its first error line, while it wants
+ * it (log_capture_first_error()): each thread's own, like its name.
+ */
+static __thread char *capture_buf;
+static __thread size_t capture_len;
+
+void log_capture_first_error(char *buf, size_t len)
+{
+	capture_buf = len ? buf : NULL;
+	capture_len = len;
+	if (capture_buf)
+		capture_buf[0] = 0;
+}
+
 static double ms_between(const struct timespec *from, const struct timespec *to)
 {
 	return (double)(to->tv_sec - from->tv_sec) * 1e3 +
@@ -81,6 +96,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 			     level_names[level]);
 	}
 	va_start(ap, fmt);
+	if (level == LOG_ERROR && capture_buf && !capture_buf[0]) {
+		va_list copy;
+
+		va_copy(copy, ap);
+		vsnprintf(capture_buf, capture_len, fmt, copy);
+		va_end(copy);
+	}
 	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
 	if (n > (int)sizeof(line) - 2)

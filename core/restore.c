@@ -12,6 +12,7 @@
 #include <lkvm/device.h>
 #include <lkvm/ipc_path.h>
 #include <lkvm/json.h>
+#include <lkvm/migrate_wire.h>
 #include <lkvm/parse.h>
 #include <lkvm/snapshot.h>
 #include <lkvm/state.h>
@@ -145,33 +146,72 @@ static int get_config(struct snapshot_source *s, char *why, size_t why_len)
 	return 0;
 }
 
-int snapshot_parse_manifest(const char *text, size_t len,
-			    struct snapshot_source *s, char *why,
-			    size_t why_len)
+/* The members a snapshot's and a migration's manifests share. */
+static int parse_machine(const char *text, size_t len,
+			 struct snapshot_source *s, const char *format,
+			 const char *what, char *why, size_t why_len)
 {
-	const char *format;
+	const char *got;
 	uint64_t version;
 	char err[200];
 	int ret = json_parse(text, len, &s->manifest, err, sizeof(err));
 
 	if (ret)
 		return parse_error(why, why_len, "manifest: %s", err);
-	if (json_member_string(s->manifest, "format", &format, err,
+	if (json_member_string(s->manifest, "format", &got, err,
 			       sizeof(err)) ||
-	    strcmp(format, SNAPSHOT_FORMAT))
+	    strcmp(got, format))
 		return parse_error(why, why_len,
-				   "manifest: not an lkvm snapshot (no \"format\": \"%s\")",
-				   SNAPSHOT_FORMAT);
+				   "manifest: not an lkvm %s (no \"format\": \"%s\")",
+				   what, format);
 	ret = json_member_uint(s->manifest, "version", UINT32_MAX, &version,
 			       err, sizeof(err));
 	if (ret)
 		return parse_error(why, why_len, "manifest: %s", err);
 	if (version != SNAPSHOT_VERSION)
 		return parse_error(why, why_len,
-				   "manifest: snapshot format version %llu; this lkvm reads version %d",
-				   (unsigned long long)version, SNAPSHOT_VERSION);
-	ret = get_config(s, why, why_len);
+				   "manifest: %s format version %llu; this lkvm reads version %d",
+				   what, (unsigned long long)version,
+				   SNAPSHOT_VERSION);
+	return get_config(s, why, why_len);
+}
+
+int snapshot_parse_manifest(const char *text, size_t len,
+			    struct snapshot_source *s, char *why,
+			    size_t why_len)
+{
+	int ret = parse_machine(text, len, s, SNAPSHOT_FORMAT, "snapshot", why,
+				why_len);
+
 	return ret ?: get_files(s, why, why_len);
+}
+
+int migration_parse_manifest(const char *text, size_t len,
+			     struct snapshot_source *s, char *why,
+			     size_t why_len)
+{
+	const struct json_value *m;
+	uint64_t page_size;
+	char err[160];
+	int ret = parse_machine(text, len, s, MIGRATION_FORMAT, "migration",
+				why, why_len);
+
+	if (ret)
+		return ret;
+	m = json_get(s->manifest, "migration");
+	ret = json_member_uint(m, "page_size", 1U << MIG_PAGE_SHIFT_MAX,
+			       &page_size, err, sizeof(err));
+	if (ret)
+		return parse_error(why, why_len, "manifest: migration: %s", err);
+	if (page_size < (1U << MIG_PAGE_SHIFT_MIN) ||
+	    (page_size & (page_size - 1)) ||
+	    !IS_ALIGNED(s->ram_bytes, page_size))
+		return parse_error(why, why_len,
+				   "manifest: migration: a page size of %llu bytes is not one of 4 KiB to 64 KiB",
+				   (unsigned long long)page_size);
+	s->page_shift = (unsigned int)__builtin_ctzll(page_size);
+	s->incoming = true;
+	return 0;
 }
 
 static int open_ram(struct snapshot_source *s, int dir_fd, char *why,
@@ -311,10 +351,15 @@ int snapshot_check_host(const struct snapshot_source *s, char *why,
 	return arch_snapshot_check(s->manifest, s->nr_vcpus, why, why_len);
 }
 
-/* Each device where the snapshot's was: the guest knows these places. */
-static int check_devices(struct vm *vm, const struct json_value *devs)
+/*
+ * Each device where the snapshot's was: the guest knows these places.
+ * For a migration, also what backs each device.
+ */
+static int check_devices(struct vm *vm, const struct json_value *devs,
+			 char *why, size_t why_len)
 {
-	const struct device *d = vm->devices;
+	const struct snapshot_source *s = vm->cfg->restore;
+	struct device *d = vm->devices;
 	size_t i = 0;
 
 	for (; d && i < devs->count; d = d->next, i++) {
@@ -332,27 +377,41 @@ static int check_devices(struct vm *vm, const struct json_value *devs)
 					      sizeof(err));
 		ret = ret ?: json_member_bool(j, "state", &state, err,
 					      sizeof(err));
-		if (ret) {
-			pr_err("restore: manifest: devices item %zu: %s", i,
-			       err);
-			return ret;
-		}
+		if (ret)
+			return parse_error(why, why_len,
+					   "manifest: devices item %zu: %s", i,
+					   err);
 		if (strcmp(name, d->name) || mmio != d->mmio_base ||
 		    size != d->mmio_size || irq != d->spi ||
-		    state != (d->ops->save != NULL)) {
-			pr_err("restore: device %zu is %s at 0x%llx (SPI %u) here, but was %s at 0x%llx (SPI %llu) in the snapshot",
-			       i, d->name, (unsigned long long)d->mmio_base,
-			       d->spi, name, (unsigned long long)mmio,
-			       (unsigned long long)irq);
-			return -EINVAL;
+		    state != (d->ops->save != NULL))
+			return parse_error(why, why_len,
+					   "device %zu is %s at 0x%llx (SPI %u) here, but was %s at 0x%llx (SPI %llu) in the %s",
+					   i, d->name,
+					   (unsigned long long)d->mmio_base,
+					   d->spi, name,
+					   (unsigned long long)mmio,
+					   (unsigned long long)irq,
+					   s->incoming ? "source" : "snapshot");
+		if (s->incoming && d->ops->check_backing) {
+			ret = d->ops->check_backing(d, json_get(j, "backing"),
+						    s->same_host, why, why_len);
+			if (ret)
+				return ret;
 		}
 	}
-	if (d || i != devs->count) {
-		pr_err("restore: this machine has a different number of devices than the snapshot's (%zu)",
-		       devs->count);
-		return -EINVAL;
-	}
+	if (d || i != devs->count)
+		return parse_error(why, why_len,
+				   "this machine has a different number of devices than the %s's (%zu)",
+				   s->incoming ? "source" : "snapshot",
+				   devs->count);
 	return 0;
+}
+
+int snapshot_check_devices(struct vm *vm, char *why, size_t why_len)
+{
+	return check_devices(vm, json_get(vm->cfg->restore->manifest,
+					  "devices"),
+			     why, why_len);
 }
 
 /* The next record of the state file; NULL at its end or a bad header. */
@@ -396,44 +455,58 @@ static int load_one(struct vm *vm, unsigned int idx, const uint8_t *rec,
 	return d->ops->load(d, rec, len, why, why_len);
 }
 
-int snapshot_load_state(struct vm *vm)
+int snapshot_load_records(struct vm *vm, char *why, size_t why_len)
 {
 	const struct snapshot_source *s = vm->cfg->restore;
 	unsigned int expected = vm->nr_vcpus + 1;
 	size_t at = 0, len;
 	unsigned int idx = 0;
-	char why[SVE_WHY_MAX];
+	char err[SVE_WHY_MAX];
 	int ret;
 
-	ret = check_devices(vm, json_get(s->manifest, "devices"));
+	ret = snapshot_check_devices(vm, why, why_len);
 	if (ret)
 		return ret;
 	for (const struct device *d = vm->devices; d; d = d->next)
 		expected += d->ops->save != NULL;
-	if (s->nr_records != expected) {
-		pr_err("restore: the snapshot has %llu state records; this machine needs %u",
-		       (unsigned long long)s->nr_records, expected);
-		return -EINVAL;
-	}
+	if (s->nr_records != expected)
+		return parse_error(why, why_len,
+				   "the %s has %llu state records; this machine needs %u",
+				   s->incoming ? "source" : "snapshot",
+				   (unsigned long long)s->nr_records, expected);
 	for (; idx < expected; idx++) {
 		const uint8_t *rec = next_record(s, &at, &len);
 		const char *what = "a record";
 
-		why[0] = 0;
-		ret = rec ? load_one(vm, idx, rec, len, &what, why,
-				     sizeof(why)) :
-			    parse_error(why, sizeof(why),
-					"the state file ends early");
+		err[0] = 0;
+		ret = rec ? load_one(vm, idx, rec, len, &what, err,
+				     sizeof(err)) :
+			    parse_error(err, sizeof(err),
+					"the state records end early");
 		if (ret) {
-			pr_err("restore: %s: %s", what,
-			       why[0] ? why : strerror(-ret));
+			snprintf(why, why_len, "%s: %s", what,
+				 err[0] ? err : strerror(-ret));
 			return ret;
 		}
 	}
-	if (at != s->state_len) {
-		pr_err("restore: the state file has %zu bytes after its last record",
-		       s->state_len - at);
-		return -EINVAL;
-	}
+	if (at != s->state_len)
+		return parse_error(why, why_len,
+				   "the state records have %zu bytes after the last",
+				   s->state_len - at);
 	return 0;
+}
+
+int snapshot_load_state(struct vm *vm)
+{
+	char why[SVE_WHY_MAX];
+	int ret;
+
+	/* A migration's records come at its end: only the places now. */
+	if (vm->cfg->restore->incoming)
+		ret = snapshot_check_devices(vm, why, sizeof(why));
+	else
+		ret = snapshot_load_records(vm, why, sizeof(why));
+	if (ret)
+		pr_err("restore: %s", why);
+	return ret;
 }

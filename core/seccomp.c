@@ -90,6 +90,8 @@ static const unsigned long vcpu_ioctls[] = {
 static const unsigned long main_ioctls[] = {
 	KVM_GET_ONE_REG, KVM_SET_ONE_REG, KVM_GET_REG_LIST, KVM_IRQ_LINE,
 	KVM_GET_MP_STATE, KVM_GET_DEVICE_ATTR,	/* snapshots */
+	/* Live migration: dirty logging on guest RAM's slot, and its log. */
+	KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
 	KVM_IRQFD, KVM_IOEVENTFD, TCGETS, TCSETS, TCSETSW, TCSETSF,
 	FIONBIO,
 };

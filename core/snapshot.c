@@ -32,16 +32,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static bool all_zero(const uint8_t *p, size_t len)
-{
-	const uint64_t *w = (const uint64_t *)p;
-
-	for (size_t i = 0; i < len / 8; i++)
-		if (w[i])
-			return false;
-	return true;
-}
-
 static int write_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	const uint8_t *p = buf;
@@ -73,7 +63,7 @@ int snapshot_write_ram(int fd, const uint8_t *ram, uint64_t size,
 		int ret;
 
 		*crc = state_crc32(*crc, ram + off, n);
-		if (all_zero(ram + off, n))
+		if (guest_mem_is_zero(ram + off, n))
 			continue;
 		ret = write_all(fd, ram + off, n, off);
 		if (ret)
@@ -83,9 +73,8 @@ int snapshot_write_ram(int fd, const uint8_t *ram, uint64_t size,
 	return 0;
 }
 
-/* Every vcpu, the arch's VM-wide state, every device with state. */
-static int write_records(struct vm *vm, struct state_writer *w,
-			 unsigned int *nr)
+int snapshot_save_records(struct vm *vm, struct state_writer *w,
+			  unsigned int *nr)
 {
 	int ret = 0;
 
@@ -108,7 +97,7 @@ static int write_records(struct vm *vm, struct state_writer *w,
 	return ret;
 }
 
-static int quiesce_devices(struct vm *vm, bool quiet)
+int snapshot_quiesce_devices(struct vm *vm, bool quiet)
 {
 	int ret = 0;
 
@@ -144,20 +133,50 @@ void snapshot_write_config(FILE *f, const struct vm_config *c,
 		c->console == CONSOLE_VIRTIO ? "virtio" : "serial");
 }
 
-/* Where each device sits: a restore must put it at the same place. */
-static void write_devices(FILE *f, const struct vm *vm)
+/*
+ * Where each device sits: a restore must put it at the same place. A
+ * migration's manifest also says what backs each device, for the
+ * destination to compare with its own.
+ */
+static void write_devices(FILE *f, struct vm *vm, bool backing)
 {
 	fprintf(f, "  \"devices\": [");
-	for (const struct device *d = vm->devices; d; d = d->next) {
+	for (struct device *d = vm->devices; d; d = d->next) {
 		fprintf(f, "%s\n    {\"name\": ", d == vm->devices ? "" : ",");
 		json_print_string(f, d->name);
 		fprintf(f, ", ");
 		put_u64(f, "mmio", d->mmio_base, true);
 		put_u64(f, "size", d->mmio_size, true);
-		fprintf(f, "\"irq\": %u, \"state\": %s}", d->spi,
+		fprintf(f, "\"irq\": %u, \"state\": %s", d->spi,
 			d->ops->save ? "true" : "false");
+		if (backing) {
+			fprintf(f, ", \"backing\": {");
+			if (d->ops->describe_backing)
+				d->ops->describe_backing(d, f);
+			fprintf(f, "}");
+		}
+		fprintf(f, "}");
 	}
 	fprintf(f, "\n  ],\n");
+}
+
+int snapshot_write_machine(FILE *f, struct vm *vm, const char *format,
+			   bool backing)
+{
+	int ret;
+
+	fprintf(f, "  \"format\": \"%s\",\n  \"version\": %d,\n", format,
+		SNAPSHOT_VERSION);
+	fprintf(f, "  \"lkvm_version\": ");
+	json_print_string(f, LKVM_VERSION);
+	fprintf(f, ",\n  \"created\": %lld,\n  \"name\": ",
+		(long long)time(NULL));
+	json_print_string(f, vm->cfg->name);
+	fprintf(f, ",\n");
+	snapshot_write_config(f, vm->cfg, vm->nr_vcpus, vm->ram_size);
+	ret = arch_snapshot_describe(vm, f);
+	write_devices(f, vm, backing);
+	return ret;
 }
 
 static int write_manifest(struct vm *vm, int fd, uint64_t ram_size,
@@ -171,17 +190,8 @@ static int write_manifest(struct vm *vm, int fd, uint64_t ram_size,
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "{\n  \"format\": \"%s\",\n  \"version\": %d,\n",
-		SNAPSHOT_FORMAT, SNAPSHOT_VERSION);
-	fprintf(f, "  \"lkvm_version\": ");
-	json_print_string(f, LKVM_VERSION);
-	fprintf(f, ",\n  \"created\": %lld,\n  \"name\": ",
-		(long long)time(NULL));
-	json_print_string(f, vm->cfg->name);
-	fprintf(f, ",\n");
-	snapshot_write_config(f, vm->cfg, vm->nr_vcpus, vm->ram_size);
-	ret = arch_snapshot_describe(vm, f);
-	write_devices(f, vm);
+	fprintf(f, "{\n");
+	ret = snapshot_write_machine(f, vm, SNAPSHOT_FORMAT, false);
 	fprintf(f, "  \"files\": {\n    \"ram\": {");
 	put_u64(f, "bytes", ram_size, true);
 	fprintf(f, "\"crc32\": \"0x%08x\"},\n    \"state\": {", ram_crc);
@@ -211,11 +221,11 @@ int snapshot_write(struct vm *vm, const struct snapshot_files *f,
 	 * Quiet until RAM is written too: a device thread that went on
 	 * would write rings and buffers the saved indices do not know.
 	 */
-	ret = quiesce_devices(vm, true);
+	ret = snapshot_quiesce_devices(vm, true);
 	if (ret)
 		pr_err("snapshot: a device could not flush: %s", strerror(-ret));
 	if (!ret)
-		ret = write_records(vm, &w, &nr_records);
+		ret = snapshot_save_records(vm, &w, &nr_records);
 	if (!ret) {
 		ret = snapshot_write_ram(f->ram, vm->ram.host, vm->ram.size,
 					 &st->ram_written, &ram_crc);
@@ -223,7 +233,7 @@ int snapshot_write(struct vm *vm, const struct snapshot_files *f,
 			pr_err("snapshot: writing guest RAM failed: %s",
 			       strerror(-ret));
 	}
-	quiesce_devices(vm, false);
+	snapshot_quiesce_devices(vm, false);
 	if (!ret) {
 		ret = write_all(f->state, w.data, w.len, 0);
 		if (ret)

@@ -96,32 +96,59 @@ static int choose_ram_size(struct vm *vm)
 	return 0;
 }
 
+int vm_set_ram_flags(struct vm *vm, uint32_t flags)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.flags = flags,
+		.guest_phys_addr = vm->ram.gpa_base,
+		.memory_size = vm->ram.size,
+		.userspace_addr = (uintptr_t)vm->ram.host,
+	};
+	int ret = kvm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
+
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Manual dirty-log protection, where KVM has it: a migration's dirty
+ * log is then read and re-protected in two steps (core/dirty_log.c), and
+ * with KVM_DIRTY_LOG_INITIALLY_SET turning logging on protects nothing
+ * up front. Without dirty logging it changes nothing, so every VM asks.
+ */
+static void enable_manual_dirty_log(struct vm *vm)
+{
+	int caps = kvm_vm_check_extension(vm, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2);
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 };
+
+	if (caps <= 0 || !(caps & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE))
+		return;
+	cap.args[0] = (uint64_t)caps & (KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE |
+					KVM_DIRTY_LOG_INITIALLY_SET);
+	vm->dirty_log_manual = !kvm_ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap);
+}
+
 static int create_ram(struct vm *vm, uint64_t gpa_base)
 {
+	const struct snapshot_source *s = vm->cfg->restore;
 	uint64_t size = vm->ram_size;
-	struct kvm_userspace_memory_region region;
 	int ret;
 
-	if (vm->cfg->restore)
-		ret = guest_mem_map_file(&vm->ram, gpa_base, size,
-					 vm->cfg->restore->ram_fd);
+	/* A migration's RAM arrives later, into fresh (zero) memory. */
+	if (s && s->ram_fd >= 0)
+		ret = guest_mem_map_file(&vm->ram, gpa_base, size, s->ram_fd);
 	else
 		ret = guest_mem_alloc(&vm->ram, gpa_base, size);
 	if (ret)
 		return ret;
-	region = (struct kvm_userspace_memory_region){
-		.slot = 0,
-		.guest_phys_addr = gpa_base,
-		.memory_size = size,
-		.userspace_addr = (uintptr_t)vm->ram.host,
-	};
-	ret = kvm_ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region);
-	if (ret < 0) {
+	ret = vm_set_ram_flags(vm, 0);
+	if (ret) {
 		pr_err("KVM_SET_USER_MEMORY_REGION (%llu MiB at 0x%llx) failed: %s",
 		       (unsigned long long)(size >> 20),
 		       (unsigned long long)gpa_base, strerror(-ret));
 		return ret;
 	}
+	enable_manual_dirty_log(vm);
 	return 0;
 }
 

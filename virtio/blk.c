@@ -11,6 +11,9 @@
 #include <lkvm/virtio_9p.h>
 
 #include <lkvm/devices.h>
+#include <lkvm/json.h>
+#include <lkvm/migrate.h>
+#include <lkvm/restore.h>
 #include <lkvm/parse.h>
 #include <lkvm/seccomp.h>
 #include <lkvm/state.h>
@@ -67,6 +70,7 @@ struct vblk {
 	atomic_bool unsynced;	/* written since the last flush began */
 	bool starved;		/* the I/O thread ran out of slots */
 	bool stopping;
+	bool lock_deferred;	/* a migration's: taken once it runs here */
 	pthread_t workers[BLK_WORKERS];
 	unsigned int nr_workers;
 };
@@ -114,6 +118,8 @@ static void blk_complete(struct vblk *b, struct blk_slot *s)
 		s->req.status = blk_req_execute(&b->backend, &s->req, &id_len);
 	written = blk_req_written(&s->req, id_len);
 	*s->req.status_byte = s->req.status;
+	/* The data read, the ID, the status byte: all went in directly. */
+	virtq_chain_wrote(&s->chain);
 
 	pthread_mutex_lock(&b->lock);
 	virtq_push(&vd->queues[0].vq, s->chain.head, written);
@@ -309,12 +315,16 @@ static int blk_flush(struct virtio_dev *vd)
 	return -errno;
 }
 
+static void blk_take_over_lock(struct vblk *b);
+
 static int blk_start(struct virtio_dev *vd)
 {
 	struct vblk *b = to_vblk(vd);
 	pthread_attr_t attr;
 	int ret = 0;
 
+	if (b->lock_deferred)
+		blk_take_over_lock(b);
 	pthread_attr_init(&attr);
 	/* Workers only copy between files and guest RAM. */
 	pthread_attr_setstacksize(&attr, 256 * 1024);
@@ -416,6 +426,57 @@ static int blk_load(struct virtio_dev *vd, const void *rec, size_t len,
 	return 0;
 }
 
+/*
+ * A live migration moves the guest, not its disks: both ends must use
+ * the same image (shared storage). The handshake carries what the
+ * source's image is; the destination refuses one of another size, and
+ * on the same host one that is another file. Its contents are checked
+ * at the end, by blk_load(): the source flushes the disk before its last
+ * record, whose modification time the destination's image must have.
+ */
+static void blk_describe_backing(struct virtio_dev *vd, FILE *f)
+{
+	struct vblk *b = to_vblk(vd);
+	struct stat st;
+
+	if (fstat(b->fd, &st))
+		memset(&st, 0, sizeof(st));
+	fprintf(f, "\"bytes\": \"0x%llx\", \"dev\": \"0x%llx\", \"ino\": \"0x%llx\"",
+		(unsigned long long)(b->lim.capacity * BLK_SECTOR_SIZE),
+		(unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+}
+
+static int blk_check_backing(struct virtio_dev *vd, const struct json_value *j,
+			     bool same_host, char *why, size_t why_len)
+{
+	struct vblk *b = to_vblk(vd);
+	uint64_t bytes, dev, ino;
+	struct stat st;
+	char err[160];
+	int ret;
+
+	ret = json_member_hex(j, "bytes", &bytes, err, sizeof(err));
+	ret = ret ?: json_member_hex(j, "dev", &dev, err, sizeof(err));
+	ret = ret ?: json_member_hex(j, "ino", &ino, err, sizeof(err));
+	if (ret)
+		return parse_error(why, why_len, "%s: manifest: %s", b->name,
+				   err);
+	if (bytes != b->lim.capacity * BLK_SECTOR_SIZE)
+		return parse_error(why, why_len,
+				   "%s: %s has %llu bytes here; the source's disk has %llu (a migration needs the disks the source uses)",
+				   b->name, b->path,
+				   (unsigned long long)(b->lim.capacity *
+							BLK_SECTOR_SIZE),
+				   (unsigned long long)bytes);
+	if (!same_host || b->lim.ro || vd->dev.vm->cfg->blk.allow_changed)
+		return 0;
+	if (fstat(b->fd, &st) || st.st_dev != dev || st.st_ino != ino)
+		return parse_error(why, why_len,
+				   "%s: %s is not the file the source uses on this host (a migration needs the source's disks; --allow-changed-disks if this copy is the same)",
+				   b->name, b->path);
+	return 0;
+}
+
 static const struct virtio_dev_ops blk_ops = {
 	.device_id = VIRTIO_ID_BLOCK,
 	.nr_queues = 1,
@@ -427,6 +488,8 @@ static const struct virtio_dev_ops blk_ops = {
 	.flush = blk_flush,
 	.save = blk_save,
 	.load = blk_load,
+	.describe_backing = blk_describe_backing,
+	.check_backing = blk_check_backing,
 	.start = blk_start,
 	.stop = blk_stop,
 	.destroy = blk_destroy,
@@ -458,6 +521,30 @@ static int blk_lock(struct vblk *b, bool ro)
 		pr_err("--disk %s: already in use (by another VM or program, or named twice here); two users, one writing, would corrupt it (,ro everywhere shares it read-only)",
 		       b->path);
 	return -EBUSY;
+}
+
+/*
+ * A live migration's destination opens the source's disk while the
+ * source still holds its lock: it takes the lock only once the guest is
+ * its own, when the source (which stops writing at the hand-over and
+ * exits once this side runs) lets go. The guest must run here now, so
+ * a lock still held after the wait is a warning, not a failure.
+ */
+static void blk_take_over_lock(struct vblk *b)
+{
+	struct flock fl = { .l_type = b->lim.ro ? F_RDLCK : F_WRLCK,
+			    .l_whence = SEEK_SET };
+
+	b->lock_deferred = false;
+	for (int ms = 0; ms < MIG_TAKEOVER_WAIT_MS; ms += 20) {
+		if (!fcntl(b->fd, F_OFD_SETLK, &fl))
+			return;
+		if (errno != EAGAIN && errno != EACCES)
+			return;
+		usleep(20000);
+	}
+	pr_warn("--disk %s: the migration's source still holds its lock; running without it",
+		b->path);
 }
 
 /* Opens the image; every refusal is one line naming the file. */
@@ -551,7 +638,8 @@ static int blk_create(struct vm *vm, const struct vm_disk *d,
 	}
 	ret = blk_open(b, d);
 	/* --dump-dtb only describes the disks: it runs nothing on them. */
-	if (!ret && !vm->cfg->dump_dtb)
+	b->lock_deferred = vm->cfg->restore && vm->cfg->restore->incoming;
+	if (!ret && !vm->cfg->dump_dtb && !b->lock_deferred)
 		ret = blk_lock(b, d->ro);
 	if (ret) {
 		blk_destroy(&b->vd);

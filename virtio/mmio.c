@@ -502,6 +502,14 @@ static int virtio_mmio_start(struct device *dev)
 	for (unsigned int q = 0; !ret && q < vd->vops->nr_queues; q++)
 		if (vd->queues[q].ready)
 			efd_signal(vd->queues[q].kick_efd);
+	/*
+	 * And an interrupt the guest has not acknowledged: KVM injects an
+	 * irqfd's interrupt asynchronously, so one raised as the device was
+	 * quiesced may have missed the saved GIC state. Raising it again is
+	 * harmless if it did not (an edge that is already pending).
+	 */
+	if (!ret && atomic_load(&vd->isr))
+		efd_signal(vd->irq_efd);
 	return ret;
 }
 
@@ -572,6 +580,25 @@ static int virtio_mmio_quiesce(struct device *dev, bool quiet)
 				  quiet);
 }
 
+static void virtio_mmio_describe_backing(struct device *dev, FILE *f)
+{
+	struct virtio_dev *vd = container_of(dev, struct virtio_dev, dev);
+
+	if (vd->vops->describe_backing)
+		vd->vops->describe_backing(vd, f);
+}
+
+static int virtio_mmio_check_backing(struct device *dev,
+				     const struct json_value *j,
+				     bool same_host, char *why, size_t why_len)
+{
+	struct virtio_dev *vd = container_of(dev, struct virtio_dev, dev);
+
+	return vd->vops->check_backing ?
+		       vd->vops->check_backing(vd, j, same_host, why, why_len) :
+		       0;
+}
+
 static const struct device_ops virtio_mmio_ops = {
 	.fdt_node = virtio_mmio_fdt_node,
 	.start = virtio_mmio_start,
@@ -580,6 +607,8 @@ static const struct device_ops virtio_mmio_ops = {
 	.save = virtio_mmio_save,
 	.load = virtio_mmio_load,
 	.quiesce = virtio_mmio_quiesce,
+	.describe_backing = virtio_mmio_describe_backing,
+	.check_backing = virtio_mmio_check_backing,
 };
 
 static void virtio_mmio_handler(void *opaque, uint64_t offset,

@@ -67,6 +67,7 @@ static void rng_queue_notify(struct virtio_dev *vd, unsigned int q)
 				if (got < want)
 					break;
 			}
+			virtq_chain_wrote(c);
 			virtq_push(vq, c->head, (uint32_t)done);
 		}
 		if (r < 0) {

@@ -22,9 +22,11 @@ static uint16_t load16(const struct virtq *vq, enum guest_read what,
 	return le16toh(__atomic_load_n((const uint16_t *)p, order));
 }
 
-static void store16(uint8_t *p, uint16_t v)
+/* A ring field the device writes (flags, avail_event). */
+static void store16(const struct virtq *vq, uint8_t *p, uint16_t v)
 {
 	__atomic_store_n((uint16_t *)p, htole16(v), __ATOMIC_RELAXED);
+	guest_mem_wrote(vq->mem, p, 2);
 }
 
 static uint8_t *avail_idx_p(const struct virtq *vq)
@@ -251,6 +253,12 @@ void virtq_unpop(struct virtq *vq, uint16_t n)
 	vq->last_avail = (uint16_t)(vq->last_avail - n);
 }
 
+void virtq_chain_wrote(const struct virtq_chain *c)
+{
+	for (unsigned int i = c->nr_out; i < c->nr_out + c->nr_in; i++)
+		guest_mem_wrote(c->mem, c->iov[i].iov_base, c->iov[i].iov_len);
+}
+
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 {
 	uint8_t *e = vq->used + RING_HDR +
@@ -262,6 +270,8 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
 	/* The element must be visible before the index that publishes it. */
 	__atomic_store_n((uint16_t *)(vq->used + 2), htole16(vq->used_idx),
 			 __ATOMIC_RELEASE);
+	guest_mem_wrote(vq->mem, e, USED_ELEM_SIZE);
+	guest_mem_wrote(vq->mem, vq->used + 2, 2);
 }
 
 /*
@@ -291,15 +301,15 @@ void virtq_disable_notify(struct virtq *vq)
 {
 	/* With EVENT_IDX a stale avail_event already keeps the guest quiet. */
 	if (!vq->event_idx)
-		store16(vq->used, VIRTQ_USED_F_NO_NOTIFY);
+		store16(vq, vq->used, VIRTQ_USED_F_NO_NOTIFY);
 }
 
 bool virtq_enable_notify(struct virtq *vq)
 {
 	if (vq->event_idx)
-		store16(avail_event_p(vq), vq->last_avail);
+		store16(vq, avail_event_p(vq), vq->last_avail);
 	else
-		store16(vq->used, 0);
+		store16(vq, vq->used, 0);
 	/* Publish the request before looking for buffers that raced it. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return load16(vq, GUEST_READ_AVAIL_IDX, avail_idx_p(vq),
@@ -324,6 +334,7 @@ static size_t copy_iov(const struct guest_mem *mem, const struct iovec *iov,
 		n = MIN(iov[i].iov_len - offset, len - done);
 		if (to_iov) {
 			memcpy(guest, buf + done, n);
+			guest_mem_wrote(mem, guest, n);
 		} else {
 			guest_mem_before_read(mem, GUEST_READ_BUFFER, guest, n);
 			memcpy(buf + done, guest, n);

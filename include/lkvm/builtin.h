@@ -31,6 +31,7 @@ int cmd_sandbox(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 void run_usage(void);
 void help_usage(void);
@@ -46,6 +47,7 @@ void sandbox_usage(void);
 void setup_usage(void);
 void snapshot_usage(void);
 void restore_usage(void);
+void migrate_usage(void);
 
 /* -h or --help among the arguments before any "--". */
 bool builtin_wants_help(int argc, char **argv);

@@ -52,7 +52,11 @@ int control_request_snapshot(struct vm *vm, const struct snapshot_files *f,
 			     void (*done)(void *opaque, int ret),
 			     void *opaque);
 
-/* Removes the socket file and stops accepting; clients stay. */
+/*
+ * The VM starts to stop: removes the socket file and stops accepting;
+ * ends a live migration, whose hand-over holds the devices quiet.
+ * Clients stay.
+ */
 void control_close_listener(struct control *ctl);
 
 /*

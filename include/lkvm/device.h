@@ -39,6 +39,16 @@ struct device_ops {
 	 * wrote (disks); !@quiet lets them go on. May be NULL.
 	 */
 	int (*quiesce)(struct device *dev, bool quiet);
+	/*
+	 * A live migration's handshake (Documentation/migration.md): what
+	 * backs the device (a disk image), as members of a JSON object in
+	 * the manifest; and on the destination, whether its own backing is
+	 * the same one (@same_host: source and destination run in one boot
+	 * of one host). 0, or -EINVAL with @why. May be NULL.
+	 */
+	void (*describe_backing)(struct device *dev, FILE *f);
+	int (*check_backing)(struct device *dev, const struct json_value *j,
+			     bool same_host, char *why, size_t why_len);
 };
 
 struct device {

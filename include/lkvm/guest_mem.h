@@ -4,6 +4,8 @@
 
 #include <lkvm/compiler.h>
 
+#include <stdatomic.h>
+
 /* What the device is about to read in guest RAM (see before_read). */
 enum guest_read {
 	GUEST_READ_AVAIL_IDX,	/* avail->idx */
@@ -35,6 +37,15 @@ struct guest_mem {
 	void (*before_read)(void *ctx, enum guest_read what, const void *p,
 			    size_t len);
 	void *before_read_ctx;
+	/*
+	 * The pages lkvm's own threads wrote: what devices put into the
+	 * guest's buffers and rings. KVM's dirty log sees only the guest's
+	 * writes, so a live migration takes these too (core/dirty_log.c).
+	 * One bit per host page (@page_shift), set by guest_mem_wrote()
+	 * after the write; NULL where nothing needs them (tests).
+	 */
+	atomic_ulong *written;
+	unsigned int page_shift;
 };
 
 /* Anonymous, 2 MiB-aligned, transparent-huge-page-advised RAM. */
@@ -48,6 +59,36 @@ int guest_mem_alloc(struct guest_mem *mem, uint64_t gpa_base, uint64_t size);
 int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa_base,
 		       uint64_t size, int fd);
 void guest_mem_free(struct guest_mem *mem);
+
+/*
+ * Starts keeping @mem->written (guest_mem_alloc() does it for lkvm's RAM;
+ * tests call it on wrapped memory). 0 or -ENOMEM.
+ */
+int guest_mem_track_writes(struct guest_mem *mem);
+
+/*
+ * Records that lkvm wrote [@p, @p + @len) of guest RAM (@p a host
+ * pointer into it). Every write lkvm's threads make into guest RAM is
+ * followed by this, before the write is published (a used ring index,
+ * an interrupt): a migration that reads the page after taking the bit
+ * sees the write. Thread-safe; a no-op without @mem or @mem->written.
+ */
+void guest_mem_wrote(const struct guest_mem *mem, const void *p, size_t len);
+
+/*
+ * Moves the bits of pages written since the last call into @bits (ORed
+ * in; one bit per page, unsigned long words, as KVM's dirty log).
+ */
+void guest_mem_take_written(const struct guest_mem *mem, unsigned long *bits);
+
+/* Whether @len bytes (a multiple of 8) at @p, 8-aligned, are all zero. */
+bool guest_mem_is_zero(const void *p, size_t len);
+
+/* Pages of RAM, in @mem->page_shift units. */
+static inline uint64_t guest_mem_pages(const struct guest_mem *mem)
+{
+	return mem->size >> mem->page_shift;
+}
 
 /* Wraps caller-owned memory (unit tests, fuzzers). */
 void guest_mem_wrap(struct guest_mem *mem, uint64_t gpa_base, void *buf,

@@ -43,6 +43,12 @@ enum ipc_type {
 	 * files, in that order -> REP_SNAPSHOT once they are written.
 	 */
 	IPC_REQ_SNAPSHOT = 0x07,
+	/*
+	 * No payload; one descriptor rides along: a connected stream
+	 * socket over which `lkvm migrate` drives a live migration
+	 * (Documentation/migration.md) -> REP_DONE once it has started.
+	 */
+	IPC_REQ_MIGRATE = 0x08,
 
 	IPC_REP_INFO = 0x81,
 	IPC_REP_DONE = 0x82,

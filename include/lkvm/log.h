@@ -22,6 +22,13 @@ int log_parse_level(const char *name, enum log_level *level);
 /* Writes "lkvm: <level>: <message>\n" to stderr as one write(). */
 void log_msg(enum log_level level, const char *fmt, ...) __printf(2, 3);
 
+/*
+ * From now on the calling thread's first error line (its message, without
+ * "lkvm: error: ") is also kept in @buf, for a caller that must tell it
+ * to someone else (a migration's source); @len 0 stops.
+ */
+void log_capture_first_error(char *buf, size_t len);
+
 #define pr_err(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define pr_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)
 #define pr_info(...) log_msg(LOG_INFO, __VA_ARGS__)

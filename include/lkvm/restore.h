@@ -48,6 +48,14 @@ struct snapshot_source {
 	uint64_t nr_vcpus;
 	uint64_t nr_records;
 	bool sandbox;			/* a sandbox's (its channel) */
+	/*
+	 * A live migration's (lkvm restore --incoming): no files; RAM comes
+	 * over the stream into fresh memory (ram_fd is -1), in pages of
+	 * 1 << page_shift bytes, and the state records at its end.
+	 */
+	bool incoming;
+	bool same_host;			/* the source runs in this boot */
+	unsigned int page_shift;
 };
 
 /*
@@ -83,13 +91,32 @@ struct vm;
 /*
  * vm_create()'s last step for a restore: checks that every device sits
  * where the manifest says, then loads the records into the vcpus, the
- * interrupt controller and the devices. 0, or -errno after logging.
+ * interrupt controller and the devices. For a migration only the first:
+ * its records arrive later (snapshot_load_records()). 0, or -errno after
+ * logging.
  */
 int snapshot_load_state(struct vm *vm);
+
+/*
+ * Every device at its place (and for a migration, backed by what backs
+ * the source's); then, for snapshot_load_records(), the records loaded.
+ * 0, or -errno with @why.
+ */
+int snapshot_check_devices(struct vm *vm, char *why, size_t why_len);
+int snapshot_load_records(struct vm *vm, char *why, size_t why_len);
 
 /* The manifest's parts, for unit tests and fuzzing (pure). */
 int snapshot_parse_manifest(const char *text, size_t len,
 			    struct snapshot_source *s, char *why,
 			    size_t why_len);
+
+/*
+ * A live migration's manifest (format MIGRATION_FORMAT): the machine as
+ * in a snapshot's, no files, and the page size of the stream. Sets
+ * s->incoming and s->page_shift.
+ */
+int migration_parse_manifest(const char *text, size_t len,
+			     struct snapshot_source *s, char *why,
+			     size_t why_len);
 
 #endif

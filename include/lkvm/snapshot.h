@@ -26,6 +26,8 @@
  */
 
 #define SNAPSHOT_FORMAT "lkvm-snapshot"
+/* A live migration's manifest: the same machine description, no files. */
+#define MIGRATION_FORMAT "lkvm-migration"
 #define SNAPSHOT_VERSION 1
 #define SNAPSHOT_MANIFEST "manifest.json"
 #define SNAPSHOT_RAM "ram"
@@ -65,6 +67,31 @@ int snapshot_write(struct vm *vm, const struct snapshot_files *f,
  */
 void snapshot_write_config(FILE *f, const struct vm_config *c,
 			   unsigned int nr_vcpus, uint64_t ram_size);
+
+/*
+ * The manifest's members that describe the machine ("format" @format
+ * to "devices", each line ending in a comma), for a snapshot and for a
+ * live migration's handshake, which adds what backs each device
+ * (@backing: device_ops.describe_backing). With every vcpu parked: the
+ * arch part reads vcpu 0's ID registers. 0 or -errno.
+ */
+int snapshot_write_machine(FILE *f, struct vm *vm, const char *format,
+			   bool backing);
+
+/*
+ * With every vcpu parked: @quiet stops the devices' threads touching
+ * guest state and flushes disks; !@quiet lets them go on. Returns the
+ * first error.
+ */
+int snapshot_quiesce_devices(struct vm *vm, bool quiet);
+
+struct state_writer;
+/*
+ * Every vcpu's, the interrupt controller's and each device's state
+ * record into @w (the devices quiet), counting them in @nr. 0 or -errno.
+ */
+int snapshot_save_records(struct vm *vm, struct state_writer *w,
+			  unsigned int *nr);
 
 /* Sparse RAM writer and its checksum (pure but for the fd). */
 int snapshot_write_ram(int fd, const uint8_t *ram, uint64_t size,

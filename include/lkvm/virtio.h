@@ -139,6 +139,10 @@ struct virtio_dev_ops {
 	int (*save)(struct virtio_dev *vd, struct state_writer *w);
 	int (*load)(struct virtio_dev *vd, const void *rec, size_t len,
 		    char *why, size_t why_len);
+	/* device_ops' describe_backing and check_backing. NULL: none. */
+	void (*describe_backing)(struct virtio_dev *vd, FILE *f);
+	int (*check_backing)(struct virtio_dev *vd, const struct json_value *j,
+			     bool same_host, char *why, size_t why_len);
 };
 
 struct virtio_queue {

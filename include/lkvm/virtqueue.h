@@ -95,6 +95,14 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, const char **why);
  */
 void virtq_unpop(struct virtq *vq, uint16_t n);
 
+/*
+ * Records that the device wrote into @c's writable buffers by itself (a
+ * disk read straight into them, random bytes) rather than through
+ * virtq_copy_to_in(), which records its own writes: see
+ * guest_mem_wrote(). Call it after the writes, before virtq_push().
+ */
+void virtq_chain_wrote(const struct virtq_chain *c);
+
 /* Returns a chain to the guest with @len bytes written into it. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
 

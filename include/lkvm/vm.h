@@ -56,6 +56,8 @@ struct vm {
 	uint64_t ram_size;		/* chosen before KVM_CREATE_VM */
 
 	struct guest_mem ram;
+	/* KVM_CLEAR_DIRTY_LOG re-protects what a dirty-log read returned. */
+	bool dirty_log_manual;
 	struct mmio_bus mmio;
 	struct device *devices;
 	struct resources res;		/* MMIO windows and lines handed out */
@@ -116,6 +118,9 @@ void vm_pause_release(struct vm *vm);
 void vm_pause_wake_for_stop(struct vm *vm);
 /* vcpu thread, after KVM_RUN returned EINTR: parks while paused. */
 void vcpu_pause_point(struct vcpu *vcpu);
+
+/* KVM_SET_USER_MEMORY_REGION of guest RAM with @flags. 0 or -errno. */
+int vm_set_ram_flags(struct vm *vm, uint32_t flags);
 
 /* Writes the DTB this VM boots with to @fd (@path names it in errors). */
 int vm_write_dtb(const struct vm *vm, int fd, const char *path);

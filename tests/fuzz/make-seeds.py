@@ -517,3 +517,22 @@ manifest = """{
 """
 put("snapshot", "manifest", manifest.encode())
 put("snapshot", "sandbox", manifest.replace('"sandbox_channel": false', '"sandbox_channel": true').encode())
+
+# fuzz_migrate: a destination's stream after the handshake: the first
+# byte is the read size, then frames (a zero CRC field stands for the
+# right one).
+def mig_frame(ftype, payload):
+    return struct.pack("<IHHII", 0x474d4b4c, 1, ftype, len(payload), 0) + payload
+
+
+mig = bytes([16])
+mig += mig_frame(0x03, struct.pack("<Q", 3) + b"\x5a" * 4096)
+mig += mig_frame(0x04, struct.pack("<QQ", 5, 4))
+mig += mig_frame(0x05, b"state records" * 8)
+mig += mig_frame(0x06, struct.pack("<QII", 13 * 8, 4, 0))
+put("migrate", "stream", mig)
+put("migrate", "abort", bytes([7]) + mig_frame(0x03, struct.pack("<Q", 0) + b"\x01" * 4096) + mig_frame(0x08, b"the source gave up"))
+put("migrate", "manifest", bytes([63]) + mig_frame(0x02, manifest.replace('"lkvm-snapshot"', '"lkvm-migration"').replace('''  "files": {
+    "ram": {"bytes": "0x10000000", "crc32": "0x1234abcd"},
+    "state": {"bytes": "0x400", "crc32": "0x00000001", "records": 4}
+  }''', '  "migration": {"page_size": 4096}').encode()))

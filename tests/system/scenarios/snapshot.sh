@@ -4,42 +4,10 @@
 
 SNAPS=/tmp/snaps
 mkdir -p "$SNAPS"
-
-# restore_vm CONSOLE [lkvm restore options] DIR: in the background.
-restore_vm() {
-	log=$1
-	shift
-	: >"$log"
-	lkvm restore "$@" </dev/null >"$log" 2>&1 &
-	VM_PID=$!
-}
+# start_vm, restore_vm, ctl, wait_tick, wait_gone and the rest: l1/lib.sh.
 
 # Snapshots of 256 MiB take a while under emulation.
 CTL_TIMEOUT=300
-
-one_error() {
-	n=$(grep -c '^lkvm: error:' "$ERR")
-	[ "$n" = 1 ] || fail "$n error lines instead of one: $(head -n 3 "$ERR")"
-}
-
-# The highest "@@L2 tick=N" in FILE (-1 for none).
-last_tick() {
-	sed -n 's/.*@@L2 tick=\([0-9]*\).*/\1/p' "$1" | tail -n 1 | grep . || echo -1
-}
-
-first_tick() {
-	sed -n 's/.*@@L2 tick=\([0-9]*\).*/\1/p' "$1" | head -n 1 | grep . || echo -1
-}
-
-# wait_tick FILE N SECONDS: until FILE has a tick above N.
-wait_tick() {
-	n=0
-	while [ "$(last_tick "$1")" -le "$2" ]; do
-		[ $n -ge $(($3 * 5)) ] && return 1
-		sleep 0.2
-		n=$((n + 1))
-	done
-}
 
 DISK=/tmp/snap-disk.img
 

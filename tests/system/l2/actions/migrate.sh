@@ -1,0 +1,37 @@
+# Guest side of the migrate suite (tests/system/scenarios/migrate.sh).
+
+# Numbered 512-byte records into /dev/vda, one every 100 ms, each flushed
+# and read back from the disk with O_DIRECT (the device writes the bytes
+# straight into guest memory, as a migration streams it): "@@L2 blk=N"
+# for a record that read back right, "@@L2 blk_bad=N" for one that did
+# not. The host checks the image afterwards.
+action_blk_migrate() {
+	n=0
+	while [ ! -e /dev/vda ] && [ $n -lt 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	i=0
+	while :; do
+		rec="lkvm migrate record $i"
+		echo "$rec" | dd of=/dev/vda bs=512 seek="$i" conv=sync,fsync 2>/dev/null
+		got=$(dd if=/dev/vda bs=512 skip="$i" count=1 iflag=direct 2>/dev/null | head -n 1)
+		if [ "$got" = "$rec" ]; then
+			echo "@@L2 blk=$i"
+		else
+			echo "@@L2 blk_bad=$i"
+		fi
+		i=$((i + 1))
+		usleep 100000
+	done
+}
+
+# The ticker, with 16 MiB of memory rewritten ten times a second beside
+# it: a migration with a tight --max-downtime never converges.
+action_dirty_ticker() {
+	while :; do
+		dd if=/dev/zero of=/tmp/dirty bs=1M count=16 conv=notrunc 2>/dev/null
+		usleep 100000
+	done &
+	action_ticker
+}

@@ -1,0 +1,189 @@
+# Live migration (lkvm migrate, lkvm restore --incoming) between two lkvm
+# processes in this host, over a Unix socket: the guest runs on at the
+# destination with its SVE registers, counters and disk writes intact,
+# and every failure before the hand-over leaves it running at the source.
+# start_vm, ctl, wait_gone and the rest: l1/lib.sh.
+# A migration of a 256 MiB guest takes a while under emulation.
+CTL_TIMEOUT=300
+
+# incoming NAME [options]: lkvm restore --incoming unix:NAME in the
+# background, waiting; its console in $LOGDIR/NAME-in.console.
+incoming() {
+	in=$1
+	shift
+	: >"$LOGDIR/$in-in.console"
+	lkvm restore --incoming "unix:$in" "$@" </dev/null \
+		>"$LOGDIR/$in-in.console" 2>&1 &
+	DEST_PID=$!
+	wait_for "$LOGDIR/$in-in.console" "waiting for a migration" 30 ||
+		fail "lkvm restore --incoming never waited: $(tail -n 3 "$LOGDIR/$in-in.console")"
+}
+
+# migrated NAME SOURCE_PID: lkvm migrate succeeded, the source exited 0.
+migrated() {
+	expect_rc 0 || return
+	expect_line "$1: migrated to unix:$1 in " || return
+	wait_gone "$2" || fail "the source did not exit" || return
+	wait "$2"
+	rc=$?
+	[ "$rc" = 0 ] || fail "the source exited with $rc"
+}
+
+# The SVE pattern guest, moved while it checks its registers: it goes on
+# at the destination, every register intact, never restarted.
+t_sve() {
+	start_vm mig-sve sve_hold "sve_hold round=5 " -c 2 -m 256 || return
+	src=$VM_PID
+	incoming mig-sve || return
+	ctl migrate -n mig-sve --to unix:mig-sve
+	migrated mig-sve "$src" || return
+	vl=$(sed -n 's/.*sve_hold start vl=\([0-9]*\).*/\1/p' "$LOGDIR/mig-sve.console")
+	round=$(sed -n 's/.*sve_hold round=\([0-9]*\) .*/\1/p' "$LOGDIR/mig-sve.console" | tail -n 1)
+	[ -n "$vl" ] && [ -n "$round" ] || fail "no rounds at the source" || return
+	con=$LOGDIR/mig-sve-in.console
+	wait_for "$con" "sve_hold round=$((round + 10)) vl=$vl ok" 120 ||
+		fail "no round $((round + 10)) at $vl bits at the destination: $(grep -a '@@L2' "$con" | tail -n 3)" || return
+	grep -q corrupt "$LOGDIR/mig-sve.console" "$con" &&
+		fail "$(grep -h corrupt "$LOGDIR/mig-sve.console" "$con" | head -n 1)" && return 1
+	grep -q "sve_hold start" "$con" && fail "the destination started the program afresh" && return 1
+	grep -q "# lkvm restore --incoming unix:mig-sve: mig-sve, 2 vcpus, 256 MiB" "$con" ||
+		fail "no summary line at the destination" || return
+	ctl list
+	grep -Eq "^mig-sve +$DEST_PID +running +2 +256M " "$OUT" ||
+		fail "lkvm list does not show the migrated guest: $(cat "$OUT")" || return
+	ctl stop -n mig-sve
+	wait_gone "$DEST_PID" || fail "the destination did not exit"
+}
+
+MDISK=/tmp/mig-disk.img
+
+# A guest writing and reading back its disk while it moves: every record
+# it wrote, before and after, is in the image, in order.
+t_disk() {
+	rm -f "$MDISK"
+	dd if=/dev/zero of="$MDISK" bs=1M count=8 2>/dev/null
+	start_vm mig-blk blk_migrate "@@L2 blk=5" -c 1 -m 256 -d "$MDISK" || return
+	src=$VM_PID
+	incoming mig-blk || return
+	ctl migrate -n mig-blk --to unix:mig-blk --json
+	migrated_json=$(grep -c '"event": "done"' "$OUT")
+	[ "$RC" = 0 ] || fail "lkvm migrate exited $RC: $(tail -n 2 "$OUT")" || return
+	[ "$migrated_json" = 1 ] || fail "no JSON done line" || return
+	wait_gone "$src" || fail "the source did not exit" || return
+	last=$(sed -n 's/.*@@L2 blk=\([0-9]*\).*/\1/p' "$LOGDIR/mig-blk.console" | tail -n 1)
+	con=$LOGDIR/mig-blk-in.console
+	wait_for "$con" "@@L2 blk=$((last + 20))" 120 ||
+		fail "the destination's guest did not go on writing past record $last: $(tail -n 4 "$con" | tr '\n' ' ')" || return
+	first=$(sed -n 's/.*@@L2 blk=\([0-9]*\).*/\1/p' "$con" | head -n 1)
+	[ "$first" -le $((last + 1)) ] && [ "$first" -ge "$last" ] ||
+		fail "the destination went on at record $first; the source stopped at $last" || return
+	grep -q blk_bad "$LOGDIR/mig-blk.console" "$con" &&
+		fail "a record read back wrong: $(grep -h blk_bad "$LOGDIR/mig-blk.console" "$con" | head -n 1)" && return 1
+	ctl stop -n mig-blk
+	wait_gone "$DEST_PID" || fail "the destination did not exit" || return
+	# Every record from 0 on, in order, and at least as many as were seen
+	# (numbers without leading zeros: busybox awk would read octal).
+	res=$(tr -d '\000' <"$MDISK" | awk '$1 == "lkvm" { if ($4 + 0 != n) bad = 1; n++ } END { print n + 0, bad + 0 }')
+	n=${res% *}
+	[ "${res#* }" = 0 ] || fail "the image's records are out of order" || return
+	[ "$n" -ge $((last + 21)) ] || fail "the image has $n records; the guest wrote at least $((last + 21))"
+}
+
+# One running source meets every destination that must not get it: one
+# that cannot run the guest (its disk is gone: no-go before any memory
+# moves), a TCP one with another token, one the guest dirties memory
+# too fast for, and one killed while pages stream. After each the source
+# runs on.
+t_failures() {
+	rm -f "$MDISK" /tmp/mig-gone.img
+	dd if=/dev/zero of="$MDISK" bs=1M count=8 2>/dev/null
+	start_vm mig-no dirty_ticker "@@L2 tick=3" -c 1 -m 256 -d "$MDISK" || return
+	src=$VM_PID
+	mv "$MDISK" /tmp/mig-gone.img
+	incoming mig-no || return
+	ctl migrate -n mig-no --to unix:mig-no
+	expect_rc 1 || return
+	one_error || return
+	expect_err_line "the destination refused (no-go): " || return
+	expect_err_line "$MDISK" || return
+	expect_err_line "the guest runs on here" || return
+	wait_gone "$DEST_PID" || fail "the refusing destination did not exit" || return
+	wait "$DEST_PID"
+	rc=$?
+	[ "$rc" = 1 ] || fail "the refusing destination exited $rc, not 1" || return
+	mv /tmp/mig-gone.img "$MDISK"
+	t=$(last_tick "$LOGDIR/mig-no.console")
+	wait_tick "$LOGDIR/mig-no.console" "$t" 20 || fail "the source stopped after a no-go" || return
+
+	(
+		umask 077
+		echo "0123456789abcdef-right" >/tmp/mig-tok-a
+		echo "0123456789abcdef-wrong" >/tmp/mig-tok-b
+	)
+	ctl restore --incoming tcp:127.0.0.1:47001
+	expect_rc 1 || return
+	expect_err_line "a TCP link needs --token-file" || return
+	: >"$LOGDIR/mig-tcp.console"
+	lkvm restore --incoming tcp:127.0.0.1:47001 --token-file /tmp/mig-tok-a \
+		</dev/null >"$LOGDIR/mig-tcp.console" 2>&1 &
+	tcp=$!
+	wait_for "$LOGDIR/mig-tcp.console" "waiting for a migration" 30 || fail "no TCP destination" || return
+	ctl migrate -n mig-no --to tcp:127.0.0.1:47001 --token-file /tmp/mig-tok-b
+	expect_rc 1 || return
+	one_error || return
+	expect_err_line "wrong token" || return
+	kill "$tcp"
+	wait_gone "$tcp" || fail "the TCP destination did not exit" || return
+	t=$(last_tick "$LOGDIR/mig-no.console")
+	wait_tick "$LOGDIR/mig-no.console" "$t" 20 || fail "the source stopped after a wrong token" || return
+
+	# Memory dirtied faster than 1 ms of the link carries: the bound on
+	# rounds ends it, the destination discards what came.
+	incoming mig-no || return
+	ctl migrate -n mig-no --to unix:mig-no --max-downtime 1 --max-rounds 2
+	expect_rc 1 || return
+	one_error || return
+	expect_err_line "it does not converge: after 2 rounds" || return
+	expect_err_line "the guest runs on here" || return
+	wait_gone "$DEST_PID" || fail "the destination did not give up" || return
+	wait "$DEST_PID"
+	rc=$?
+	[ "$rc" = 1 ] || fail "the abandoned destination exited $rc, not 1" || return
+	t=$(last_tick "$LOGDIR/mig-no.console")
+	wait_tick "$LOGDIR/mig-no.console" "$t" 20 || fail "the source stopped after giving up" || return
+
+	# Killed as soon as it said go: RAM streams for seconds, the commit
+	# needs all of it.
+	incoming mig-no || return
+	lkvm migrate -n mig-no --to unix:mig-no >"$OUT" 2>"$ERR" &
+	mig=$!
+	wait_for "$LOGDIR/mig-no-in.console" "go: taking the guest's RAM" 120 ||
+		fail "the destination never said go: $(tail -n 2 "$LOGDIR/mig-no-in.console")" || return
+	kill -KILL "$DEST_PID"
+	wait_gone "$mig" || fail "lkvm migrate did not end after the destination died" || return
+	wait "$mig"
+	RC=$?
+	cat "$ERR" >>"$OUT"
+	expect_rc 1 || return
+	one_error || return
+	expect_err_line "the guest runs on here" || return
+	t=$(last_tick "$LOGDIR/mig-no.console")
+	wait_tick "$LOGDIR/mig-no.console" "$t" 20 || fail "the source stopped after the destination died" || return
+	ctl list
+	grep -Eq "^mig-no +$src +running " "$OUT" || fail "the source is not running: $(cat "$OUT")" || return
+	ctl stop -n mig-no
+	wait_gone "$src" || fail "mig-no did not exit"
+}
+
+# A failed test must not leave VMs behind to slow the next.
+mig_test() {
+	DEST_PID=
+	run_test "$1" "$2"
+	lkvm stop -a >/dev/null 2>&1
+	[ -n "$DEST_PID" ] && kill "$DEST_PID" 2>/dev/null
+	sleep 1
+}
+
+mig_test sve t_sve
+mig_test disk t_disk
+mig_test failures t_failures
