@@ -118,7 +118,17 @@ void control_migrate_pause(struct control *ctl);
  * 0 or -errno.
  */
 struct migrate_source;
-int migrate_source_start(struct control *ctl, int fd);
+/*
+ * How it pauses the VM and lets it go again: control_migrate_pause() and
+ * control_release_if_unneeded(), handed in by control_requests.c so that
+ * migrate_source.c never calls back into the file that dispatches to it.
+ */
+struct migrate_source_pausing {
+	void (*pause)(struct control *ctl);
+	void (*release_if_unneeded)(struct control *ctl);
+};
+int migrate_source_start(struct control *ctl, int fd,
+			 const struct migrate_source_pausing *pausing);
 /* Whether it waits for, or holds, the vcpus parked. */
 bool migrate_source_wants_pause(const struct migrate_source *m);
 /* Every vcpu has parked; it may end the migration (and free it). */

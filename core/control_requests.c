@@ -357,6 +357,11 @@ static void do_sysrq(struct control_client *c, uint8_t key)
 }
 
 /* A connected stream socket, as lkvm migrate makes one. */
+static const struct migrate_source_pausing migrate_pausing = {
+	.pause = control_migrate_pause,
+	.release_if_unneeded = control_release_if_unneeded,
+};
+
 static bool stream_socket(int fd)
 {
 	int type = 0;
@@ -387,7 +392,7 @@ static void do_migrate(struct control_client *c)
 			     "a sandbox's guest cannot be migrated (it runs one command)");
 		return;
 	}
-	ret = migrate_source_start(ctl, c->fds[0]);
+	ret = migrate_source_start(ctl, c->fds[0], &migrate_pausing);
 	if (ret) {
 		client_error(c, ret, "cannot start a migration: out of resources");
 		return;

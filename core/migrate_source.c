@@ -60,6 +60,7 @@ enum ms_state {
 
 struct migrate_source {
 	struct control *ctl;
+	struct migrate_source_pausing pausing;
 	struct vm *vm;
 	struct event_handler ev;	/* the socket to lkvm migrate */
 	struct event_handler tick;	/* deadlines */
@@ -124,6 +125,7 @@ static void finish(struct migrate_source *m, const char *why)
 {
 	struct control *ctl = m->ctl;
 	bool committed = m->state >= MS_COMMITTED;
+	void (*release)(struct control *ctl) = m->pausing.release_if_unneeded;
 
 	if (m->quiet)
 		snapshot_quiesce_devices(m->vm, false);
@@ -149,7 +151,7 @@ static void finish(struct migrate_source *m, const char *why)
 	free(m->buf);
 	free(m);
 	ctl->migrate = NULL;
-	control_release_if_unneeded(ctl);
+	release(ctl);
 }
 
 /* The VM gives up by itself: lkvm migrate hears why. */
@@ -426,7 +428,7 @@ static void describe(struct migrate_source *m)
 	}
 	m->state = MS_IDLE;
 	/* The guest runs again while the destination decides. */
-	control_release_if_unneeded(m->ctl);
+	m->pausing.release_if_unneeded(m->ctl);
 	if (!ret && len > MIG_MANIFEST_MAX)
 		ret = -E2BIG;
 	if (ret)
@@ -474,7 +476,7 @@ static bool command(struct migrate_source *m)
 			break;
 		m->state = MS_PARKING;
 		/* May hand over (and end) at once: @m is not touched after. */
-		control_migrate_pause(m->ctl);
+		m->pausing.pause(m->ctl);
 		return false;
 	case MIG_CMD_COMMIT:
 		if (m->state != MS_WAIT_COMMIT)
@@ -565,7 +567,8 @@ static void on_tick(struct event_handler *h, uint32_t events)
 			   "lkvm migrate stopped responding");
 }
 
-int migrate_source_start(struct control *ctl, int fd)
+int migrate_source_start(struct control *ctl, int fd,
+			 const struct migrate_source_pausing *pausing)
 {
 	struct itimerspec its = { .it_interval.tv_sec = MIG_TICK_S,
 				  .it_value.tv_sec = MIG_TICK_S };
@@ -576,6 +579,7 @@ int migrate_source_start(struct control *ctl, int fd)
 	if (!m)
 		return -ENOMEM;
 	m->ctl = ctl;
+	m->pausing = *pausing;
 	m->vm = vm;
 	m->ev = (struct event_handler){ .fn = on_socket, .fd = fd };
 	m->tick = (struct event_handler){ .fn = on_tick, .fd = -1 };
@@ -617,7 +621,7 @@ int migrate_source_start(struct control *ctl, int fd)
 	ctl->migrate = m;
 	pr_info("migration: started by lkvm migrate (%llu MiB of RAM)",
 		(unsigned long long)(vm->ram.size >> 20));
-	control_migrate_pause(ctl);
+	m->pausing.pause(ctl);
 	return 0;
 }
 
