@@ -134,7 +134,7 @@ NATIVE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 		 $(WARNINGS) -Iinclude $(NATIVE_FDT_CFLAGS) $(NATIVE_SAN) -MMD -MP \
 		 -DLKVM_VERSION='"$(LKVM_VERSION)"'
 NATIVE_ARM_SRCS := arm/image.c arm/memmap.c arm/fdt.c arm/spi.c arm/options.c \
-		   arm/vm_info.c arm/snapshot_config.c
+		   arm/vm_info.c arm/snapshot_config.c arm/nested_reason.c
 NATIVE_SRCS := $(sort $(wildcard core/*.c hw/*.c virtio/*.c net/*.c sandbox/*.c)) \
 	       $(NATIVE_ARM_SRCS) tests/native/arch_shim.c
 NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(NATIVE)/obj/%.o) $(NATIVE)/obj/sandbox/init_blob.o
