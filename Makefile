@@ -3,6 +3,7 @@
 #   make            build ./lkvm (static aarch64; cross-compiled on x86)
 #   make deps       install build/test dependencies (Debian), fetch guests
 #   make check      unit tests + nested system tests; ends "N passed, N failed"
+#   make check-slow the system suites too long for check (Linux guests at EL2)
 #   make demo       boot a Debian arm64 guest with lkvm in a nested KVM host
 #   make bench      benchmarks (numbers only)
 #   make stress     the stress scenario on every stress host (long; not in check)
@@ -55,7 +56,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/sandbox/init_blob.o
 BUILTIN_OBJS := $(BUILTIN_SRCS:%.c=$(BUILD)/obj/%.o)
 LIBLKVM := $(BUILD)/liblkvm.a
 
-.PHONY: all deps check unit system demo bench stress clean guest format fuzz .deps-ok
+.PHONY: all deps check check-slow unit system demo bench stress clean guest format fuzz .deps-ok
 all: lkvm guest
 
 lkvm: $(BUILTIN_OBJS) $(LIBLKVM)
@@ -209,6 +210,12 @@ check: .deps-ok
 	@FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) LKVM_SYSTEM_JOBS=$(SYSTEM_JOBS) \
 		tests/check.sh "$(RUN_AARCH64)" "$(CACHE)" \
 		$(UNIT_BINS) $(NATIVE_UNIT_BINS) $(FUZZ_BINS)
+
+# The suites too long for make check (tests/system/run.sh LONG_SUITES
+# but stress): Linux guests at EL2 on the nested-virt host.
+check-slow: .deps-ok
+	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
+	@tests/system/run.sh --cache "$(CACHE)" --suite nested-linux
 
 demo: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)

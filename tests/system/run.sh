@@ -49,8 +49,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-# Suites --all leaves out: they take long and run only when named.
-LONG_SUITES=" stress "
+# Suites --all leaves out: they take long and run only when named
+# (nested-linux: make check-slow).
+LONG_SUITES=" stress nested-linux "
 
 # The kernels of scripts/kernels.conf, by name: their cache directories.
 # The first is the L2 guest kernel as well.
