@@ -43,7 +43,15 @@ void nested_host_reason(char *buf, size_t len)
 	nested_unavailable_reason(u.release, cmdline, buf, len);
 }
 
-void nested_host_probe(int fd, struct nested_host *h)
+/* What a host offers guest hypervisors. */
+struct nested_host {
+	bool el2;	/* KVM_CAP_ARM_EL2 */
+	bool e2h0;	/* KVM_CAP_ARM_EL2_E2H0 */
+	char why[200];	/* !el2: which of the three causes it is */
+};
+
+/* Asks KVM through @fd (/dev/kvm) and fills @h. */
+static void nested_host_probe(int fd, struct nested_host *h)
 {
 	h->el2 = kvm_ioctl(fd, KVM_CHECK_EXTENSION,
 			   (void *)KVM_CAP_ARM_EL2) > 0;

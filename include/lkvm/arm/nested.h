@@ -43,13 +43,6 @@ struct arm_counter_offset {		/* struct kvm_arm_counter_offset */
 #define NESTED_MIN_MAJOR 6U
 #define NESTED_MIN_MINOR 16U
 
-/* What a host offers guest hypervisors (arm/nested.c). */
-struct nested_host {
-	bool el2;	/* KVM_CAP_ARM_EL2 */
-	bool e2h0;	/* KVM_CAP_ARM_EL2_E2H0 */
-	char why[200];	/* !el2: which of the three causes it is */
-};
-
 /*
  * Why a host without KVM_CAP_ARM_EL2 has none, from its kernel release
  * (uname -r) and command line (/proc/cmdline): a kernel before 6.16, KVM
@@ -62,9 +55,6 @@ void nested_unavailable_reason(const char *release, const char *cmdline,
 
 /* nested_unavailable_reason() for this host (uname, /proc/cmdline). */
 void nested_host_reason(char *buf, size_t len);
-
-/* Asks KVM through @fd (/dev/kvm or a VM) and fills @h. */
-void nested_host_probe(int fd, struct nested_host *h);
 
 struct arch_config;
 struct vm;
