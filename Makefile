@@ -3,6 +3,7 @@
 #   make            build ./lkvm (static aarch64; cross-compiled on x86)
 #   make deps       install build/test dependencies (Debian), fetch guests
 #   make check      unit tests + nested system tests; ends "N passed, N failed"
+#   make check-slow the system suites too long for check (Linux guests at EL2)
 #   make demo       boot a Debian arm64 guest with lkvm in a nested KVM host
 #   make bench      benchmarks (numbers only)
 #   make stress     the stress scenario on every stress host (long; not in check)
@@ -57,7 +58,7 @@ LIBLKVM := $(BUILD)/liblkvm.a
 SECCOMP_GEN := $(BUILD)/gen/seccomp-gen
 SECCOMP_BPF := $(BUILD)/obj/gen/seccomp_bpf.o
 
-.PHONY: all deps check unit system demo bench stress clean guest format fuzz .deps-ok
+.PHONY: all deps check check-slow unit system demo bench stress clean guest format fuzz .deps-ok
 all: lkvm guest
 
 lkvm: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM)
@@ -162,7 +163,7 @@ NATIVE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 		 $(WARNINGS) -Iinclude $(NATIVE_FDT_CFLAGS) $(NATIVE_SAN) -MMD -MP \
 		 -DLKVM_VERSION='"$(LKVM_VERSION)"'
 NATIVE_ARM_SRCS := arm/image.c arm/memmap.c arm/fdt.c arm/spi.c arm/options.c \
-		   arm/vm_info.c arm/snapshot_config.c
+		   arm/vm_info.c arm/snapshot_config.c arm/nested_reason.c
 NATIVE_SRCS := $(sort $(wildcard core/*.c hw/*.c virtio/*.c net/*.c sandbox/*.c)) \
 	       $(NATIVE_ARM_SRCS) tests/native/arch_shim.c
 NATIVE_OBJS := $(NATIVE_SRCS:%.c=$(NATIVE)/obj/%.o) $(NATIVE)/obj/sandbox/init_blob.o
@@ -237,6 +238,12 @@ check: .deps-ok
 	@FUZZ_SECONDS=$(FUZZ_CHECK_SECONDS) LKVM_SYSTEM_JOBS=$(SYSTEM_JOBS) \
 		tests/check.sh "$(RUN_AARCH64)" "$(CACHE)" \
 		$(UNIT_BINS) $(NATIVE_UNIT_BINS) $(FUZZ_BINS)
+
+# The suites too long for make check (tests/system/run.sh LONG_SUITES
+# but stress): Linux guests at EL2 on the nested-virt host.
+check-slow: .deps-ok
+	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
+	@tests/system/run.sh --cache "$(CACHE)" --suite nested-linux
 
 demo: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)

@@ -9,6 +9,7 @@
 #include <lkvm/arm/fdt.h>
 #include <lkvm/arm/image.h>
 #include <lkvm/arm/memmap.h>
+#include <lkvm/arm/nested.h>
 
 #include <lkvm/cmdline.h>
 #include <lkvm/log.h>
@@ -157,6 +158,7 @@ static int build_fdt(struct vm *vm)
 				      vm->arch->initrd_base + vm->arch->initrd_size :
 				      0,
 		.pmu = vcpu_has_feature(vm, KVM_ARM_VCPU_PMU_V3),
+		.nested = vcpu_has_feature(vm, KVM_ARM_VCPU_HAS_EL2),
 		.stdout_path = vm->cfg->console == CONSOLE_SERIAL ? uart_path : NULL,
 		.serial0 = uart_path,
 		.devices = vm->devices,

@@ -63,21 +63,27 @@ static int add_cpus(void *fdt, const struct fdt_machine *m)
 	return ret ?: fdt_end_node(fdt);
 }
 
-static int add_psci(void *fdt)
+static int add_psci(void *fdt, const struct fdt_machine *m)
 {
 	static const char compat[] = "arm,psci-1.0\0arm,psci-0.2";
 	int ret = fdt_begin_node(fdt, "psci");
 
 	ret = ret ?: fdt_property(fdt, "compatible", compat, sizeof(compat));
-	ret = ret ?: fdt_property_string(fdt, "method", "hvc");
+	ret = ret ?: fdt_property_string(fdt, "method",
+					 m->nested ? "smc" : "hvc");
 	return ret ?: fdt_end_node(fdt);
 }
+
+/* The most PPIs one property lists: the timer's five with EL2. */
+#define FDT_MAX_PPIS 5
 
 static int add_ppis(void *fdt, const struct fdt_machine *m, const char *prop,
 		    const uint32_t *ppis, unsigned int nr, uint32_t type)
 {
-	fdt32_t cells[12];
+	fdt32_t cells[FDT_MAX_PPIS * 3];
 
+	if (nr > FDT_MAX_PPIS)
+		return -FDT_ERR_INTERNAL;
 	for (unsigned int i = 0; i < nr; i++) {
 		cells[i * 3] = cpu_to_fdt32(GIC_FDT_IRQ_TYPE_PPI);
 		cells[i * 3 + 1] = cpu_to_fdt32(ppis[i]);
@@ -88,13 +94,18 @@ static int add_ppis(void *fdt, const struct fdt_machine *m, const char *prop,
 
 static int add_timer(void *fdt, const struct fdt_machine *m)
 {
-	/* Order fixed by the binding: secure, non-secure, virtual, hyp. */
+	/*
+	 * Order fixed by the binding: secure, non-secure, virtual, hyp,
+	 * and the hyp virtual timer, which only a guest with EL2 has.
+	 */
 	static const uint32_t ppis[] = { PPI_SEC_PHYS_TIMER, PPI_NONSEC_PHYS_TIMER,
-					 PPI_VIRT_TIMER, PPI_HYP_TIMER };
+					 PPI_VIRT_TIMER, PPI_HYP_TIMER,
+					 PPI_HYP_VIRT_TIMER };
 	int ret = fdt_begin_node(fdt, "timer");
 
 	ret = ret ?: fdt_property_string(fdt, "compatible", "arm,armv8-timer");
-	ret = ret ?: add_ppis(fdt, m, "interrupts", ppis, 4, IRQ_TYPE_LEVEL_LOW);
+	ret = ret ?: add_ppis(fdt, m, "interrupts", ppis, m->nested ? 5 : 4,
+			      IRQ_TYPE_LEVEL_LOW);
 	ret = ret ?: fdt_property(fdt, "always-on", NULL, 0);
 	return ret ?: fdt_end_node(fdt);
 }
@@ -129,6 +140,12 @@ static int add_gic(void *fdt, const struct fdt_machine *m)
 	ret = ret ?: fdt_property_u32(fdt, "#address-cells", 2);
 	ret = ret ?: fdt_property_u32(fdt, "#size-cells", 2);
 	ret = ret ?: fdt_property(fdt, "reg", reg, sizeof(reg));
+	if (m->nested) {
+		static const uint32_t maint = PPI_GIC_MAINT;
+
+		ret = ret ?: add_ppis(fdt, m, "interrupts", &maint, 1,
+				      IRQ_TYPE_LEVEL_HIGH);
+	}
 	ret = ret ?: fdt_property_u32(fdt, "phandle", FDT_GIC_PHANDLE);
 	return ret ?: fdt_end_node(fdt);
 }
@@ -195,7 +212,7 @@ static int build_into(void *fdt, size_t size, const struct fdt_machine *m)
 	ret = ret ?: add_aliases(fdt, m);
 	ret = ret ?: add_memory(fdt, m);
 	ret = ret ?: add_cpus(fdt, m);
-	ret = ret ?: add_psci(fdt);
+	ret = ret ?: add_psci(fdt, m);
 	ret = ret ?: add_timer(fdt, m);
 	ret = ret ?: add_gic(fdt, m);
 	if (m->pmu)

@@ -4,6 +4,8 @@
  * is unavailable (--irqchip auto) or asked for.
  */
 #include <lkvm/arm/arm.h>
+#include <lkvm/arm/fdt.h>
+#include <lkvm/arm/nested.h>
 #include <lkvm/arm/memmap.h>
 
 #include <lkvm/kvm.h>
@@ -119,10 +121,15 @@ int gic_create(struct vm *vm)
 int gic_finalize(struct vm *vm)
 {
 	uint32_t nr_irqs = arm_gic_nr_irqs(vm);
+	/* The guest hypervisor's vGIC raises it; the device tree names it. */
+	uint32_t maint_irq = 16 + PPI_GIC_MAINT;
 	int ret;
 
 	ret = gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs,
 			   "the number of interrupts");
+	if (!ret && vcpu_has_feature(vm, KVM_ARM_VCPU_HAS_EL2))
+		ret = gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_MAINT_IRQ, 0,
+				   &maint_irq, "the maintenance interrupt");
 	return ret ?: gic_set_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL,
 				   KVM_DEV_ARM_VGIC_CTRL_INIT, NULL,
 				   "initialisation (KVM_DEV_ARM_VGIC_CTRL_INIT)");

@@ -119,6 +119,22 @@ static int set_disable_sve(void *ctx, const char *arg)
 	return set_sve(CFG(ctx), "--disable-sve", NULL, &off);
 }
 
+static int set_nested(void *ctx, const char *arg)
+{
+	(void)arg;
+	CFG(ctx)->nested = true;
+	return 0;
+}
+
+/* EL2 without VHE is still EL2: --e2h0 alone means --nested --e2h0. */
+static int set_e2h0(void *ctx, const char *arg)
+{
+	(void)arg;
+	CFG(ctx)->nested = true;
+	CFG(ctx)->e2h0 = true;
+	return 0;
+}
+
 const struct opt arch_run_options[] = {
 	OPT_GROUP_HEADING(" Arch-specific options (arm64):"),
 	{ OPT_VALUE, 0, "irqchip", "auto|gicv3|gicv2", "Interrupt controller (default auto: GICv3, else GICv2)", set_irqchip },
@@ -128,6 +144,8 @@ const struct opt arch_run_options[] = {
 	{ OPT_VALUE, 0, "sve-vls", "host|off|list", "SVE vector lengths in bits, e.g. 128,256 or 128-512 (default host)", set_sve_vls },
 	{ OPT_VALUE, 0, "sve-max-vl", "bits", "The host's SVE lengths up to this one (kvmtool)", set_sve_max_vl },
 	{ OPT_FLAG, 0, "disable-sve", NULL, "Same as --sve-vls=off", set_disable_sve },
+	{ OPT_FLAG, 0, "nested", NULL, "Give the vcpus EL2: the guest may be a hypervisor", set_nested },
+	{ OPT_FLAG, 0, "e2h0", NULL, "With --nested: EL2 without VHE (implies --nested)", set_e2h0 },
 	OPT_TABLE_END,
 };
 
@@ -150,10 +168,10 @@ void arch_config_destroy(struct arch_config *cfg)
 
 void arch_config_describe(const struct arch_config *cfg, FILE *f)
 {
-	fprintf(f, "irqchip=%d pmu=%d ptrauth=%d sve=%d:%#x:%u\n",
+	fprintf(f, "irqchip=%d pmu=%d ptrauth=%d sve=%d:%#x:%u nested=%d:%d\n",
 		(int)cfg->irqchip, cfg->pmu, (int)cfg->ptrauth,
 		(int)cfg->sve.kind, (unsigned int)cfg->sve.set,
-		cfg->sve.max_vq);
+		cfg->sve.max_vq, cfg->nested, cfg->e2h0);
 }
 
 const char *arch_config_vl_option(const struct arch_config *cfg)

@@ -5,6 +5,7 @@
  */
 #include <lkvm/arm/arm.h>
 
+#include <lkvm/arm/nested.h>
 #include <lkvm/arm/reg_id.h>
 
 #include <lkvm/kvm.h>
@@ -48,9 +49,12 @@ int vcpu_set_reg64(struct vcpu *vcpu, uint64_t id, uint64_t val)
 	return vcpu_set_reg(vcpu, id, &val);
 }
 
-/* PSTATE for entry: EL1h with D, A, I and F masked (the boot protocol). */
-#define BOOT_PSTATE (PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | \
-		     PSR_F_BIT)
+/*
+ * PSTATE for entry: D, A, I and F masked, at EL1h, or at EL2h for a vcpu
+ * with EL2 (the boot protocol prefers EL2 where there is one: the kernel
+ * then owns the hypervisor level).
+ */
+#define BOOT_DAIF (PSR_D_BIT | PSR_A_BIT | PSR_I_BIT | PSR_F_BIT)
 
 int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
 {
@@ -59,7 +63,11 @@ int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0)
 		uint64_t val;
 		const char *name;
 	} regs[] = {
-		{ CORE_REG(regs.pstate), BOOT_PSTATE, "PSTATE" },
+		{ CORE_REG(regs.pstate),
+		  BOOT_DAIF | (vcpu_has_feature(vcpu->vm, KVM_ARM_VCPU_HAS_EL2) ?
+				       PSR_MODE_EL2h :
+				       PSR_MODE_EL1h),
+		  "PSTATE" },
 		{ CORE_REG(regs.regs[0]), x0, "X0" },
 		{ CORE_REG(regs.regs[1]), 0, "X1" },
 		{ CORE_REG(regs.regs[2]), 0, "X2" },

@@ -11,6 +11,7 @@
 
 #include <lkvm/arm/arm.h>
 #include <lkvm/arm/id_regs.h>
+#include <lkvm/arm/nested.h>
 #include <lkvm/arm/reg_id.h>
 
 #include <lkvm/json.h>
@@ -56,13 +57,19 @@ static void put_id_regs(struct vm *vm, FILE *f)
 	free(list);
 }
 
+static const char *json_bool(bool b)
+{
+	return b ? "true" : "false";
+}
+
 int arch_snapshot_describe(struct vm *vm, FILE *f)
 {
-	fprintf(f, "  \"arch\": {\"irqchip\": \"%s\", \"ipa_bits\": %u, \"pmu\": %s, \"ptrauth\": %s, \"sve_vls\": ",
+	fprintf(f, "  \"arch\": {\"irqchip\": \"%s\", \"ipa_bits\": %u, \"pmu\": %s, \"ptrauth\": %s, \"nested\": %s, \"e2h0\": %s, \"sve_vls\": ",
 		vm->arch->gic == GIC_V3 ? "gicv3" : "gicv2", vm->arch->ipa_bits,
-		vcpu_has_feature(vm, KVM_ARM_VCPU_PMU_V3) ? "true" : "false",
-		vcpu_has_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS) ? "true" :
-								    "false");
+		json_bool(vcpu_has_feature(vm, KVM_ARM_VCPU_PMU_V3)),
+		json_bool(vcpu_has_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS)),
+		json_bool(vcpu_has_feature(vm, KVM_ARM_VCPU_HAS_EL2)),
+		json_bool(vcpu_has_feature(vm, KVM_ARM_VCPU_HAS_EL2_E2H0)));
 	sve_vqset_write_json(f, vm->arch->sve_vqs);
 	fprintf(f, "},\n  \"host\": {\"kernel\": ");
 	json_print_string(f, vm->arch->host_kernel);
@@ -125,6 +132,19 @@ static int check_caps(struct scratch *s, const struct arm_guest_arch *g,
 		return refuse(why, why_len,
 				   "the guest had %llu vcpus; KVM on this host allows %d",
 				   (unsigned long long)nr_vcpus, max);
+	if (g->nested && kvm_ioctl(s->vm_fd, KVM_CHECK_EXTENSION,
+				   (void *)KVM_CAP_ARM_EL2) <= 0) {
+		char reason[160];
+
+		nested_host_reason(reason, sizeof(reason));
+		return refuse(why, why_len,
+			      "the guest had EL2 (--nested); this host cannot run guest hypervisors: %s",
+			      reason);
+	}
+	if (g->e2h0 && kvm_ioctl(s->vm_fd, KVM_CHECK_EXTENSION,
+				 (void *)KVM_CAP_ARM_EL2_E2H0) <= 0)
+		return refuse(why, why_len,
+			      "the guest had EL2 without VHE (--e2h0); KVM on this host does not give it (no KVM_CAP_ARM_EL2_E2H0)");
 	if (kvm_ioctl(s->vm_fd, KVM_CREATE_DEVICE, &gic) < 0)
 		return refuse(why, why_len,
 				   "the guest had a GICv3, which KVM on this host cannot emulate");
@@ -198,6 +218,10 @@ static int init_vcpu(struct scratch *s, const struct arm_guest_arch *g,
 				    1U << KVM_ARM_VCPU_PTRAUTH_GENERIC;
 	if (g->sve)
 		init.features[0] |= 1U << KVM_ARM_VCPU_SVE;
+	if (g->nested)
+		init.features[0] |= 1U << KVM_ARM_VCPU_HAS_EL2;
+	if (g->e2h0)
+		init.features[0] |= 1U << KVM_ARM_VCPU_HAS_EL2_E2H0;
 	ret = kvm_ioctl(s->vcpu_fd, KVM_ARM_VCPU_INIT, &init);
 	if (ret < 0) {
 		snprintf(why, why_len,

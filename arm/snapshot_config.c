@@ -26,6 +26,14 @@ int arm_snapshot_guest_arch(const struct json_value *m, struct arm_guest_arch *g
 	ret = ret ?: json_member_bool(arch, "pmu", &g->pmu, err, sizeof(err));
 	ret = ret ?: json_member_bool(arch, "ptrauth", &g->ptrauth, err,
 				      sizeof(err));
+	/* Absent from manifests before --nested: no EL2. */
+	g->nested = g->e2h0 = false;
+	if (!ret && json_get(arch, "nested"))
+		ret = json_member_bool(arch, "nested", &g->nested, err,
+				       sizeof(err));
+	if (!ret && json_get(arch, "e2h0"))
+		ret = json_member_bool(arch, "e2h0", &g->e2h0, err,
+				       sizeof(err));
 	ret = ret ?: sve_vqset_read_json(json_get(arch, "sve_vls"),
 					 "arch.sve_vls", &g->sve, err,
 					 sizeof(err));
@@ -35,6 +43,9 @@ int arm_snapshot_guest_arch(const struct json_value *m, struct arm_guest_arch *g
 		return parse_error(why, why_len,
 				   "manifest: arch: the interrupt controller is \"%s\"; snapshots have a GICv3",
 				   irqchip);
+	if (g->e2h0 && !g->nested)
+		return parse_error(why, why_len,
+				   "manifest: arch: e2h0 without nested");
 	if (g->ipa_bits < 32)
 		return parse_error(why, why_len,
 				   "manifest: arch: ipa_bits %llu is below 32",
@@ -54,6 +65,8 @@ int arch_config_from_manifest(const struct json_value *m,
 	cfg->irqchip = IRQCHIP_GICV3;
 	cfg->pmu = g.pmu;
 	cfg->ptrauth = g.ptrauth ? FEATURE_ON : FEATURE_OFF;
+	cfg->nested = g.nested;
+	cfg->e2h0 = g.e2h0;
 	cfg->sve = (struct sve_spec){ .kind = g.sve ? SVE_SPEC_SET :
 						      SVE_SPEC_OFF,
 				      .set = g.sve };

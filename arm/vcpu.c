@@ -8,6 +8,7 @@
  */
 #include <lkvm/arm/arm.h>
 #include <lkvm/arm/fdt.h>
+#include <lkvm/arm/nested.h>
 #include <lkvm/arm/sve.h>
 
 #include <lkvm/kvm.h>
@@ -40,6 +41,16 @@ static enum feature_choice choose_sve(const struct arch_config *cfg)
 static enum feature_choice choose_ptrauth(const struct arch_config *cfg)
 {
 	return cfg->ptrauth;
+}
+
+static enum feature_choice choose_el2(const struct arch_config *cfg)
+{
+	return cfg->nested ? FEATURE_ON : FEATURE_OFF;
+}
+
+static enum feature_choice choose_e2h0(const struct arch_config *cfg)
+{
+	return cfg->nested && cfg->e2h0 ? FEATURE_ON : FEATURE_OFF;
 }
 
 /*
@@ -98,6 +109,25 @@ static const struct vcpu_feature {
 			  KVM_CAP_ARM_PTRAUTH_GENERIC },
 		.cap_names = "KVM_CAP_ARM_PTRAUTH_ADDRESS and _GENERIC",
 		.choice = choose_ptrauth,
+	},
+	{
+		.name = "el2",
+		.option = "--nested",
+		.bits = { KVM_ARM_VCPU_HAS_EL2 },
+		.nr_bits = 1,
+		.caps = { KVM_CAP_ARM_EL2 },
+		.cap_names = "KVM_CAP_ARM_EL2",
+		.choice = choose_el2,
+		.explain_unavailable = nested_explain_unavailable,
+	},
+	{
+		.name = "el2-e2h0",
+		.option = "--e2h0",
+		.bits = { KVM_ARM_VCPU_HAS_EL2_E2H0 },
+		.nr_bits = 1,
+		.caps = { KVM_CAP_ARM_EL2_E2H0 },
+		.cap_names = "KVM_CAP_ARM_EL2_E2H0: EL2 without VHE",
+		.choice = choose_e2h0,
 	},
 };
 
@@ -174,6 +204,15 @@ int vcpu_features_resolve(struct vm *vm)
 		}
 		for (unsigned int b = 0; b < f->nr_bits; b++)
 			set_bit(vm->arch->features, f->bits[b]);
+	}
+	/* KVM nests only with a GICv3 (its maintenance interrupt). */
+	if (has_bit(vm->arch->features, KVM_ARM_VCPU_HAS_EL2) &&
+	    vm->arch->gic != GIC_V3) {
+		pr_err("--nested: a guest hypervisor needs a GICv3, and this VM has a %s%s",
+		       gic_name(vm->arch->gic),
+		       vm->cfg->arch->irqchip == IRQCHIP_GICV2 ?
+			       " (--irqchip gicv2)" : "");
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }

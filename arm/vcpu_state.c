@@ -11,6 +11,7 @@
  * not running (its wall clock catches up through NTP or the RTC).
  */
 #include <lkvm/arm/arm.h>
+#include <lkvm/arm/nested.h>
 #include <lkvm/arm/reg_id.h>
 
 #include <lkvm/kvm.h>
@@ -210,6 +211,19 @@ int arch_vcpu_load(struct vcpu *vcpu, const void *rec, size_t len, char *why,
 				ret = parse_error(why, why_len,
 						  "vcpu %u: its SVE vector lengths differ from the saved ones",
 						  vcpu->id);
+			continue;
+		}
+		/*
+		 * A guest with EL2 has one VM-wide counter offset, and KVM
+		 * ignores writes of the counters (arm/nested.c): the
+		 * physical counter, and the virtual one with it, go on
+		 * from the saved value through the offset instead.
+		 */
+		if (id == KVM_REG_ARM_PTIMER_CNT &&
+		    vcpu_has_feature(vcpu->vm, KVM_ARM_VCPU_HAS_EL2)) {
+			ret = vcpu->id ? 0 :
+				nested_counter_continue(vcpu->vm,
+							get_le64(val));
 			continue;
 		}
 		ret = vcpu_set_reg(vcpu, id, val);

@@ -4,6 +4,7 @@
 
 #include <lkvm/arm/arm.h>
 #include <lkvm/arm/memmap.h>
+#include <lkvm/arm/nested.h>
 #include <lkvm/arm/sve.h>
 
 #include <lkvm/kvm.h>
@@ -70,7 +71,10 @@ int arch_vm_finalize(struct vm *vm)
 {
 	int ret = gic_finalize(vm);
 
-	return ret ?: vcpu_features_finalize(vm);
+	ret = ret ?: vcpu_features_finalize(vm);
+	if (!ret && vcpu_has_feature(vm, KVM_ARM_VCPU_HAS_EL2))
+		ret = nested_counter_start(vm);
+	return ret;
 }
 
 void arch_log_summary(const struct vm *vm)

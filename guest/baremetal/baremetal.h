@@ -34,7 +34,7 @@ static inline u32 mmio_read32(u64 addr)
 	return *(volatile u32 *)addr;
 }
 
-u64 hvc_call(u64 fn, u64 a1, u64 a2, u64 a3);
+u64 psci_call(u64 fn, u64 a1, u64 a2, u64 a3);
 void secondary_entry(void);
 
 void putc(char c);

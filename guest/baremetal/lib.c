@@ -43,17 +43,17 @@ void put_dec(u64 v)
 
 void psci_system_off(void)
 {
-	hvc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+	psci_call(PSCI_SYSTEM_OFF, 0, 0, 0);
 }
 
 void psci_system_reset(void)
 {
-	hvc_call(PSCI_SYSTEM_RESET, 0, 0, 0);
+	psci_call(PSCI_SYSTEM_RESET, 0, 0, 0);
 }
 
 /* Weak default for payloads that start no secondaries. */
 __attribute__((weak)) void payload_secondary(u64 context)
 {
 	(void)context;
-	hvc_call(PSCI_CPU_OFF, 0, 0, 0);
+	psci_call(PSCI_CPU_OFF, 0, 0, 0);
 }

@@ -35,13 +35,13 @@ void payload_secondary(u64 context)
 {
 	if (context < MAX_CPUS)
 		cpu_up[context] = 1;
-	hvc_call(PSCI_CPU_OFF, 0, 0, 0);
+	psci_call(PSCI_CPU_OFF, 0, 0, 0);
 }
 
 void payload_main(u64 dtb)
 {
 	u32 magic = be32(mmio_read32(dtb));
-	u64 psci = hvc_call(PSCI_VERSION, 0, 0, 0);
+	u64 psci = psci_call(PSCI_VERSION, 0, 0, 0);
 	int cpus = 1;
 
 	puts("baremetal: hello from lkvm guest\n");
@@ -60,7 +60,7 @@ void payload_main(u64 dtb)
 
 	/* MPIDR Aff0 = vcpu index for the first 16 vcpus under KVM. */
 	for (u64 cpu = 1; cpu < MAX_CPUS; cpu++) {
-		long ret = (long)hvc_call(PSCI_CPU_ON, cpu,
+		long ret = (long)psci_call(PSCI_CPU_ON, cpu,
 					  (u64)secondary_entry, cpu);
 
 		if (ret)

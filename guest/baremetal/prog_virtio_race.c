@@ -226,7 +226,7 @@ void payload_secondary(u64 context)
 		delay_us(RACE_ROUND_US);
 	}
 	racer_stopped = 1;
-	hvc_call(PSCI_CPU_OFF, 0, 0, 0);
+	psci_call(PSCI_CPU_OFF, 0, 0, 0);
 }
 
 static u32 ring_features(u64 base)
@@ -384,7 +384,7 @@ void payload_main(u64 dtb)
 	set_up(p9);
 	/* Said before the race: lkvm's warnings interleave with it after. */
 	puts("race: vcpu 1 races the rings\n");
-	if (hvc_call(PSCI_CPU_ON, 1, (u64)secondary_entry, 1)) {
+	if (psci_call(PSCI_CPU_ON, 1, (u64)secondary_entry, 1)) {
 		fail("vcpu 1 did not start (run with -c 2)");
 		return;
 	}

@@ -44,7 +44,16 @@ secondary_entry:
 4:	wfi
 	b	4b
 
-	.global hvc_call
-hvc_call:
+	/*
+	 * PSCI's conduit is HVC at EL1; at EL2 (lkvm run --nested) HVC would
+	 * call the payload's own hypervisor level, so PSCI is reached by SMC.
+	 */
+	.global psci_call
+psci_call:
+	mrs	x9, CurrentEL
+	cmp	x9, #(2 << 2)
+	b.eq	5f
 	hvc	#0
+	ret
+5:	smc	#0
 	ret

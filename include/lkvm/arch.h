@@ -31,6 +31,12 @@ const char *arch_config_vl_option(const struct arch_config *cfg);
  */
 void arch_config_describe(const struct arch_config *cfg, FILE *f);
 
+/*
+ * What this host's KVM offers guests, as members of a JSON object
+ * (",\n  \"name\": value..."), for lkvm version --json.
+ */
+void arch_host_json(FILE *f);
+
 /* Allocates @vm->arch, before anything else of the VM exists. */
 int arch_vm_create(struct vm *vm);
 /* Guest physical address of the start of RAM. */

@@ -51,8 +51,9 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-# Suites --all leaves out: they take long and run only when named.
-LONG_SUITES=" stress "
+# Suites --all leaves out: they take long and run only when named
+# (nested-linux: make check-slow).
+LONG_SUITES=" stress nested-linux "
 
 # The kernels of scripts/kernels.conf, by name: their cache directories.
 # The first is the L2 guest kernel as well.
@@ -219,30 +220,38 @@ l1_initrd() {
 	echo "$out/l1-$k.cpio"
 }
 
-# Lines of hosts.conf as "name kernel cpu mem suites", one per kernel of
-# the host's list, in the file's order.
+# Lines of hosts.conf as "name kernel cpu mem qemu suites", one per
+# kernel of the host's list, in the file's order; qemu is the optional
+# sixth column ("-" when absent).
 hosts() {
-	grep -v '^#' "$top/tests/system/hosts.conf" | awk 'NF == 5 {
+	grep -v '^#' "$top/tests/system/hosts.conf" | awk 'NF == 5 || NF == 6 {
 		n = split($2, k, ",")
 		for (i = 1; i <= n; i++)
-			print $1, k[i], $3, $4, $5
+			print $1, k[i], $3, $4, (NF == 6 ? $6 : "-"), $5
 	}'
 }
 
-# boot_l1 NAME KERNEL CPU MEM SUITES MODE LOG: one nested host, console
-# in LOG. LKVM_L1_SMP (default 2) and LKVM_L1_ICOUNT (QEMU's -icount
-# shift) are for profiling on a busy machine (Documentation/testing.md,
-# "Where start-up time goes").
+# boot_l1 NAME KERNEL CPU MEM QEMU SUITES MODE LOG: one nested host,
+# console in LOG. QEMU "nested-virt": trixie's QEMU 10 (FEAT_NV2) from
+# scripts/deps.sh's chroot, and KVM in the host booted with
+# kvm-arm.mode=nested, so that its guests can have EL2. LKVM_L1_SMP
+# (default 2) and LKVM_L1_ICOUNT (QEMU's -icount shift) are for profiling
+# on a busy machine (Documentation/testing.md, "Where start-up time goes").
 boot_l1() {
-	local name=$1 k=$2 cpu=$3 mem=$4 suites=$5 lmode=$6 log=$7 initrd
+	local name=$1 k=$2 cpu=$3 mem=$4 qemu=$5 suites=$6 lmode=$7 log=$8
+	local initrd qemu_cmd=(qemu-system-aarch64) extra=
 	initrd=$(l1_initrd "$k") || exit 2
-	timeout --foreground "$host_timeout" qemu-system-aarch64 ${LKVM_L1_ICOUNT:+-icount shift=$LKVM_L1_ICOUNT} \
+	if [ "$qemu" = nested-virt ]; then
+		qemu_cmd=("$top/scripts/qemu-trixie.sh" "$cache/qemu-trixie")
+		extra=" kvm-arm.mode=nested"
+	fi
+	timeout --foreground "$host_timeout" "${qemu_cmd[@]}" ${LKVM_L1_ICOUNT:+-icount shift=$LKVM_L1_ICOUNT} \
 		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp "${LKVM_L1_SMP:-2}" -m "$mem" \
 		-nographic -no-reboot -nic none \
 		-fsdev "local,id=xch,path=$out/exchange,security_model=none" \
 		-device virtio-9p-device,fsdev=xch,mount_tag=lkvm-exchange \
 		-kernel "${kernel_dirs[$k]}/Image" -initrd "$initrd" \
-		-append "console=ttyAMA0 rdinit=/init panic=-1 quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300}" \
+		-append "console=ttyAMA0 rdinit=/init panic=-1$extra quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300}" \
 		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 }
 
@@ -272,8 +281,8 @@ rm -f "$out"/l1-*.cpio
 if [ "$mode" = demo ]; then
 	echo "==> booting a nested KVM host (qemu-system-aarch64, TCG, EL2);"
 	echo "==> inside it, lkvm boots a Debian arm64 guest on its serial console."
-	read -r name k cpu mem _ < <(hosts | head -n 1)
-	boot_l1 "$name" "$k" "$cpu" "$mem" none demo "$out/demo.log" |
+	read -r name k cpu mem qemu _ < <(hosts | head -n 1)
+	boot_l1 "$name" "$k" "$cpu" "$mem" "$qemu" none demo "$out/demo.log" |
 		grep -v -E '^@@(DONE|HOST|DEMO-OK)|reboot: Power down'
 	grep -q '^@@DEMO-OK' "$out/demo.log"
 	exit
@@ -292,8 +301,8 @@ bench_table() {
 }
 
 if [ "$mode" = bench ]; then
-	read -r name k cpu mem _ < <(hosts | head -n 1)
-	boot_l1 "$name" "$k" "$cpu" 6144 "${bench:-all}" bench "$out/bench.log" |
+	read -r name k cpu mem qemu _ < <(hosts | head -n 1)
+	boot_l1 "$name" "$k" "$cpu" 6144 "$qemu" "${bench:-all}" bench "$out/bench.log" |
 		grep -E '^@@BENCH|^@@RESULT' | sed 's/^@@BENCH //'
 	bench_table "$out/bench.log"
 	exit
@@ -304,9 +313,10 @@ failed=0
 : >"$out/results"
 rm -rf "$out"/*/files "$out"/*.took
 
-# The runs to make, "name kernel cpu mem suites", in hosts.conf's order.
+# The runs to make, "name kernel cpu mem qemu suites", in hosts.conf's
+# order.
 runs=()
-while read -r name k cpu mem suites; do
+while read -r name k cpu mem qemu suites; do
 	if [ ${#want_hosts[@]} -gt 0 ] && [[ ! " ${want_hosts[*]} " =~ " $name " ]]; then
 		continue
 	fi
@@ -323,7 +333,7 @@ while read -r name k cpu mem suites; do
 		sel+=${sel:+,}$s
 	done
 	[ -n "$sel" ] || continue
-	runs+=("$name $k $cpu $mem $sel")
+	runs+=("$name $k $cpu $mem $qemu $sel")
 done < <(hosts)
 
 # A host runs once per kernel: NAME@KERNEL names that run. Host checks
@@ -341,18 +351,18 @@ done
 # when several boot at once.
 pids=()
 start_run() {
-	local name k cpu mem suites id prefix=
-	read -r name k cpu mem suites <<<"${runs[$1]}"
+	local name k cpu mem qemu suites id prefix=
+	read -r name k cpu mem qemu suites <<<"${runs[$1]}"
 	id=$name@$k
 	[ "$jobs" = 1 ] || prefix="[$id] "
 	echo "==> nested host '$id' (-cpu $cpu): suites $suites"
 	(
 		start=$SECONDS
 		if [ "$verbose" = 1 ]; then
-			boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$out/$id.log" |
+			boot_l1 "$name" "$k" "$cpu" "$mem" "$qemu" "$suites" check "$out/$id.log" |
 				sed -u "s/^/$prefix/" || true
 		else
-			boot_l1 "$name" "$k" "$cpu" "$mem" "$suites" check "$out/$id.log" |
+			boot_l1 "$name" "$k" "$cpu" "$mem" "$qemu" "$suites" check "$out/$id.log" |
 				grep --line-buffered -E '^@@(RESULT|LOG|HOST|CRASH|STRESS-IO)' |
 				sed -u "s/^@@/$prefix/" || true
 		fi
@@ -365,8 +375,8 @@ start_run() {
 # checks, in hosts.conf's order whatever order runs end in.
 stress_runs=()
 finish_run() {
-	local name k cpu mem suites id log files s check
-	read -r name k cpu mem suites <<<"${runs[$1]}"
+	local name k cpu mem qemu suites id log files s check
+	read -r name k cpu mem qemu suites <<<"${runs[$1]}"
 	id=$name@$k
 	log=$out/$id.log
 	wait "${pids[$1]}" || true

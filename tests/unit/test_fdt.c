@@ -36,8 +36,9 @@ struct built {
 	size_t size;
 };
 
-static void build_rtc(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
-		      bool pmu, bool initrd, bool rtc)
+static void build_full(struct built *b, unsigned int nr_cpus,
+		       enum gic_kind gic, bool pmu, bool initrd, bool rtc,
+		       bool nested)
 {
 	static const uint64_t mpidr[] = { 0x80000000, 0x80000001, 0x80000002 };
 	static const uint8_t seed[FDT_RNG_SEED_SIZE] = { 1, 2, 3 };
@@ -64,6 +65,7 @@ static void build_rtc(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
 		.initrd_start = initrd ? 0x82400000 : 0,
 		.initrd_end = initrd ? 0x82500000 : 0,
 		.pmu = pmu,
+		.nested = nested,
 		.stdout_path = "/uart@1000000",
 		.serial0 = "/uart@1000000",
 		.devices = b->vm.devices,
@@ -71,6 +73,12 @@ static void build_rtc(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
 		.kaslr_seed = 42,
 	};
 	CHECK_EQ(fdt_build(&m, &b->fdt, &b->size), 0);
+}
+
+static void build_rtc(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
+		      bool pmu, bool initrd, bool rtc)
+{
+	build_full(b, nr_cpus, gic, pmu, initrd, rtc, false);
 }
 
 static void build(struct built *b, unsigned int nr_cpus, enum gic_kind gic,
@@ -138,6 +146,29 @@ static void test_cpus_psci_timer(void)
 	CHECK(p && cell(p, 0) == 1 && cell(p, 2) == 8);	/* PPI, level-low */
 	CHECK(prop(b.fdt, "/chosen", "linux,initrd-start", &len) == NULL);
 	CHECK(fdt_path_offset(b.fdt, "/pmu") < 0);
+	/* No EL2: no maintenance interrupt on the GIC. */
+	CHECK(prop(b.fdt, "/intc@3fff0000", "interrupts", &len) == NULL);
+	destroy(&b);
+}
+
+/* --nested: PSCI over SMC, the EL2 virtual timer, the maintenance PPI. */
+static void test_nested(void)
+{
+	struct built b;
+	const void *p;
+	int len;
+
+	build_full(&b, 2, GIC_V3, false, false, true, true);
+	CHECK_STR(prop(b.fdt, "/psci", "method", &len), "smc");
+	p = prop(b.fdt, "/timer", "interrupts", &len);
+	CHECK(p && len == 60);
+	/* Secure, non-secure, virtual, hyp, hyp virtual: 13, 14, 11, 10, 12. */
+	CHECK(p && cell(p, 1) == 13 && cell(p, 4) == 14 && cell(p, 7) == 11 &&
+	      cell(p, 10) == 10 && cell(p, 13) == 12);
+	p = prop(b.fdt, "/intc@3fff0000", "interrupts", &len);
+	/* PPI 9, level-high (4). */
+	CHECK(p && len == 12 && cell(p, 0) == 1 && cell(p, 1) == 9 &&
+	      cell(p, 2) == 4);
 	destroy(&b);
 }
 
@@ -238,6 +269,7 @@ static void test_rtc_node(void)
 static const struct unit_test tests[] = {
 	{ "root-and-chosen", test_root_and_chosen },
 	{ "cpus-psci-timer", test_cpus_psci_timer },
+	{ "nested", test_nested },
 	{ "gic-v3", test_gic_v3 },
 	{ "gic-v2-cpu-masks", test_gic_v2_cpu_masks },
 	{ "uart-node", test_uart_node },

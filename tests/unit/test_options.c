@@ -46,6 +46,31 @@ static void test_long_forms(void)
 	vm_config_release(&cfg);
 }
 
+/* --e2h0 is EL2 without VHE: it implies --nested. */
+static void test_nested(void)
+{
+	struct vm_config cfg = { 0 };
+	struct opt_args args;
+
+	fresh(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--kernel", "Image"), OPT_OK);
+	CHECK(!cfg.arch->nested && !cfg.arch->e2h0);
+	opt_args_free(&args);
+	vm_config_release(&cfg);
+
+	fresh(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--nested", "--kernel", "Image"), OPT_OK);
+	CHECK(cfg.arch->nested && !cfg.arch->e2h0);
+	opt_args_free(&args);
+	vm_config_release(&cfg);
+
+	fresh(&cfg);
+	CHECK_EQ(PARSE(&cfg, &args, "--e2h0", "--kernel", "Image"), OPT_OK);
+	CHECK(cfg.arch->nested && cfg.arch->e2h0);
+	opt_args_free(&args);
+	vm_config_release(&cfg);
+}
+
 static void test_short_forms_and_positional(void)
 {
 	struct vm_config cfg = { 0 };
@@ -262,6 +287,7 @@ static void test_sve_options_conflict(void)
 
 static const struct unit_test tests[] = {
 	{ "long-forms", test_long_forms },
+	{ "nested", test_nested },
 	{ "short-forms-and-positional", test_short_forms_and_positional },
 	{ "defaults", test_defaults },
 	{ "unknown-and-missing", test_unknown_and_missing },

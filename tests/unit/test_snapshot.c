@@ -109,12 +109,73 @@ static void test_config_round_trip(void)
 	CHECK_EQ(out.arch->irqchip, IRQCHIP_GICV3);
 	CHECK(out.arch->pmu);
 	CHECK_EQ(out.arch->ptrauth, FEATURE_OFF);
+	/* A manifest from before --nested: no EL2. */
+	CHECK(!out.arch->nested && !out.arch->e2h0);
 	CHECK_EQ(out.arch->sve.kind, SVE_SPEC_SET);
 	CHECK_EQ(out.arch->sve.set, SVE_VQ_BIT(1) | SVE_VQ_BIT(2));
 
 	vm_config_release(&out);
 	vm_config_release(&in);
 	json_free(s.manifest);
+	free(text);
+}
+
+/*
+ * @text (a manifest as manifest_of() writes it) with @members added to
+ * "arch" after "ptrauth".
+ */
+static char *with_arch_members(const char *text, const char *members,
+			       size_t *len)
+{
+	static const char at[] = "\"ptrauth\": false,";
+	const char *p = strstr(text, at) + sizeof(at) - 1;
+	char *out = NULL;
+	FILE *f = open_memstream(&out, len);
+
+	fprintf(f, "%.*s %s%s", (int)(p - text), text, members, p);
+	fclose(f);
+	return out;
+}
+
+/* --nested and --e2h0 come back from the manifest; nonsense is refused. */
+static void test_nested_manifest(void)
+{
+	static const struct {
+		const char *members;
+		bool ok, nested, e2h0;
+	} cases[] = {
+		{ "\"nested\": true, \"e2h0\": false,", true, true, false },
+		{ "\"nested\": true, \"e2h0\": true,", true, true, true },
+		{ "\"nested\": false,", true, false, false },
+		{ "\"nested\": false, \"e2h0\": true,", false, false, false },
+		{ "\"nested\": \"yes\",", false, false, false },
+	};
+	struct vm_config in, out;
+	size_t len, len2;
+	char *text;
+
+	sample_config(&in);
+	text = manifest_of(&in, &len);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct snapshot_source s = { .ram_fd = -1 };
+		char *t = with_arch_members(text, cases[i].members, &len2);
+		char why[256] = "";
+		int ret;
+
+		CHECK_EQ(snapshot_parse_manifest(t, len2, &s, why, sizeof(why)), 0);
+		vm_config_init(&out);
+		ret = snapshot_config(&s, &out, NULL, why, sizeof(why));
+		CHECK_EQ(ret == 0, cases[i].ok);
+		if (!cases[i].ok)
+			CHECK(strstr(why, "manifest: arch") != NULL);
+		else
+			CHECK(out.arch->nested == cases[i].nested &&
+			      out.arch->e2h0 == cases[i].e2h0);
+		vm_config_release(&out);
+		json_free(s.manifest);
+		free(t);
+	}
+	vm_config_release(&in);
 	free(text);
 }
 
@@ -293,6 +354,7 @@ static void test_sparse_ram(void)
 
 static const struct unit_test tests[] = {
 	{ "config-round-trip", test_config_round_trip },
+	{ "nested-manifest", test_nested_manifest },
 	{ "disk-remap", test_disk_remap },
 	{ "bad-manifests", test_bad_manifests },
 	{ "sparse-ram", test_sparse_ram },

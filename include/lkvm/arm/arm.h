@@ -29,6 +29,9 @@ struct arch_config {
 	 */
 	const char *sve_option;
 	const char *sve_arg;
+	/* --nested: EL2 for the vcpus; --e2h0: without VHE. */
+	bool nested;
+	bool e2h0;
 };
 
 enum gic_kind {
@@ -45,6 +48,7 @@ struct arch_vm {
 	uint32_t features[7];		/* KVM_ARM_VCPU_INIT feature words */
 	sve_vqset sve_vqs;		/* every vcpu's SVE lengths; 0: no SVE */
 	sve_vqset sve_host_vqs;		/* what the host offered */
+	uint64_t counter_offset;	/* --nested: KVM_ARM_SET_COUNTER_OFFSET */
 	uint64_t redist_base;		/* GICv3 redistributors or v2 CPU IF */
 	uint64_t redist_size;
 	/* Where the guest was loaded (arm/boot.c). */
@@ -91,6 +95,7 @@ int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
 struct arm_guest_arch {
 	uint64_t ipa_bits;
 	bool pmu, ptrauth;
+	bool nested, e2h0;		/* EL2; EL2 without VHE */
 	sve_vqset sve;
 };
 

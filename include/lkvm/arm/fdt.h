@@ -22,6 +22,12 @@ struct fdt_machine {
 	uint64_t initrd_start;		/* initrd_end == 0: no initrd */
 	uint64_t initrd_end;
 	bool pmu;
+	/*
+	 * The guest has EL2: PSCI over SMC (HVC is the guest hypervisor's
+	 * own), the EL2 virtual timer's interrupt, the GIC's maintenance
+	 * interrupt.
+	 */
+	bool nested;
 	const char *stdout_path;	/* NULL: none */
 	const char *serial0;		/* path for the serial0 alias, or NULL */
 	const struct device *devices;	/* each adds its own node */
@@ -42,6 +48,8 @@ struct fdt_machine {
 /* PPIs, numbered from 16 as interrupt IDs. */
 #define PPI_VIRT_TIMER 11
 #define PPI_HYP_TIMER 10
+#define PPI_HYP_VIRT_TIMER 12
+#define PPI_GIC_MAINT 9
 #define PPI_SEC_PHYS_TIMER 13
 #define PPI_NONSEC_PHYS_TIMER 14
 #define PPI_PMU 7

@@ -1,0 +1,71 @@
+# --nested: guests that are hypervisors themselves (EL2). On a host whose
+# KVM was booted with kvm-arm.mode=nested (the nested-virt hosts of
+# hosts.conf: trixie's QEMU 10 and a 7.x kernel) they run; on every other
+# host lkvm refuses them, before any vcpu exists, with one line that says
+# why. Which of the two is expected comes from the host's own command
+# line, never from what lkvm reports.
+
+nested_host() {
+	grep -qw 'kvm-arm.mode=nested' /proc/cmdline
+}
+
+# Why this host has no nested virtualisation, as lkvm must say it.
+refusal_reason() {
+	case $(uname -r) in
+	[0-5].* | 6.[0-9].* | 6.1[0-5].*) echo "older than Linux 6.16" ;;
+	*) echo "not booted with kvm-arm.mode=nested" ;;
+	esac
+}
+
+t_current_el1() {
+	lkvm_run 60 run -k "$BM/current_el.img" -c 1 -m 64
+	expect_rc 0 || return
+	expect_line "current_el: EL1"
+}
+
+# At EL2 the payload powers off over SMC (HVC is its own hypervisor call):
+# the clean exit is lkvm's PSCI over SMC working.
+t_current_el2() {
+	lkvm_run 60 run --nested -k "$BM/current_el.img" -c 1 -m 64
+	expect_rc 0 || return
+	expect_line "current_el: EL2" || return
+	expect_line "guest requested power-off"
+}
+
+t_current_el2_e2h0() {
+	lkvm_run 60 run --e2h0 -k "$BM/current_el.img" -c 1 -m 64
+	expect_rc 0 || return
+	expect_line "current_el: EL2"
+}
+
+t_version_json() {
+	lkvm_run 10 version --json
+	expect_rc 0 || return
+	v=$(sed -n 's/.*"available": \([a-z]*\).*/\1/p' "$OUT")
+	[ "$v" = true ] || fail "version --json says nested.available=$v"
+}
+
+t_refused() {
+	lkvm_run 60 run --nested -k "$BM/current_el.img" -c 1 -m 64
+	expect_error "--nested" "$(refusal_reason)" || return
+	expect_no_line "current_el"
+}
+
+t_version_json_refused() {
+	lkvm_run 10 version --json
+	expect_rc 0 || return
+	v=$(sed -n 's/.*"available": \([a-z]*\).*/\1/p' "$OUT")
+	[ "$v" = false ] || fail "version --json says nested.available=$v" || return
+	grep '"why"' "$OUT" | grep -qF "$(refusal_reason)" ||
+		fail "version --json does not say '$(refusal_reason)'"
+}
+
+run_test current-el1 t_current_el1
+if nested_host; then
+	run_test current-el2 t_current_el2
+	run_test current-el2-e2h0 t_current_el2_e2h0
+	run_test version-json t_version_json
+else
+	run_test refused t_refused
+	run_test version-json-refused t_version_json_refused
+fi
