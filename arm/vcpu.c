@@ -141,11 +141,6 @@ static void set_bit(uint32_t *features, unsigned int bit)
 	features[bit / 32] |= 1U << (bit % 32);
 }
 
-bool vcpu_has_feature(const struct vm *vm, unsigned int bit)
-{
-	return has_bit(vm->arch->features, bit);
-}
-
 void vcpu_features_describe(const uint32_t *features, char *buf, size_t len)
 {
 	size_t n = 0;

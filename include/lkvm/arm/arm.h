@@ -6,6 +6,7 @@
 #include <lkvm/config.h>
 #include <lkvm/log.h>
 #include <lkvm/sve_vls.h>
+#include <lkvm/vm.h>
 
 /* Interfaces shared between the files of arm/. */
 
@@ -88,7 +89,14 @@ int vcpu_features_resolve(struct vm *vm);
 int vcpu_features_finalize(struct vm *vm);
 /* "psci-0.2, sve, pmu" for messages. */
 void vcpu_features_describe(const uint32_t *features, char *buf, size_t len);
-bool vcpu_has_feature(const struct vm *vm, unsigned int bit);
+/*
+ * Inline: gic.c and regs.c ask it, and vcpu.c, which sets the features,
+ * uses both of them.
+ */
+static inline bool vcpu_has_feature(const struct vm *vm, unsigned int bit)
+{
+	return vm->arch->features[bit / 32] & (1U << (bit % 32));
+}
 int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
 
 /* What a snapshot's manifest says the guest had (arm/snapshot_config.c). */
