@@ -5,8 +5,10 @@
 #include <lkvm/arch.h>
 #include <lkvm/arm/arm.h>
 
+#include <lkvm/json.h>
 #include <lkvm/log.h>
 #include <lkvm/parse.h>
+#include <lkvm/small_file.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -75,7 +77,7 @@ static int set_sve(struct arch_config *cfg, const char *option,
 		   const char *arg, const struct sve_spec *spec)
 {
 	if (cfg->sve_option && strcmp(cfg->sve_option, option)) {
-		pr_err("%s%s%s: give only one of --sve-vls, --sve-max-vl and --disable-sve (%s%s%s was given too)",
+		pr_err("%s%s%s: give only one of --sve-vls, --sve-max-vl, --disable-sve and --cpu-profile (%s%s%s was given too)",
 		       option, arg ? "=" : "", arg ? arg : "", cfg->sve_option,
 		       cfg->sve_arg ? "=" : "",
 		       cfg->sve_arg ? cfg->sve_arg : "");
@@ -119,6 +121,32 @@ static int set_disable_sve(void *ctx, const char *arg)
 	return set_sve(CFG(ctx), "--disable-sve", NULL, &off);
 }
 
+static int set_cpu_profile(void *ctx, const char *arg)
+{
+	struct arch_config *cfg = CFG(ctx);
+	struct sve_spec spec = { .kind = SVE_SPEC_SET };
+	char err[256], *text;
+	size_t len = 0;
+	int ret = small_file_read(arg, JSON_MAX_INPUT, &text, &len);
+
+	if (ret) {
+		pr_err("--cpu-profile=%s: %s", arg,
+		       ret == -EFBIG ? "too large for a profile" : strerror(-ret));
+		return -EINVAL;
+	}
+	ret = cpu_profile_parse(text, len, &cfg->profile, err, sizeof(err));
+	free(text);
+	if (ret) {
+		pr_err("--cpu-profile=%s: %s", arg, err);
+		return -EINVAL;
+	}
+	spec.set = cfg->profile.sve_vqs;
+	if (!spec.set)
+		spec.kind = SVE_SPEC_OFF;
+	cfg->has_profile = true;
+	return set_sve(cfg, "--cpu-profile", arg, &spec);
+}
+
 const struct opt arch_run_options[] = {
 	OPT_GROUP_HEADING(" Arch-specific options (arm64):"),
 	{ OPT_VALUE, 0, "irqchip", "auto|gicv3|gicv2", "Interrupt controller (default auto: GICv3, else GICv2)", set_irqchip },
@@ -128,6 +156,7 @@ const struct opt arch_run_options[] = {
 	{ OPT_VALUE, 0, "sve-vls", "host|off|list", "SVE vector lengths in bits, e.g. 128,256 or 128-512 (default host)", set_sve_vls },
 	{ OPT_VALUE, 0, "sve-max-vl", "bits", "The host's SVE lengths up to this one (kvmtool)", set_sve_max_vl },
 	{ OPT_FLAG, 0, "disable-sve", NULL, "Same as --sve-vls=off", set_disable_sve },
+	{ OPT_VALUE, 0, "cpu-profile", "file", "A fleet's CPU profile (lkvm sve common --profile): its SVE set and feature floor", set_cpu_profile },
 	OPT_TABLE_END,
 };
 

@@ -7,6 +7,7 @@
 #include <lkvm/arm/sve.h>
 
 #include <lkvm/arm/arm.h>
+#include <lkvm/arm/cpu_profile.h>
 #include <lkvm/kvm.h>
 #include <lkvm/log.h>
 #include <lkvm/vm.h>
@@ -184,9 +185,12 @@ int arch_sve_probe_host(struct sve_host_info *info)
 		goto out;
 	}
 	ret = read_vls(&vcpu, &info->vqs);
-	if (ret)
+	if (ret) {
 		pr_err("reading KVM_REG_ARM64_SVE_VLS failed: %s",
 		       strerror(-ret));
+		goto out;
+	}
+	ret = arm_sve_id_regs_read(vcpu.fd, info->id_regs);
 out:
 	if (vcpu.fd >= 0)
 		close(vcpu.fd);

@@ -5,6 +5,7 @@
 #include <lkvm/compiler.h>
 #include <lkvm/config.h>
 #include <lkvm/log.h>
+#include <lkvm/sve_features.h>
 #include <lkvm/sve_vls.h>
 
 /* Interfaces shared between the files of arm/. */
@@ -29,6 +30,12 @@ struct arch_config {
 	 */
 	const char *sve_option;
 	const char *sve_arg;
+	/*
+	 * --cpu-profile: its set is in @sve (sve_option "--cpu-profile"),
+	 * its floor is written to the ID registers before the first run.
+	 */
+	bool has_profile;
+	struct cpu_profile profile;
 };
 
 enum gic_kind {
