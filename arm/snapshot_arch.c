@@ -10,6 +10,7 @@
 #include <lkvm/arch.h>
 
 #include <lkvm/arm/arm.h>
+#include <lkvm/arm/cpu_profile.h>
 #include <lkvm/arm/id_regs.h>
 #include <lkvm/arm/reg_id.h>
 
@@ -64,6 +65,14 @@ int arch_snapshot_describe(struct vm *vm, FILE *f)
 		vcpu_has_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS) ? "true" :
 								    "false");
 	sve_vqset_write_json(f, vm->arch->sve_vqs);
+	fprintf(f, ", \"cpu_profile\": ");
+	if (vm->cfg->arch->has_profile) {
+		fputc('{', f);
+		cpu_profile_write_body(f, &vm->cfg->arch->profile);
+		fputc('}', f);
+	} else {
+		fprintf(f, "null");
+	}
 	fprintf(f, "},\n  \"host\": {\"kernel\": ");
 	json_print_string(f, vm->arch->host_kernel);
 	fprintf(f, ", \"sve_vls\": ");
@@ -333,6 +342,25 @@ static int check_id_regs(struct scratch *s, const struct json_value *m,
 	return 0;
 }
 
+/* The guest ran with a CPU profile: this host must give that profile. */
+static int check_profile(struct scratch *s, const struct arm_guest_arch *g,
+			 char *why, size_t why_len)
+{
+	char reason[512];
+	int ret;
+
+	if (!g->has_profile)
+		return 0;
+	ret = arm_cpu_profile_apply(s->vm_fd, s->vcpu_fd, &g->profile.floor,
+				    reason, sizeof(reason));
+	if (ret > 0)
+		return refuse(why, why_len, "the guest's CPU profile: %s",
+			      reason);
+	if (ret)
+		snprintf(why, why_len, "the guest's CPU profile: %s", reason);
+	return ret;
+}
+
 int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
 			char *why, size_t why_len)
 {
@@ -343,6 +371,7 @@ int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
 	ret = ret ?: open_scratch(&s, &g, why, why_len);
 	ret = ret ?: check_caps(&s, &g, nr_vcpus, why, why_len);
 	ret = ret ?: init_vcpu(&s, &g, why, why_len);
+	ret = ret ?: check_profile(&s, &g, why, why_len);
 	ret = ret ?: check_id_regs(&s, m, why, why_len);
 	scratch_close(&s);
 	return ret;

@@ -209,9 +209,13 @@ static int apply_profile(struct vcpu *vcpu)
 	int ret = arm_cpu_profile_apply(vcpu->vm->vm_fd, vcpu->fd,
 					&cfg->profile.floor, why, sizeof(why));
 
-	if (ret)
+	/* From --cpu-profile, or from the snapshot being restored. */
+	if (ret && cfg->sve_option && !strcmp(cfg->sve_option, "--cpu-profile"))
 		pr_err("--cpu-profile=%s is not possible on this host: %s",
 		       cfg->sve_arg, why);
+	else if (ret)
+		pr_err("the snapshot's CPU profile is not possible on this host: %s",
+		       why);
 	return ret > 0 ? -EINVAL : ret;
 }
 

@@ -99,6 +99,8 @@ struct arm_guest_arch {
 	uint64_t ipa_bits;
 	bool pmu, ptrauth;
 	sve_vqset sve;
+	bool has_profile;		/* it ran with a CPU profile */
+	struct cpu_profile profile;
 };
 
 struct json_value;
