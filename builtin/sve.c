@@ -19,6 +19,7 @@
 #include <lkvm/restore.h>
 #include <lkvm/small_file.h>
 #include <lkvm/sve_features.h>
+#include <lkvm/sve_nfd.h>
 #include <lkvm/sve_vls.h>
 
 #include <errno.h>
@@ -26,18 +27,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 void sve_usage(void)
 {
-	printf("\n usage: lkvm sve probe [--json]\n"
+	printf("\n usage: lkvm sve probe [--json | --nfd [<path>]]\n"
 	       "        lkvm sve check <spec> | --snapshot <directory> | --profile <file>\n"
 	       "        lkvm sve common [--profile <out>] <probe.json>...\n"
 	       "        lkvm sve sweep [<options>] -- <command> [<args>...]\n\n"
 	       " probe   Show whether KVM offers SVE here, the host's vector lengths,\n"
 	       "         every set a guest can be given, and the SVE/SME ID register\n"
-	       "         fields a guest sees (--json: for fleet tools).\n"
+	       "         fields a guest sees (--json: for fleet tools; --nfd: as\n"
+	       "         Kubernetes node labels, an NFD feature file in <path>).\n"
 	       " check   Exit 0 and print the set if --sve-vls=<spec> works on this\n"
 	       "         host; exit 1 with the reason if not; exit 2 if <spec> is bad.\n"
 	       "         --snapshot: whether this host can run the snapshot's guest as\n"
@@ -109,14 +112,101 @@ static void probe_text(const struct sve_host_info *info)
 	probe_text_features(info);
 }
 
+/*
+ * @dir/.@name, renamed to @dir/@name once whole: NFD ignores dot-files,
+ * so it never reads half a file.
+ */
+static int write_nfd_file(const char *dir, const char *name, const char *text,
+			  size_t len)
+{
+	char path[4096], tmp[4096];
+	int fd, ret = 0;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s", dir, name) >= (int)sizeof(tmp)) {
+		pr_err("--nfd %s: path too long", dir);
+		return -ENAMETOOLONG;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("--nfd: %s: %s", tmp, strerror(errno));
+		return ret;
+	}
+	while (!ret && len) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			ret = n < 0 ? -errno : -EIO;
+		else
+			text += n, len -= (size_t)n;
+	}
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret) {
+		pr_err("--nfd: writing %s failed: %s", path, strerror(-ret));
+		unlink(tmp);
+		return ret;
+	}
+	printf("%s\n", path);
+	return 0;
+}
+
+/* The labels into @target: a directory (SVE_NFD_FILE in it) or a file. */
+static int probe_nfd(const struct sve_host_info *info, const char *target)
+{
+	char *text = NULL, *dir;
+	const char *slash;
+	size_t len = 0;
+	struct stat st;
+	FILE *f = open_memstream(&text, &len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	sve_nfd_write(f, info);
+	if (fclose(f) || !text) {
+		free(text);
+		return -ENOMEM;
+	}
+	if (len > SVE_NFD_MAX_FILE) {
+		pr_err("--nfd: %zu bytes of labels, more than NFD reads (%u)",
+		       len, SVE_NFD_MAX_FILE);
+		free(text);
+		return -EFBIG;
+	}
+	slash = strrchr(target, '/');
+	if (!stat(target, &st) && S_ISDIR(st.st_mode)) {
+		ret = write_nfd_file(target, SVE_NFD_FILE, text, len);
+	} else if (!slash) {
+		ret = write_nfd_file(".", target, text, len);
+	} else {
+		dir = slash == target ? strdup("/") :
+					strndup(target, (size_t)(slash - target));
+		ret = dir ? write_nfd_file(dir, slash + 1, text, len) : -ENOMEM;
+		free(dir);
+	}
+	free(text);
+	return ret;
+}
+
 static int cmd_probe(int argc, char **argv)
 {
 	struct sve_host_info info;
+	const char *nfd = NULL;
 	bool json = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--nfd")) {
+			nfd = SVE_NFD_DEFAULT_DIR;
+			if (i + 1 < argc && argv[i + 1][0] != '-')
+				nfd = argv[++i];
 		} else {
 			fprintf(stderr, "lkvm: error: sve probe: unknown argument '%s'\n",
 				argv[i]);
@@ -126,6 +216,8 @@ static int cmd_probe(int argc, char **argv)
 	}
 	if (arch_sve_probe_host(&info))
 		return 1;
+	if (nfd)
+		return probe_nfd(&info, nfd) ? 1 : 0;
 	if (json)
 		probe_json(&info);
 	else

@@ -101,6 +101,8 @@ struct sve_host_info {
 	bool kvm_has_sve;	/* KVM_CAP_ARM_SVE */
 	sve_vqset vqs;		/* the host's set (0 without SVE) */
 	uint64_t id_regs[SVE_NR_ID_REGS];
+	/* KVM lets userspace lower ID register fields (Linux 6.7+). */
+	bool id_regs_writable;
 };
 
 /*

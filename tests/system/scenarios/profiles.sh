@@ -135,9 +135,41 @@ t_bad_profile() {
 	expect_error "give only one of" "(--cpu-profile=/tmp/low.json was given too)"
 }
 
+# NFD labels: the sets this host can give, by name, atomically in place.
+t_nfd() {
+	rm -rf /tmp/nfd && mkdir -p /tmp/nfd
+	lkvm_run 30 sve probe --nfd /tmp/nfd
+	expect_rc 0 || return
+	expect_line /tmp/nfd/lkvm-sve || return
+	[ "$(ls -A /tmp/nfd)" = lkvm-sve ] || fail "left behind: $(ls -A /tmp/nfd)" || return
+	cat /tmp/nfd/lkvm-sve >>"$OUT"
+	ns=feature.node.kubernetes.io
+	case "$(uname -r)" in
+	6.1.*) expect_line "$ns/lkvm-id-regs-writable=false" || return ;;
+	*) expect_line "$ns/lkvm-id-regs-writable=true" || return ;;
+	esac
+	case "$host" in
+	fleet-a64fx) sets="0001 0003 000b" nosets="0007" ;;
+	fleet-max) sets="0001 0003 0007 000f ffff" nosets="000b" ;;
+	sve-vq4) sets="0001 0003 0007 000f" nosets="000b 001f" ;;
+	esac
+	for s in $sets; do
+		expect_line "$ns/lkvm-sve-set.$s=true" || return
+	done
+	for s in $nosets; do
+		expect_no_line "$ns/lkvm-sve-set.$s=" || return
+	done
+	# A file path works as well as a directory.
+	: >"$OUT"
+	lkvm_run 30 sve probe --nfd /tmp/nfd/other
+	expect_rc 0 || return
+	cmp -s /tmp/nfd/other /tmp/nfd/lkvm-sve || fail "the two label files differ"
+}
+
 case "$host" in
 fleet-a64fx)
 	run_test probe t_probe
+	run_test nfd t_nfd
 	;;
 fleet-max)
 	run_test probe t_probe
@@ -145,9 +177,11 @@ fleet-max)
 	run_test guest t_guest
 	run_test guest-default t_guest_default
 	run_test refuse-above t_refuse_above
+	run_test nfd t_nfd
 	;;
 sve-vq4)
 	run_test lower t_lower
 	run_test bad-profile t_bad_profile
+	run_test nfd t_nfd
 	;;
 esac
