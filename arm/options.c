@@ -179,10 +179,15 @@ void arch_config_destroy(struct arch_config *cfg)
 
 void arch_config_describe(const struct arch_config *cfg, FILE *f)
 {
-	fprintf(f, "irqchip=%d pmu=%d ptrauth=%d sve=%d:%#x:%u\n",
+	char floor[SVE_FEATURES_STR_MAX] = "none";
+
+	/* A warm template made without the profile's floor is another machine. */
+	if (cfg->has_profile)
+		sve_features_format(&cfg->profile.floor, floor, sizeof(floor));
+	fprintf(f, "irqchip=%d pmu=%d ptrauth=%d sve=%d:%#x:%u profile=%s\n",
 		(int)cfg->irqchip, cfg->pmu, (int)cfg->ptrauth,
 		(int)cfg->sve.kind, (unsigned int)cfg->sve.set,
-		cfg->sve.max_vq);
+		cfg->sve.max_vq, floor);
 }
 
 const char *arch_config_vl_option(const struct arch_config *cfg)
