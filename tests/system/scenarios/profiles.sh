@@ -66,17 +66,17 @@ t_profile() {
 # cpuinfo's SVE words of the first vcpu, and what AT_HWCAP2 says.
 t_guest() {
 	[ -f /tmp/profile.json ] || fail "no profile (the profile test failed)" || return
-	run_l2 180 sve -c 2 -m 256 --cpu-profile /tmp/profile.json
+	run_l2 300 sve -c 1 -m 256 --cpu-profile /tmp/profile.json
 	expect_rc 0 || return
 	[ "$(guest_value sve_vls)" = 128,256 ] || fail "guest sees SVE lengths '$(guest_value sve_vls)', not the profile's 128,256" || return
 	[ "$(guest_value sve_hwcaps)" = none ] || fail "guest's AT_HWCAP2 still has $(guest_value sve_hwcaps)" || return
 	[ "$(guest_value cpuinfo_sve)" = sve ] || fail "guest's cpuinfo lists '$(guest_value cpuinfo_sve)', expected only sve" || return
-	[ "$(guest_value cpus_with_sve)" = 2 ] || fail "not every vcpu shows sve"
+	[ "$(guest_value cpus_with_sve)" = 1 ] || fail "cpuinfo shows no sve"
 }
 
 # Without the profile the same guest sees what the profile hides.
 t_guest_default() {
-	run_l2 180 sve -c 1 -m 256
+	run_l2 300 sve -c 1 -m 256
 	expect_rc 0 || return
 	case ",$(guest_value sve_hwcaps)," in
 	*,sve2,*svei8mm*svebf16,*) ;;
