@@ -23,7 +23,6 @@
 #include <lkvm/sve_vls.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,85 +111,54 @@ static void probe_text(const struct sve_host_info *info)
 	probe_text_features(info);
 }
 
-/*
- * @dir/.@name, renamed to @dir/@name once whole: NFD ignores dot-files,
- * so it never reads half a file.
- */
-static int write_nfd_file(const char *dir, const char *name, const char *text,
-			  size_t len)
+/* Renders with @print into memory, then writes @path atomically. */
+static int write_doc(const char *path, const char *what, size_t max,
+		     void (*print)(FILE *f, const void *arg), const void *arg)
 {
-	char path[4096], tmp[4096];
-	int fd, ret = 0;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s", dir, name) >= (int)sizeof(tmp)) {
-		pr_err("--nfd %s: path too long", dir);
-		return -ENAMETOOLONG;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ret = -errno;
-		pr_err("--nfd: %s: %s", tmp, strerror(errno));
-		return ret;
-	}
-	while (!ret && len) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			ret = n < 0 ? -errno : -EIO;
-		else
-			text += n, len -= (size_t)n;
-	}
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
-		pr_err("--nfd: writing %s failed: %s", path, strerror(-ret));
-		unlink(tmp);
-		return ret;
-	}
-	printf("%s\n", path);
-	return 0;
-}
-
-/* The labels into @target: a directory (SVE_NFD_FILE in it) or a file. */
-static int probe_nfd(const struct sve_host_info *info, const char *target)
-{
-	char *text = NULL, *dir;
-	const char *slash;
+	char *text = NULL;
 	size_t len = 0;
-	struct stat st;
 	FILE *f = open_memstream(&text, &len);
 	int ret;
 
 	if (!f)
 		return -ENOMEM;
-	sve_nfd_write(f, info);
+	print(f, arg);
 	if (fclose(f) || !text) {
 		free(text);
 		return -ENOMEM;
 	}
-	if (len > SVE_NFD_MAX_FILE) {
-		pr_err("--nfd: %zu bytes of labels, more than NFD reads (%u)",
-		       len, SVE_NFD_MAX_FILE);
-		free(text);
-		return -EFBIG;
-	}
-	slash = strrchr(target, '/');
-	if (!stat(target, &st) && S_ISDIR(st.st_mode)) {
-		ret = write_nfd_file(target, SVE_NFD_FILE, text, len);
-	} else if (!slash) {
-		ret = write_nfd_file(".", target, text, len);
-	} else {
-		dir = slash == target ? strdup("/") :
-					strndup(target, (size_t)(slash - target));
-		ret = dir ? write_nfd_file(dir, slash + 1, text, len) : -ENOMEM;
-		free(dir);
-	}
+	ret = len > max ? -EFBIG : small_file_write_atomic(path, text, len);
+	if (ret)
+		pr_err("%s %s: writing it failed: %s", what, path,
+		       ret == -EFBIG ? "more labels than NFD reads (64 KiB)" :
+				       strerror(-ret));
 	free(text);
+	return ret;
+}
+
+static void print_nfd(FILE *f, const void *info)
+{
+	sve_nfd_write(f, info);
+}
+
+/* The labels into @target: a directory (SVE_NFD_FILE in it) or a file. */
+static int probe_nfd(const struct sve_host_info *info, const char *target)
+{
+	char path[4096];
+	struct stat st;
+	int ret;
+
+	if (!stat(target, &st) && S_ISDIR(st.st_mode)) {
+		if (snprintf(path, sizeof(path), "%s/%s", target, SVE_NFD_FILE) >=
+		    (int)sizeof(path)) {
+			pr_err("--nfd %s: path too long", target);
+			return -ENAMETOOLONG;
+		}
+		target = path;
+	}
+	ret = write_doc(target, "--nfd", SVE_NFD_MAX_FILE, print_nfd, info);
+	if (!ret)
+		printf("%s\n", target);
 	return ret;
 }
 
@@ -397,34 +365,9 @@ static int fleet_profile(char **paths, const struct sve_probe_result *probes,
 	return 0;
 }
 
-/* Written next to @path and renamed over it: readers see all or nothing. */
-static int write_profile(const char *path, const struct cpu_profile *p)
+static void print_profile(FILE *f, const void *p)
 {
-	char tmp[4096];
-	FILE *f;
-	int ret = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		pr_err("--profile %s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	f = fopen(tmp, "we");
-	if (!f) {
-		ret = -errno;
-		pr_err("--profile %s: %s", tmp, strerror(errno));
-		return ret;
-	}
 	cpu_profile_write_json(f, p);
-	if (ferror(f) | fclose(f))
-		ret = -EIO;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret) {
-		pr_err("--profile %s: writing it failed: %s", path,
-		       strerror(-ret));
-		unlink(tmp);
-	}
-	return ret;
 }
 
 static int cmd_common(int argc, char **argv)
@@ -466,7 +409,8 @@ static int cmd_common(int argc, char **argv)
 		if (out) {
 			ret = fleet_profile(argv + first, probes, nr, common,
 					    &profile);
-			ret = ret ?: write_profile(out, &profile);
+			ret = ret ?: write_doc(out, "--profile", JSON_MAX_INPUT,
+					       print_profile, &profile);
 		}
 	}
 	if (!ret)

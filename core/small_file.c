@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int small_file_read(const char *path, size_t max, char **text, size_t *len)
@@ -52,5 +54,41 @@ int small_file_read(const char *path, size_t max, char **text, size_t *len)
 	close(fd);
 	if (ret)
 		free(buf);
+	return ret;
+}
+
+int small_file_write_atomic(const char *path, const char *text, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	char tmp[4096];
+	int fd, ret = 0;
+
+	if (!*name)
+		return -EISDIR;
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s", (int)(name - path), path,
+		     name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (!ret && len) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+		} else {
+			text += n;
+			len -= (size_t)n;
+		}
+	}
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
 	return ret;
 }

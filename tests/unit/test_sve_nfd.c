@@ -5,7 +5,11 @@
  */
 #include "harness.h"
 
+#include <lkvm/small_file.h>
 #include <lkvm/sve_nfd.h>
+
+#include <errno.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,7 +181,32 @@ static void test_fleet_property(void)
 	CHECK(hits > 500 && misses > 500);
 }
 
+/* The file appears whole under its name; no dot-file stays behind. */
+static void test_atomic_write(void)
+{
+	char dir[] = "/tmp/lkvm-test-nfd-XXXXXX", path[64], dot[64], *back;
+	size_t len = 0;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/lkvm-sve", dir);
+	snprintf(dot, sizeof(dot), "%s/.lkvm-sve", dir);
+	CHECK_EQ(small_file_write_atomic(path, "a=b\n", 4), 0);
+	CHECK_EQ(small_file_write_atomic(path, "c=d\n", 4), 0);	/* replaced */
+	CHECK_EQ(small_file_read(path, 64, &back, &len), 0);
+	if (back) {
+		CHECK_EQ(len, 4);
+		CHECK_STR(back, "c=d\n");
+		free(back);
+	}
+	CHECK(access(dot, F_OK) != 0);
+	CHECK_EQ(small_file_write_atomic(dir, "x", 1) < 0, 1);	/* a directory */
+	CHECK_EQ(small_file_write_atomic("/tmp/", "x", 1), -EISDIR);
+	unlink(path);
+	rmdir(dir);
+}
+
 static const struct unit_test tests[] = {
+	{ "atomic-write", test_atomic_write },
 	{ "a64fx", test_a64fx },
 	{ "no-sve", test_no_sve },
 	{ "largest", test_largest },
