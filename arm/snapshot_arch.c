@@ -59,13 +59,11 @@ static void put_id_regs(struct vm *vm, FILE *f)
 
 int arch_snapshot_describe(struct vm *vm, FILE *f)
 {
-	fprintf(f, "  \"arch\": {\"irqchip\": \"%s\", \"ipa_bits\": %u, \"pmu\": %s, \"ptrauth\": %s, \"sve_vls\": ",
+	fprintf(f, "  \"arch\": {\"irqchip\": \"%s\", \"ipa_bits\": %u, \"pmu\": %s, \"ptrauth\": %s, \"cpu_profile\": ",
 		vm->arch->gic == GIC_V3 ? "gicv3" : "gicv2", vm->arch->ipa_bits,
 		vcpu_has_feature(vm, KVM_ARM_VCPU_PMU_V3) ? "true" : "false",
 		vcpu_has_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS) ? "true" :
 								    "false");
-	sve_vqset_write_json(f, vm->arch->sve_vqs);
-	fprintf(f, ", \"cpu_profile\": ");
 	if (vm->cfg->arch->has_profile) {
 		fputc('{', f);
 		cpu_profile_write_body(f, &vm->cfg->arch->profile);
@@ -73,6 +71,9 @@ int arch_snapshot_describe(struct vm *vm, FILE *f)
 	} else {
 		fprintf(f, "null");
 	}
+	/* sve_vls last: tools (and the snapshot suite) edit it as "...]}". */
+	fprintf(f, ", \"sve_vls\": ");
+	sve_vqset_write_json(f, vm->arch->sve_vqs);
 	fprintf(f, "},\n  \"host\": {\"kernel\": ");
 	json_print_string(f, vm->arch->host_kernel);
 	fprintf(f, ", \"sve_vls\": ");
