@@ -5,8 +5,10 @@
 #include <lkvm/arch.h>
 #include <lkvm/arm/arm.h>
 
+#include <lkvm/json.h>
 #include <lkvm/log.h>
 #include <lkvm/parse.h>
+#include <lkvm/small_file.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -75,7 +77,7 @@ static int set_sve(struct arch_config *cfg, const char *option,
 		   const char *arg, const struct sve_spec *spec)
 {
 	if (cfg->sve_option && strcmp(cfg->sve_option, option)) {
-		pr_err("%s%s%s: give only one of --sve-vls, --sve-max-vl and --disable-sve (%s%s%s was given too)",
+		pr_err("%s%s%s: give only one of --sve-vls, --sve-max-vl, --disable-sve and --cpu-profile (%s%s%s was given too)",
 		       option, arg ? "=" : "", arg ? arg : "", cfg->sve_option,
 		       cfg->sve_arg ? "=" : "",
 		       cfg->sve_arg ? cfg->sve_arg : "");
@@ -135,6 +137,32 @@ static int set_e2h0(void *ctx, const char *arg)
 	return 0;
 }
 
+static int set_cpu_profile(void *ctx, const char *arg)
+{
+	struct arch_config *cfg = CFG(ctx);
+	struct sve_spec spec = { .kind = SVE_SPEC_SET };
+	char err[256], *text;
+	size_t len = 0;
+	int ret = small_file_read(arg, JSON_MAX_INPUT, &text, &len);
+
+	if (ret) {
+		pr_err("--cpu-profile=%s: %s", arg,
+		       ret == -EFBIG ? "too large for a profile" : strerror(-ret));
+		return -EINVAL;
+	}
+	ret = cpu_profile_parse(text, len, &cfg->profile, err, sizeof(err));
+	free(text);
+	if (ret) {
+		pr_err("--cpu-profile=%s: %s", arg, err);
+		return -EINVAL;
+	}
+	spec.set = cfg->profile.sve_vqs;
+	if (!spec.set)
+		spec.kind = SVE_SPEC_OFF;
+	cfg->has_profile = true;
+	return set_sve(cfg, "--cpu-profile", arg, &spec);
+}
+
 const struct opt arch_run_options[] = {
 	OPT_GROUP_HEADING(" Arch-specific options (arm64):"),
 	{ OPT_VALUE, 0, "irqchip", "auto|gicv3|gicv2", "Interrupt controller (default auto: GICv3, else GICv2)", set_irqchip },
@@ -146,6 +174,7 @@ const struct opt arch_run_options[] = {
 	{ OPT_FLAG, 0, "disable-sve", NULL, "Same as --sve-vls=off", set_disable_sve },
 	{ OPT_FLAG, 0, "nested", NULL, "Give the vcpus EL2: the guest may be a hypervisor", set_nested },
 	{ OPT_FLAG, 0, "e2h0", NULL, "With --nested: EL2 without VHE (implies --nested)", set_e2h0 },
+	{ OPT_VALUE, 0, "cpu-profile", "file", "A fleet's CPU profile (lkvm sve common --profile): its SVE set and feature floor", set_cpu_profile },
 	OPT_TABLE_END,
 };
 
@@ -168,10 +197,15 @@ void arch_config_destroy(struct arch_config *cfg)
 
 void arch_config_describe(const struct arch_config *cfg, FILE *f)
 {
-	fprintf(f, "irqchip=%d pmu=%d ptrauth=%d sve=%d:%#x:%u nested=%d:%d\n",
+	char floor[SVE_FEATURES_STR_MAX] = "none";
+
+	/* A warm template made without the profile's floor is another machine. */
+	if (cfg->has_profile)
+		sve_features_format(&cfg->profile.floor, floor, sizeof(floor));
+	fprintf(f, "irqchip=%d pmu=%d ptrauth=%d sve=%d:%#x:%u nested=%d:%d profile=%s\n",
 		(int)cfg->irqchip, cfg->pmu, (int)cfg->ptrauth,
 		(int)cfg->sve.kind, (unsigned int)cfg->sve.set,
-		cfg->sve.max_vq, cfg->nested, cfg->e2h0);
+		cfg->sve.max_vq, cfg->nested, cfg->e2h0, floor);
 }
 
 const char *arch_config_vl_option(const struct arch_config *cfg)

@@ -10,6 +10,7 @@
 #include <lkvm/arch.h>
 
 #include <lkvm/arm/arm.h>
+#include <lkvm/arm/cpu_profile.h>
 #include <lkvm/arm/id_regs.h>
 #include <lkvm/arm/nested.h>
 #include <lkvm/arm/reg_id.h>
@@ -64,12 +65,21 @@ static const char *json_bool(bool b)
 
 int arch_snapshot_describe(struct vm *vm, FILE *f)
 {
-	fprintf(f, "  \"arch\": {\"irqchip\": \"%s\", \"ipa_bits\": %u, \"pmu\": %s, \"ptrauth\": %s, \"nested\": %s, \"e2h0\": %s, \"sve_vls\": ",
+	fprintf(f, "  \"arch\": {\"irqchip\": \"%s\", \"ipa_bits\": %u, \"pmu\": %s, \"ptrauth\": %s, \"nested\": %s, \"e2h0\": %s, \"cpu_profile\": ",
 		vm->arch->gic == GIC_V3 ? "gicv3" : "gicv2", vm->arch->ipa_bits,
 		json_bool(vcpu_has_feature(vm, KVM_ARM_VCPU_PMU_V3)),
 		json_bool(vcpu_has_feature(vm, KVM_ARM_VCPU_PTRAUTH_ADDRESS)),
 		json_bool(vcpu_has_feature(vm, KVM_ARM_VCPU_HAS_EL2)),
 		json_bool(vcpu_has_feature(vm, KVM_ARM_VCPU_HAS_EL2_E2H0)));
+	if (vm->cfg->arch->has_profile) {
+		fputc('{', f);
+		cpu_profile_write_body(f, &vm->cfg->arch->profile);
+		fputc('}', f);
+	} else {
+		fprintf(f, "null");
+	}
+	/* sve_vls last: tools (and the snapshot suite) edit it as "...]}". */
+	fprintf(f, ", \"sve_vls\": ");
 	sve_vqset_write_json(f, vm->arch->sve_vqs);
 	fprintf(f, "},\n  \"host\": {\"kernel\": ");
 	json_print_string(f, vm->arch->host_kernel);
@@ -357,6 +367,25 @@ static int check_id_regs(struct scratch *s, const struct json_value *m,
 	return 0;
 }
 
+/* The guest ran with a CPU profile: this host must give that profile. */
+static int check_profile(struct scratch *s, const struct arm_guest_arch *g,
+			 char *why, size_t why_len)
+{
+	char reason[512];
+	int ret;
+
+	if (!g->has_profile)
+		return 0;
+	ret = arm_cpu_profile_apply(s->vm_fd, s->vcpu_fd, &g->profile.floor,
+				    reason, sizeof(reason));
+	if (ret > 0)
+		return refuse(why, why_len, "the guest's CPU profile: %s",
+			      reason);
+	if (ret)
+		snprintf(why, why_len, "the guest's CPU profile: %s", reason);
+	return ret;
+}
+
 int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
 			char *why, size_t why_len)
 {
@@ -367,6 +396,7 @@ int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
 	ret = ret ?: open_scratch(&s, &g, why, why_len);
 	ret = ret ?: check_caps(&s, &g, nr_vcpus, why, why_len);
 	ret = ret ?: init_vcpu(&s, &g, why, why_len);
+	ret = ret ?: check_profile(&s, &g, why, why_len);
 	ret = ret ?: check_id_regs(&s, m, why, why_len);
 	scratch_close(&s);
 	return ret;

@@ -12,6 +12,24 @@
 
 #include <string.h>
 
+/* arch.cpu_profile: absent or null without one; its set is the guest's. */
+static int read_profile(const struct json_value *p, struct arm_guest_arch *g,
+			char *why, size_t why_len)
+{
+	char err[256];
+
+	g->has_profile = p && p->type != JSON_NULL;
+	if (!g->has_profile)
+		return 0;
+	if (cpu_profile_read_body(p, &g->profile, err, sizeof(err)))
+		return parse_error(why, why_len, "manifest: arch.cpu_profile: %s",
+				   err);
+	if (g->profile.sve_vqs != g->sve)
+		return parse_error(why, why_len,
+				   "manifest: arch.cpu_profile: its SVE set is not the guest's");
+	return 0;
+}
+
 int arm_snapshot_guest_arch(const struct json_value *m, struct arm_guest_arch *g,
 			   char *why, size_t why_len)
 {
@@ -39,6 +57,9 @@ int arm_snapshot_guest_arch(const struct json_value *m, struct arm_guest_arch *g
 					 sizeof(err));
 	if (ret)
 		return parse_error(why, why_len, "manifest: arch: %s", err);
+	ret = read_profile(json_get(arch, "cpu_profile"), g, why, why_len);
+	if (ret)
+		return ret;
 	if (strcmp(irqchip, "gicv3"))
 		return parse_error(why, why_len,
 				   "manifest: arch: the interrupt controller is \"%s\"; snapshots have a GICv3",
@@ -72,6 +93,8 @@ int arch_config_from_manifest(const struct json_value *m,
 				      .set = g.sve };
 	cfg->sve_option = "--sve-vls";
 	cfg->sve_arg = "(the snapshot's set)";
+	cfg->has_profile = g.has_profile;
+	cfg->profile = g.profile;
 	return 0;
 }
 

@@ -7,6 +7,8 @@
 #include <lkvm/arm/sve.h>
 
 #include <lkvm/arm/arm.h>
+#include <lkvm/arm/cpu_profile.h>
+#include <lkvm/arm/id_regs.h>
 #include <lkvm/kvm.h>
 #include <lkvm/log.h>
 #include <lkvm/vm.h>
@@ -161,6 +163,9 @@ int arch_sve_probe_host(struct sve_host_info *info)
 	vm_fd = ret;
 	info->kvm_has_sve = kvm_ioctl(vm_fd, KVM_CHECK_EXTENSION,
 				      (void *)KVM_CAP_ARM_SVE) > 0;
+	info->id_regs_writable =
+		kvm_ioctl(vm_fd, KVM_CHECK_EXTENSION,
+			  (void *)KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES) > 0;
 	ret = 0;
 	if (!info->kvm_has_sve)
 		goto out;
@@ -184,9 +189,12 @@ int arch_sve_probe_host(struct sve_host_info *info)
 		goto out;
 	}
 	ret = read_vls(&vcpu, &info->vqs);
-	if (ret)
+	if (ret) {
 		pr_err("reading KVM_REG_ARM64_SVE_VLS failed: %s",
 		       strerror(-ret));
+		goto out;
+	}
+	ret = arm_sve_id_regs_read(vcpu.fd, info->id_regs);
 out:
 	if (vcpu.fd >= 0)
 		close(vcpu.fd);

@@ -8,6 +8,7 @@
  */
 #include <lkvm/arm/arm.h>
 #include <lkvm/arm/fdt.h>
+#include <lkvm/arm/cpu_profile.h>
 #include <lkvm/arm/nested.h>
 #include <lkvm/arm/sve.h>
 
@@ -234,6 +235,24 @@ void arch_vcpu_destroy(struct vcpu *vcpu)
 	vcpu->arch = NULL;
 }
 
+/* The profile's feature floor, before the guest first runs. */
+static int apply_profile(struct vcpu *vcpu)
+{
+	const struct arch_config *cfg = vcpu->vm->cfg->arch;
+	char why[512];
+	int ret = arm_cpu_profile_apply(vcpu->vm->vm_fd, vcpu->fd,
+					&cfg->profile.floor, why, sizeof(why));
+
+	/* From --cpu-profile, or from the snapshot being restored. */
+	if (ret && cfg->sve_option && !strcmp(cfg->sve_option, "--cpu-profile"))
+		pr_err("--cpu-profile=%s is not possible on this host: %s",
+		       cfg->sve_arg, why);
+	else if (ret)
+		pr_err("the snapshot's CPU profile is not possible on this host: %s",
+		       why);
+	return ret > 0 ? -EINVAL : ret;
+}
+
 int arch_vcpu_init(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
@@ -258,6 +277,11 @@ int arch_vcpu_init(struct vcpu *vcpu)
 	}
 	if (has_bit(init.features, KVM_ARM_VCPU_SVE)) {
 		ret = sve_vcpu_configure(vcpu);
+		if (ret)
+			return ret;
+	}
+	if (vm->cfg->arch->has_profile) {
+		ret = apply_profile(vcpu);
 		if (ret)
 			return ret;
 	}

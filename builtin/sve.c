@@ -6,19 +6,25 @@
  *   lkvm sve probe [--json]     this host's set and every possible set
  *   lkvm sve check SPEC         exit 0 if SPEC works here, 1 if not, 2 if bad
  *   lkvm sve check --snapshot DIR   the same for a snapshot's guest
- *   lkvm sve common FILE...     the largest set all probed hosts can give
+ *   lkvm sve check --profile FILE   the same for a fleet's CPU profile
+ *   lkvm sve common [--profile OUT] FILE...   the largest set all probed
+ *                               hosts can give (and their feature floor)
  *   lkvm sve sweep ... -- CMD   CMD in a sandbox at every set (sve_sweep.c)
  */
 #include <lkvm/builtin.h>
+
+#include "sve_fleet.h"
 
 #include <lkvm/arch.h>
 #include <lkvm/json.h>
 #include <lkvm/log.h>
 #include <lkvm/restore.h>
+#include <lkvm/small_file.h>
+#include <lkvm/sve_features.h>
+#include <lkvm/sve_nfd.h>
 #include <lkvm/sve_vls.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,19 +33,24 @@
 
 void sve_usage(void)
 {
-	printf("\n usage: lkvm sve probe [--json]\n"
-	       "        lkvm sve check <spec> | --snapshot <directory>\n"
-	       "        lkvm sve common <probe.json>...\n"
+	printf("\n usage: lkvm sve probe [--json | --nfd [<path>]]\n"
+	       "        lkvm sve check <spec> | --snapshot <directory> | --profile <file>\n"
+	       "        lkvm sve common [--profile <out>] <probe.json>...\n"
 	       "        lkvm sve sweep [<options>] -- <command> [<args>...]\n\n"
 	       " probe   Show whether KVM offers SVE here, the host's vector lengths,\n"
-	       "         and every set a guest can be given (--json: for fleet tools).\n"
+	       "         every set a guest can be given, and the SVE/SME ID register\n"
+	       "         fields a guest sees (--json: for fleet tools; --nfd: as\n"
+	       "         Kubernetes node labels, an NFD feature file in <path>).\n"
 	       " check   Exit 0 and print the set if --sve-vls=<spec> works on this\n"
 	       "         host; exit 1 with the reason if not; exit 2 if <spec> is bad.\n"
 	       "         --snapshot: whether this host can run the snapshot's guest as\n"
 	       "         it was (its SVE set, its features, its ID registers).\n"
+	       "         --profile: whether this host can give a guest the profile.\n"
 	       " common  Given `lkvm sve probe --json` files from several hosts, print\n"
 	       "         the largest set all of them can give, as a --sve-vls value\n"
-	       "         (\"off\" when there is none).\n"
+	       "         (\"off\" when there is none). --profile <out>: also write a\n"
+	       "         CPU profile (that set and the hosts' feature floor) for\n"
+	       "         `lkvm run --cpu-profile`.\n"
 	       " sweep   Run a command in a sandbox at every set this host can give\n"
 	       "         and say at which it fails (lkvm sve sweep --help).\n\n"
 	       " <spec> is host, off, or vector lengths in bits: 128,256 or 128-512.\n\n");
@@ -51,6 +62,7 @@ static void probe_json(const struct sve_host_info *info)
 	struct sve_probe_doc doc = {
 		.kvm_sve = info->kvm_has_sve,
 		.host_vqs = info->vqs,
+		.id_regs = info->id_regs,
 	};
 
 	if (!uname(&u)) {
@@ -58,6 +70,21 @@ static void probe_json(const struct sve_host_info *info)
 		doc.kernel = u.release;
 	}
 	sve_probe_write_json(stdout, &doc);
+}
+
+static void probe_text_features(const struct sve_host_info *info)
+{
+	struct sve_features f;
+
+	sve_features_from_regs(info->id_regs, &f);
+	printf("Features a guest with the host's set sees (ID registers as KVM presents them):\n ");
+	for (unsigned int r = 0; r < SVE_NR_ID_REGS; r++)
+		printf(" %s=0x%016llx", sve_id_regs[r].name,
+		       (unsigned long long)info->id_regs[r]);
+	printf("\n");
+	for (unsigned int i = 0; i < SVE_NR_FEATURES; i++)
+		printf("  %-8s %2u   (%s)\n", sve_feature_fields[i].name,
+		       f.level[i], sve_feature_fields[i].meaning);
 }
 
 static void probe_text(const struct sve_host_info *info)
@@ -82,16 +109,22 @@ static void probe_text(const struct sve_host_info *info)
 		printf("  %-42s%s\n", sve_vqset_format(sets[i], s, sizeof(s)),
 		       i == nr - 1 ? "(= host, the default)" : "");
 	printf("  %-42s(no SVE)\n", "off");
+	probe_text_features(info);
 }
 
 static int cmd_probe(int argc, char **argv)
 {
 	struct sve_host_info info;
+	const char *nfd = NULL;
 	bool json = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--nfd")) {
+			nfd = SVE_NFD_DEFAULT_DIR;
+			if (i + 1 < argc && argv[i + 1][0] != '-')
+				nfd = argv[++i];
 		} else {
 			fprintf(stderr, "lkvm: error: sve probe: unknown argument '%s'\n",
 				argv[i]);
@@ -101,6 +134,8 @@ static int cmd_probe(int argc, char **argv)
 	}
 	if (arch_sve_probe_host(&info))
 		return 1;
+	if (nfd)
+		return sve_probe_nfd(&info, nfd) ? 1 : 0;
 	if (json)
 		probe_json(&info);
 	else
@@ -144,8 +179,10 @@ static int cmd_check(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "--snapshot"))
 		return check_snapshot(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "--profile"))
+		return sve_check_profile(argv[2]);
 	if (argc != 2) {
-		fprintf(stderr, "lkvm: error: sve check: give exactly one <spec>, or --snapshot <directory>\n");
+		fprintf(stderr, "lkvm: error: sve check: give exactly one <spec>, --snapshot <directory> or --profile <file>\n");
 		return 2;
 	}
 	if (sve_spec_parse(argv[1], &spec, err, sizeof(err))) {
@@ -163,66 +200,20 @@ static int cmd_check(int argc, char **argv)
 	return 0;
 }
 
-/* Reads a whole (small) file; NUL-terminated. */
-static char *read_file(const char *path, size_t *len)
+/* One probe file, checked strictly. */
+static int load_probe(const char *path, struct sve_probe_result *probe)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 4096, n = 0;
-	char *buf;
-
-	if (fd < 0) {
-		pr_err("%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(cap);
-	while (buf) {
-		ssize_t r;
-
-		if (n + 1 >= cap) {
-			char *bigger = cap > JSON_MAX_INPUT ? NULL :
-							      realloc(buf, cap * 2);
-
-			if (!bigger) {
-				pr_err("%s: larger than %u bytes: not a probe file",
-				       path, JSON_MAX_INPUT);
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			pr_err("%s: %s", path, strerror(errno));
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		if (!r) {
-			buf[n] = '\0';
-			*len = n;
-			break;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	return buf;
-}
-
-/* The host set recorded in one probe file, checked strictly. */
-static int load_probe(const char *path, sve_vqset *set)
-{
-	char err[256];
+	char err[256], *text;
 	size_t len = 0;
-	char *text = read_file(path, &len);
-	int ret;
+	int ret = small_file_read(path, JSON_MAX_INPUT, &text, &len);
 
-	if (!text)
-		return -EIO;
-	ret = sve_probe_read_json(text, len, set, err, sizeof(err));
+	if (ret) {
+		pr_err("%s: %s", path,
+		       ret == -EFBIG ? "too large for a probe file" :
+				       strerror(-ret));
+		return ret;
+	}
+	ret = sve_probe_read_json(text, len, probe, err, sizeof(err));
 	if (ret)
 		pr_err("%s: %s", path, err);
 	free(text);
@@ -252,30 +243,49 @@ static void explain_no_common(char **paths, const sve_vqset *sets, int nr)
 
 static int cmd_common(int argc, char **argv)
 {
+	struct sve_probe_result *probes;
 	sve_vqset *sets;
 	sve_vqset common;
 	char s[SVE_VQSET_STR_MAX];
-	int nr = argc - 1;
+	const char *out = NULL;
+	int first = 1, nr, ret = 0;
 
+	if (argc >= 2 && !strcmp(argv[1], "--profile")) {
+		if (argc < 3) {
+			fprintf(stderr, "lkvm: error: sve common: --profile needs a file to write\n");
+			return 2;
+		}
+		out = argv[2];
+		first = 3;
+	}
+	nr = argc - first;
 	if (nr < 1) {
 		fprintf(stderr, "lkvm: error: sve common: give one or more probe files\n");
 		return 2;
 	}
+	probes = calloc((size_t)nr, sizeof(*probes));
 	sets = calloc((size_t)nr, sizeof(*sets));
-	if (!sets)
-		return 1;
-	for (int i = 0; i < nr; i++) {
-		if (load_probe(argv[i + 1], &sets[i])) {
-			free(sets);
-			return 1;
+	if (!probes || !sets)
+		ret = -ENOMEM;
+	for (int i = 0; !ret && i < nr; i++) {
+		ret = load_probe(argv[first + i], &probes[i]);
+		if (!ret)
+			sets[i] = probes[i].host_vqs;
+	}
+	if (!ret) {
+		common = sve_common_set(sets, (unsigned int)nr);
+		if (!common)
+			explain_no_common(argv + first, sets, nr);
+		if (out) {
+			ret = sve_write_fleet_profile(out, argv + first, probes,
+						      nr, common);
 		}
 	}
-	common = sve_common_set(sets, (unsigned int)nr);
-	if (!common)
-		explain_no_common(argv + 1, sets, nr);
-	printf("%s\n", common ? sve_vqset_format(common, s, sizeof(s)) : "off");
+	if (!ret)
+		printf("%s\n", common ? sve_vqset_format(common, s, sizeof(s)) : "off");
 	free(sets);
-	return 0;
+	free(probes);
+	return ret ? 1 : 0;
 }
 
 int cmd_sve(int argc, char **argv)
@@ -294,6 +304,6 @@ int cmd_sve(int argc, char **argv)
 	}
 	if (argc >= 2)
 		fprintf(stderr, "lkvm: error: sve: unknown subcommand '%s'\n", argv[1]);
-	fprintf(stderr, "usage: lkvm sve probe [--json] | check <spec> | common <file>... | sweep ... -- <command>\n");
+	fprintf(stderr, "usage: lkvm sve probe [--json] | check <spec> | common [--profile <out>] <file>... | sweep ... -- <command>\n");
 	return EXIT_USAGE;
 }

@@ -3,13 +3,17 @@
  * the guest can use, found the way software finds them: prctl(PR_SVE_SET_VL)
  * for every architectural length, keeping those the kernel grants exactly.
  *
- *   sve_probe          prints "@@L2 sve_vls=128,256" (or "none") and exits
+ *   sve_probe          prints "@@L2 sve_vls=128,256" (or "none") and
+ *                      "@@L2 sve_hwcaps=sve2,svebf16,..." (the SVE
+ *                      features of AT_HWCAP2, or "none"), and exits
  *   sve_probe --spin   also fills Z0 with a known pattern at the largest
  *                      length and keeps executing SVE, for register dumps
  */
+#include <asm/hwcap.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -37,6 +41,32 @@ static void spin(void)
 	}
 }
 
+/* The SVE features the kernel tells programs of, by their cpuinfo names. */
+static void print_hwcaps(void)
+{
+	static const struct {
+		unsigned long bit;
+		const char *name;
+	} caps[] = {
+		{ HWCAP2_SVE2, "sve2" },	   { HWCAP2_SVEAES, "sveaes" },
+		{ HWCAP2_SVEPMULL, "svepmull" },   { HWCAP2_SVEBITPERM, "svebitperm" },
+		{ HWCAP2_SVESHA3, "svesha3" },	   { HWCAP2_SVESM4, "svesm4" },
+		{ HWCAP2_SVEI8MM, "svei8mm" },	   { HWCAP2_SVEF32MM, "svef32mm" },
+		{ HWCAP2_SVEF64MM, "svef64mm" },   { HWCAP2_SVEBF16, "svebf16" },
+	};
+	unsigned long hwcap2 = getauxval(AT_HWCAP2);
+	const char *sep = "";
+
+	printf("@@L2 sve_hwcaps=");
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		if (hwcap2 & caps[i].bit) {
+			printf("%s%s", sep, caps[i].name);
+			sep = ",";
+		}
+	}
+	printf("%s\n", *sep ? "" : "none");
+}
+
 int main(int argc, char **argv)
 {
 	char list[VQ_MAX * 6] = "";
@@ -60,6 +90,7 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("@@L2 sve_vls=%s\n", len ? list : "none");
+	print_hwcaps();
 	fflush(stdout);
 	if (argc > 1 && !strcmp(argv[1], "--spin") && max_vl) {
 		prctl(PR_SVE_SET_VL, max_vl);

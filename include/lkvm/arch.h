@@ -3,6 +3,7 @@
 #define LKVM_ARCH_H
 
 #include <lkvm/compiler.h>
+#include <lkvm/sve_features.h>
 #include <lkvm/sve_vls.h>
 
 #include <stdio.h>
@@ -110,10 +111,18 @@ int arch_vcpu_load(struct vcpu *vcpu, const void *rec, size_t len, char *why,
 		   size_t why_len);
 
 /*
- * Reads the host's vector lengths through a scratch VM and vcpu (no RAM,
- * no interrupt controller). Returns 0 or -errno after logging.
+ * Reads the host's vector lengths and the SVE/SME ID register fields a
+ * guest sees, through a scratch VM and vcpu (no RAM, no interrupt
+ * controller). Returns 0 or -errno after logging.
  */
 int arch_sve_probe_host(struct sve_host_info *info);
+/*
+ * Whether a guest of this host can be given @p (`lkvm sve check
+ * --profile`), asked of a scratch VM and vcpu as `lkvm run` would set
+ * one up: 0, 1 with the reason in @why, or -errno with @why.
+ */
+int arch_cpu_profile_check(const struct cpu_profile *p, char *why,
+			   size_t why_len);
 void arch_vm_destroy(struct vm *vm);
 
 #endif

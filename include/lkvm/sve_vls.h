@@ -96,40 +96,11 @@ int sve_spec_resolve(const struct sve_spec *spec, sve_vqset host,
  */
 sve_vqset sve_common_set(const sve_vqset *hosts, unsigned int nr);
 
-/* What `lkvm sve probe` reports of this host (arch_sve_probe_host()). */
-struct sve_host_info {
-	bool kvm_has_sve;	/* KVM_CAP_ARM_SVE */
-	sve_vqset vqs;		/* the host's set (0 without SVE) */
-};
-
-/*
- * The stable `lkvm sve probe --json` document (Documentation/sve.md):
- * written by the probe, read back by `lkvm sve common`.
- */
-#define SVE_PROBE_FORMAT "lkvm-sve-probe"
-#define SVE_PROBE_VERSION 1
-
-struct sve_probe_doc {
-	bool kvm_sve;		/* KVM_CAP_ARM_SVE */
-	sve_vqset host_vqs;
-	const char *host;	/* node name, for people reading the file */
-	const char *kernel;
-};
-
-void sve_probe_write_json(FILE *f, const struct sve_probe_doc *doc);
 /* @set as a JSON list of lengths in bits: [128, 256]. */
 void sve_vqset_write_json(FILE *f, sve_vqset set);
 /* Reads such a list (member @what, for messages): 0 or -EINVAL with @err. */
 struct json_value;
 int sve_vqset_read_json(const struct json_value *vls, const char *what,
 			sve_vqset *set, char *err, size_t err_len);
-
-/*
- * Reads the host set from a probe document of @len bytes, strictly (the
- * format name and version must match, every length must be valid).
- * Returns 0, or -EINVAL with @err saying what is wrong.
- */
-int sve_probe_read_json(const char *text, size_t len, sve_vqset *host_vqs,
-			char *err, size_t err_len);
 
 #endif

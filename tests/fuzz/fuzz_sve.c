@@ -6,6 +6,7 @@
  */
 #include "fuzz.h"
 
+#include <lkvm/sve_features.h>
 #include <lkvm/sve_sweep.h>
 #include <lkvm/sve_vls.h>
 
@@ -46,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text;
 	struct sve_spec spec;
 	sve_vqset host, out, sets[SVE_NR_VQS];
+	struct sve_probe_result probe;
 	char err[SVE_WHY_MAX], s[SVE_VQSET_STR_MAX];
 
 	if (size < 2)
@@ -67,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	sve_possible_sets(host, sets);
-	sve_probe_read_json(text, size - 2, &out, err, sizeof(err));
+	sve_probe_read_json(text, size - 2, &probe, err, sizeof(err));
 	fuzz_sweep(text, host, (const char *)data + 2, size - 2);
 	free(text);
 	return 0;

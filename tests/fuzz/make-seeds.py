@@ -334,6 +334,21 @@ put("sve", "probe-json", struct.pack("<H", 0xf) + b"""{
 }
 """)
 
+# fuzz_cpu_profile: a CPU profile or a version 2 probe document.
+FEATURES = (b'{"SVE": 1, "SME": 0, "SVEver": 1, "AES": 2, "BitPerm": 1, '
+            b'"BF16": 1, "B16B16": 0, "SHA3": 1, "SM4": 1, "I8MM": 1, '
+            b'"F32MM": 1, "F64MM": 1}')
+FEATURES_NONE = (b'{"SVE": 0, "SME": 0, "SVEver": 0, "AES": 0, "BitPerm": 0, '
+                 b'"BF16": 0, "B16B16": 0, "SHA3": 0, "SM4": 0, "I8MM": 0, '
+                 b'"F32MM": 0, "F64MM": 0}')
+put("cpu_profile", "profile", b'{"format": "lkvm-cpu-profile", "version": 1, '
+    b'"sve_vls": [128, 256, 512], "features": ' + FEATURES + b'}\n')
+put("cpu_profile", "profile-off", b'{"format": "lkvm-cpu-profile", "version": 1, '
+    b'"sve_vls": [], "features": ' + FEATURES_NONE + b'}\n')
+put("cpu_profile", "probe-v2", b'{"format": "lkvm-sve-probe", "version": 2, '
+    b'"kvm_sve": true, "host_vls": [128, 256], "id_regs": {"ID_AA64PFR0_EL1": '
+    b'"0x1101000111111111"}, "features": ' + FEATURES + b'}\n')
+
 # fuzz_ipc: u8 flags (bit 0: from a client), u8 read() size - 1, then the
 # byte stream: 16-byte headers ("LKVM", u16 version, u16 type, u32 length,
 # i32 status) and payloads (Documentation/ipc.md).

@@ -1,11 +1,13 @@
 #include "harness.h"
 
 #include <lkvm/json.h>
+#include <lkvm/sve_features.h>
 #include <lkvm/sve_vls.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static struct json_value *parse(const char *text)
 {
@@ -136,40 +138,67 @@ static void test_print_string_round_trip(void)
 static void test_probe_round_trip(void)
 {
 	static const sve_vqset hosts[] = { 0xf, 0xb, 0, SVE_VQSET_ALL, 0x10 };
+	/* An a64fx-like host: SVE, nothing of ZFR0; and a max-like one. */
+	static const uint64_t regs[][SVE_NR_ID_REGS] = {
+		{ 1ULL << 32, 0, 0 },
+		{ 0x1100000011111111ULL, 2ULL << 24, 0x0110110100110021ULL },
+	};
 
 	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		const uint64_t *r = regs[i % 2];
 		struct sve_probe_doc doc = { .kvm_sve = hosts[i] != 0,
 					     .host_vqs = hosts[i],
+					     .id_regs = r,
 					     .host = "node \"1\"", .kernel = "6.1" };
-		char buf[1024], err[256];
+		char buf[2048], err[256];
 		FILE *f = fmemopen(buf, sizeof(buf), "w");
-		sve_vqset back = 0x12345;
+		struct sve_probe_result back = { .host_vqs = 0x12345 };
+		struct sve_features want;
 
 		sve_probe_write_json(f, &doc);
 		fclose(f);
 		CHECK_EQ(sve_probe_read_json(buf, strlen(buf), &back, err,
 					     sizeof(err)),
 			 0);
-		CHECK_EQ(back, hosts[i]);
+		CHECK_EQ(back.host_vqs, hosts[i]);
+		CHECK(back.has_features);
+		sve_features_from_regs(r, &want);
+		CHECK(!memcmp(&back.features, &want, sizeof(want)));
 	}
 }
 
 static void probe_refused(const char *text, const char *mention)
 {
 	char err[256] = "";
-	sve_vqset set;
+	struct sve_probe_result probe;
 
-	if (!sve_probe_read_json(text, strlen(text), &set, err, sizeof(err)))
+	if (!sve_probe_read_json(text, strlen(text), &probe, err, sizeof(err)))
 		check_failed(__FILE__, __LINE__, "accepted %s", text);
 	else if (!strstr(err, mention))
 		check_failed(__FILE__, __LINE__, "'%s' lacks '%s'", err, mention);
+}
+
+/* Version 1 files (before the feature fields) are still read. */
+static void test_probe_version1(void)
+{
+	static const char v1[] = "{\"format\": \"lkvm-sve-probe\", \"version\": 1, \"kvm_sve\": true, \"host_vls\": [128, 256]}";
+	struct sve_probe_result probe;
+	char err[256];
+
+	CHECK_EQ(sve_probe_read_json(v1, strlen(v1), &probe, err, sizeof(err)), 0);
+	CHECK_EQ(probe.host_vqs, 3);
+	CHECK(!probe.has_features);
 }
 
 static void test_probe_refusals(void)
 {
 	probe_refused("[]", "not an `lkvm sve probe");
 	probe_refused("{\"format\": \"other\"}", "not an `lkvm sve probe");
-	probe_refused("{\"format\": \"lkvm-sve-probe\", \"version\": 2}", "version 2");
+	probe_refused("{\"format\": \"lkvm-sve-probe\", \"version\": 3}", "version 3");
+	probe_refused("{\"format\": \"lkvm-sve-probe\", \"version\": 2, \"kvm_sve\": true, \"host_vls\": [128]}",
+		      "\"features\" is missing");
+	probe_refused("{\"format\": \"lkvm-sve-probe\", \"version\": 2, \"kvm_sve\": true, \"host_vls\": [128], \"features\": {\"SVE\": 1}}",
+		      "knows 12 fields");
 	probe_refused("{\"format\": \"lkvm-sve-probe\", \"version\": 1, \"kvm_sve\": true}",
 		      "host_vls");
 	probe_refused("{\"format\": \"lkvm-sve-probe\", \"version\": 1, \"kvm_sve\": true, \"host_vls\": [128, 300]}",
@@ -186,6 +215,7 @@ static void test_probe_refusals(void)
 static const struct unit_test tests[] = {
 	{ "probe-round-trip", test_probe_round_trip },
 	{ "probe-refusals", test_probe_refusals },
+	{ "probe-version-1", test_probe_version1 },
 	{ "probe-document", test_probe_document },
 	{ "values", test_values },
 	{ "refusals", test_refusals },

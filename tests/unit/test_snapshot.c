@@ -239,6 +239,8 @@ static const struct bad_edit bad_edits[] = {
 	{ "{\n  \"format\"", "[\n  \"format\"", "manifest: " },
 };
 
+#define FEATURES_SVE "{\"SVE\": 1, \"SME\": 0, \"SVEver\": 0, \"AES\": 0, \"BitPerm\": 0, \"BF16\": 0, \"B16B16\": 0, \"SHA3\": 0, \"SM4\": 0, \"I8MM\": 0, \"F32MM\": 0, \"F64MM\": 0}"
+
 /* Edits the model parts: each is refused by the model that owns it. */
 static const struct bad_edit bad_config_edits[] = {
 	{ "\"rng\": true", "\"rng\": 1", "\"rng\" is missing or not" },
@@ -256,6 +258,12 @@ static const struct bad_edit bad_config_edits[] = {
 	{ "\"gicv3\"", "\"gicv2\"", "snapshots have a GICv3" },
 	{ "\"ipa_bits\": 40", "\"ipa_bits\": 60", "\"ipa_bits\"" },
 	{ "\"sve_vls\": [128, 256]}", "\"sve_vls\": [128, 100]}", "arch" },
+	{ "\"sve_vls\": [128, 256]}",
+	  "\"sve_vls\": [128, 256], \"cpu_profile\": {\"sve_vls\": [128, 256]}}",
+	  "arch.cpu_profile: \"features\" is missing" },
+	{ "\"sve_vls\": [128, 256]}",
+	  "\"sve_vls\": [128, 256], \"cpu_profile\": {\"sve_vls\": [128], \"features\": " FEATURES_SVE "}}",
+	  "its SVE set is not the guest's" },
 	{ "\"sandbox_channel\": false", "\"sandbox_channel\": true",
 	  "only lkvm sandbox restores it" },
 };
@@ -322,6 +330,40 @@ static void test_bad_manifests(void)
 	free(good);
 }
 
+/* A guest that ran with a CPU profile is restored with it. */
+static void test_profile_restored(void)
+{
+	static const struct bad_edit with = {
+		"\"sve_vls\": [128, 256]}",
+		"\"sve_vls\": [128, 256], \"cpu_profile\": {\"sve_vls\": [128, 256], \"features\": " FEATURES_SVE "}}",
+		NULL
+	};
+	struct vm_config in, out;
+	struct snapshot_source s = { .ram_fd = -1 };
+	char why[256] = "";
+	size_t len;
+	char *good, *text;
+
+	sample_config(&in);
+	good = manifest_of(&in, &len);
+	text = edited(good, &with);
+	CHECK(text != NULL);
+	if (!text)
+		return;
+	CHECK_EQ(snapshot_parse_manifest(text, strlen(text), &s, why, sizeof(why)), 0);
+	vm_config_init(&out);
+	CHECK_EQ(snapshot_config(&s, &out, NULL, why, sizeof(why)), 0);
+	CHECK_STR(why, "");
+	CHECK(out.arch->has_profile);
+	CHECK_EQ(out.arch->profile.sve_vqs, 3);
+	CHECK_EQ(out.arch->profile.floor.level[0], 1);
+	vm_config_release(&out);
+	snapshot_close(&s);
+	vm_config_release(&in);
+	free(text);
+	free(good);
+}
+
 /* Zero blocks stay holes; the CRC covers every byte, holes included. */
 static void test_sparse_ram(void)
 {
@@ -357,6 +399,7 @@ static const struct unit_test tests[] = {
 	{ "nested-manifest", test_nested_manifest },
 	{ "disk-remap", test_disk_remap },
 	{ "bad-manifests", test_bad_manifests },
+	{ "profile-restored", test_profile_restored },
 	{ "sparse-ram", test_sparse_ram },
 };
 

@@ -5,6 +5,7 @@
 #include <lkvm/compiler.h>
 #include <lkvm/config.h>
 #include <lkvm/log.h>
+#include <lkvm/sve_features.h>
 #include <lkvm/sve_vls.h>
 #include <lkvm/vm.h>
 
@@ -33,6 +34,12 @@ struct arch_config {
 	/* --nested: EL2 for the vcpus; --e2h0: without VHE. */
 	bool nested;
 	bool e2h0;
+	/*
+	 * --cpu-profile: its set is in @sve (sve_option "--cpu-profile"),
+	 * its floor is written to the ID registers before the first run.
+	 */
+	bool has_profile;
+	struct cpu_profile profile;
 };
 
 enum gic_kind {
@@ -105,6 +112,8 @@ struct arm_guest_arch {
 	bool pmu, ptrauth;
 	bool nested, e2h0;		/* EL2; EL2 without VHE */
 	sve_vqset sve;
+	bool has_profile;		/* it ran with a CPU profile */
+	struct cpu_profile profile;
 };
 
 struct json_value;

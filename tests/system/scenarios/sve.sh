@@ -99,7 +99,7 @@ t_syntax() {
 	bad_sve --sve-max-vl=0 "'0'" || return
 	: >"$OUT"
 	lkvm_run 30 run -k $BM/hello.flat --sve-vls=128 --sve-max-vl=256
-	expect_error "give only one of --sve-vls, --sve-max-vl and --disable-sve" "(--sve-vls=128 was given too)"
+	expect_error "give only one of --sve-vls, --sve-max-vl, --disable-sve and --cpu-profile" "(--sve-vls=128 was given too)"
 }
 
 t_check() {

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <lkvm/small_file.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int small_file_read(const char *path, size_t max, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf;
+	int ret = 0;
+
+	*text = NULL;
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf)
+		ret = -ENOMEM;
+	while (!ret) {
+		ssize_t r;
+
+		if (n + 1 >= cap) {
+			char *bigger = cap > max ? NULL : realloc(buf, cap * 2);
+
+			if (!bigger) {
+				ret = cap > max ? -EFBIG : -ENOMEM;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+		} else if (!r) {
+			if (n > max) {
+				ret = -EFBIG;
+				break;
+			}
+			buf[n] = '\0';
+			*len = n;
+			*text = buf;
+			break;
+		}
+		n += (size_t)(r > 0 ? r : 0);
+	}
+	close(fd);
+	if (ret)
+		free(buf);
+	return ret;
+}
+
+int small_file_write_atomic(const char *path, const char *text, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	char tmp[4096];
+	int fd, ret = 0;
+
+	if (!*name)
+		return -EISDIR;
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s", (int)(name - path), path,
+		     name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (!ret && len) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+		} else {
+			text += n;
+			len -= (size_t)n;
+		}
+	}
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}

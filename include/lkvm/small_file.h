@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_SMALL_FILE_H
+#define LKVM_SMALL_FILE_H
+
+#include <lkvm/compiler.h>
+
+/*
+ * Reads a whole file of at most @max bytes (a probe or profile document)
+ * into a NUL-terminated buffer to free(). Returns 0, -EFBIG when it is
+ * larger, or -errno.
+ */
+int small_file_read(const char *path, size_t max, char **text, size_t *len);
+
+/*
+ * Writes @len bytes to @path atomically: into ".NAME" in the same
+ * directory, then renamed over NAME, so a reader sees the old file or
+ * the whole new one (and readers that skip dot-files, such as NFD, never
+ * see the temporary one). Returns 0 or -errno.
+ */
+int small_file_write_atomic(const char *path, const char *text, size_t len);
+
+#endif
