@@ -9,7 +9,7 @@ ticks() {
 
 # An unexpected exit with --debug prints every register KVM lists.
 t_run_debug_dump() {
-	lkvm_run 30 run -k $BM/nisv.flat -c 1 -m 128 --debug
+	lkvm_run 90 run -k $BM/nisv.flat -c 1 -m 128 --debug
 	[ "$RC" = 1 ] || fail "exit status $RC, expected 1" || return
 	expect_line "vcpu 0: KVM_RUN failed" || return
 	expect_line "vcpu 0 registers (all " || return
@@ -25,7 +25,7 @@ t_run_debug_dump() {
 	[ ${#z} = 512 ] || fail "Z31 has ${#z} hex digits, not 512" || return
 	# Without --debug, only the key registers.
 	: >"$OUT"
-	lkvm_run 30 run -k $BM/nisv.flat -c 1 -m 128
+	lkvm_run 90 run -k $BM/nisv.flat -c 1 -m 128
 	expect_line "vcpu 0 registers:" || return
 	expect_line "SCTLR_EL1" || return
 	expect_no_line "Z31"
