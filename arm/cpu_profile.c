@@ -7,6 +7,7 @@
 #include <lkvm/arm/cpu_profile.h>
 
 #include <lkvm/arch.h>
+#include <lkvm/arm/arm.h>
 #include <lkvm/arm/id_regs.h>
 #include <lkvm/kvm.h>
 #include <lkvm/log.h>
@@ -14,7 +15,6 @@
 #include <asm/kvm.h>
 #include <errno.h>
 #include <linux/kvm.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -40,17 +40,6 @@ int arm_sve_id_regs_read(int vcpu_fd, uint64_t regs[SVE_NR_ID_REGS])
 	return 0;
 }
 
-static int __printf(3, 4) refuse(char *why, size_t why_len, const char *fmt,
-				 ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-	return 1;
-}
-
 /* KVM's writable bits of the feature ID registers; false before 6.7. */
 static bool writable_masks(int vm_fd, uint64_t masks[ARM_FEATURE_ID_SPACE_SIZE])
 {
@@ -72,16 +61,16 @@ static int check_lowerable(unsigned int i, const struct sve_features *have,
 	int idx = arm_id_reg_mask_index(reg_id(d->reg));
 
 	if (have->level[i] < floor->level[i])
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the profile wants %s=%u (%s bits [%u:%u]); this host can give a guest at most %s=%u",
 			      d->name, floor->level[i], reg, d->shift + 3,
 			      d->shift, d->name, have->level[i]);
 	if (!have_masks)
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the profile wants %s=%u; this host can only give %s=%u: KVM here cannot lower ID registers (writable ID registers need Linux 6.7)",
 			      d->name, floor->level[i], d->name, have->level[i]);
 	if (idx < 0 || (masks[idx] & m) != m)
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the profile wants %s=%u; this host can only give %s=%u: KVM does not let userspace lower %s bits [%u:%u]",
 			      d->name, floor->level[i], d->name, have->level[i],
 			      reg, d->shift + 3, d->shift);
@@ -124,7 +113,7 @@ int arm_cpu_profile_apply(int vm_fd, int vcpu_fd,
 		/* KVM has the last word (fields depend on one another). */
 		ret = kvm_ioctl(vcpu_fd, KVM_SET_ONE_REG, &reg);
 		if (ret < 0)
-			return refuse(why, why_len,
+			return arm_refuse(why, why_len,
 				      "KVM refuses to show the guest %s = 0x%llx (this host's is 0x%llx): %s",
 				      sve_id_regs[r].name,
 				      (unsigned long long)want,
@@ -149,7 +138,7 @@ static int scratch_check(int vm_fd, int *vcpu_fd, const struct cpu_profile *p,
 
 	if (p->sve_vqs && kvm_ioctl(vm_fd, KVM_CHECK_EXTENSION,
 				    (void *)KVM_CAP_ARM_SVE) <= 0)
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the profile has SVE (%s bits); this host has none for guests",
 			      sve_vqset_format(p->sve_vqs, s, sizeof(s)));
 	ret = kvm_ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init);
@@ -178,7 +167,7 @@ static int scratch_check(int vm_fd, int *vcpu_fd, const struct cpu_profile *p,
 		}
 		if (sve_spec_resolve(&spec, (sve_vqset)(vls[0] & SVE_VQSET_ALL),
 				     &out, reason, sizeof(reason)))
-			return refuse(why, why_len,
+			return arm_refuse(why, why_len,
 				      "the profile's SVE vector lengths %s bits are %s",
 				      sve_vqset_format(p->sve_vqs, s, sizeof(s)),
 				      reason);
@@ -187,7 +176,7 @@ static int scratch_check(int vm_fd, int *vcpu_fd, const struct cpu_profile *p,
 		if (ret >= 0)
 			ret = kvm_ioctl(*vcpu_fd, KVM_ARM_VCPU_FINALIZE, &what);
 		if (ret < 0)
-			return refuse(why, why_len,
+			return arm_refuse(why, why_len,
 				      "KVM refused the profile's SVE set: %s",
 				      strerror(-ret));
 	}
@@ -197,8 +186,7 @@ static int scratch_check(int vm_fd, int *vcpu_fd, const struct cpu_profile *p,
 int arch_cpu_profile_check(const struct cpu_profile *p, char *why,
 			   size_t why_len)
 {
-	int kvm_fd = -1, vm_fd = -1, vcpu_fd = -1, ipa_bits, ret;
-	unsigned long type = 0;
+	int kvm_fd = -1, vm_fd = -1, vcpu_fd = -1, ret;
 
 	ret = kvm_open(&kvm_fd);
 	if (ret) {
@@ -206,15 +194,8 @@ int arch_cpu_profile_check(const struct cpu_profile *p, char *why,
 			 strerror(-ret));
 		return ret;
 	}
-	/* The host's own IPA limit is always accepted (see arch_sve_probe_host()). */
-	ipa_bits = kvm_ioctl(kvm_fd, KVM_CHECK_EXTENSION,
-			     (void *)KVM_CAP_ARM_VM_IPA_SIZE);
-	if (ipa_bits > 0)
-		type = KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits);
-	ret = kvm_ioctl(kvm_fd, KVM_CREATE_VM, (void *)type);
-	if (ret < 0) {
-		snprintf(why, why_len, "KVM_CREATE_VM: %s", strerror(-ret));
-	} else {
+	ret = arm_scratch_vm_create(kvm_fd, 0, why, why_len);
+	if (ret >= 0) {
 		vm_fd = ret;
 		ret = scratch_check(vm_fd, &vcpu_fd, p, why, why_len);
 	}

@@ -23,7 +23,6 @@
 #include <asm/kvm.h>
 #include <errno.h>
 #include <linux/kvm.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,18 +90,6 @@ int arch_snapshot_describe(struct vm *vm, FILE *f)
 	return 0;
 }
 
-/* "Not possible on this host", with the reason in @why: returns 1. */
-static int __printf(3, 4) refuse(char *why, size_t why_len, const char *fmt,
-				 ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-	return 1;
-}
-
 /* A scratch VM and vcpu with the guest's features, for asking KVM. */
 struct scratch {
 	int kvm_fd, vm_fd, vcpu_fd;
@@ -139,7 +126,7 @@ static int check_caps(struct scratch *s, const struct arm_guest_arch *g,
 	};
 
 	if (max > 0 && nr_vcpus > (uint64_t)max)
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 				   "the guest had %llu vcpus; KVM on this host allows %d",
 				   (unsigned long long)nr_vcpus, max);
 	if (g->nested && kvm_ioctl(s->vm_fd, KVM_CHECK_EXTENSION,
@@ -147,22 +134,22 @@ static int check_caps(struct scratch *s, const struct arm_guest_arch *g,
 		char reason[160];
 
 		nested_host_reason(reason, sizeof(reason));
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the guest had EL2 (--nested); this host cannot run guest hypervisors: %s",
 			      reason);
 	}
 	if (g->e2h0 && kvm_ioctl(s->vm_fd, KVM_CHECK_EXTENSION,
 				 (void *)KVM_CAP_ARM_EL2_E2H0) <= 0)
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the guest had EL2 without VHE (--e2h0); KVM on this host does not give it (no KVM_CAP_ARM_EL2_E2H0)");
 	if (kvm_ioctl(s->vm_fd, KVM_CREATE_DEVICE, &gic) < 0)
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 				   "the guest had a GICv3, which KVM on this host cannot emulate");
 	for (size_t i = 0; i < ARRAY_SIZE(caps); i++)
 		if (caps[i].want &&
 		    kvm_ioctl(s->vm_fd, KVM_CHECK_EXTENSION,
 			      (void *)caps[i].cap) <= 0)
-			return refuse(why, why_len,
+			return arm_refuse(why, why_len,
 					   "the guest had %s; KVM on this host does not give it",
 					   caps[i].what);
 	return 0;
@@ -179,21 +166,15 @@ static int open_scratch(struct scratch *s, const struct arm_guest_arch *g,
 			 strerror(-ret));
 		return ret;
 	}
-	limit = kvm_ioctl(s->kvm_fd, KVM_CHECK_EXTENSION,
-			  (void *)KVM_CAP_ARM_VM_IPA_SIZE);
-	if ((limit > 0 && g->ipa_bits > (uint64_t)limit) ||
-	    (limit <= 0 && g->ipa_bits > 40))
-		return refuse(why, why_len,
+	limit = arm_host_ipa_limit(s->kvm_fd);
+	if (g->ipa_bits > (uint64_t)limit)
+		return arm_refuse(why, why_len,
 				   "the guest had a %llu-bit physical address space; KVM on this host offers %d bits",
-				   (unsigned long long)g->ipa_bits,
-				   limit > 0 ? limit : 40);
-	ret = kvm_ioctl(s->kvm_fd, KVM_CREATE_VM,
-			(void *)(limit > 0 ? (unsigned long)
-				 KVM_VM_TYPE_ARM_IPA_SIZE(g->ipa_bits) : 0UL));
-	if (ret < 0) {
-		snprintf(why, why_len, "KVM_CREATE_VM: %s", strerror(-ret));
+				   (unsigned long long)g->ipa_bits, limit);
+	ret = arm_scratch_vm_create(s->kvm_fd, (unsigned int)g->ipa_bits, why,
+				    why_len);
+	if (ret < 0)
 		return ret;
-	}
 	s->vm_fd = ret;
 	return 0;
 }
@@ -249,7 +230,7 @@ static int init_vcpu(struct scratch *s, const struct arm_guest_arch *g,
 	}
 	if (sve_spec_resolve(&spec, (sve_vqset)(vls[0] & SVE_VQSET_ALL), &out,
 			     reason, sizeof(reason)))
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 				   "the guest's SVE vector lengths %s bits are %s",
 				   sve_vqset_format(g->sve, s_guest,
 						    sizeof(s_guest)),
@@ -259,7 +240,7 @@ static int init_vcpu(struct scratch *s, const struct arm_guest_arch *g,
 	if (ret >= 0)
 		ret = kvm_ioctl(s->vcpu_fd, KVM_ARM_VCPU_FINALIZE, &what);
 	if (ret < 0) {
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "KVM refused the guest's SVE set on a scratch vcpu: %s",
 			      strerror(-ret));
 	}
@@ -277,7 +258,7 @@ static int refuse_id_reg(const char *name, uint64_t guest, uint64_t host,
 	if (names_cpu) {
 		if (!((guest ^ host) & ~writable))
 			return 0;
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the guest saw %s = 0x%llx, this host has 0x%llx (another CPU), and %s",
 			      name, (unsigned long long)guest,
 			      (unsigned long long)host,
@@ -286,12 +267,12 @@ static int refuse_id_reg(const char *name, uint64_t guest, uint64_t host,
 	}
 	ret = arm_id_reg_lowerable(guest, host, writable, &field);
 	if (ret == -ERANGE)
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the guest saw %s = 0x%llx; this host has 0x%llx, less in bits [%u:%u] (a feature the guest may use is missing here)",
 			      name, (unsigned long long)guest,
 			      (unsigned long long)host, field + 3, field);
 	if (ret)
-		return refuse(why, why_len,
+		return arm_refuse(why, why_len,
 			      "the guest saw %s = 0x%llx; this host has 0x%llx, and %s (bits [%u:%u])",
 			      name, (unsigned long long)guest,
 			      (unsigned long long)host,
@@ -344,7 +325,7 @@ static int check_id_regs(struct scratch *s, const struct json_value *m,
 					   i, name);
 		reg.id = id;
 		if (kvm_ioctl(s->vcpu_fd, KVM_GET_ONE_REG, &reg) < 0)
-			return refuse(why, why_len,
+			return arm_refuse(why, why_len,
 					   "the guest saw %s, which KVM on this host does not have",
 					   name);
 		if (guest == host)
@@ -359,7 +340,7 @@ static int check_id_regs(struct scratch *s, const struct json_value *m,
 		/* KVM has the last word: it takes the value or not. */
 		reg.addr = (uintptr_t)&guest;
 		if (kvm_ioctl(s->vcpu_fd, KVM_SET_ONE_REG, &reg) < 0)
-			return refuse(why, why_len,
+			return arm_refuse(why, why_len,
 				      "the guest saw %s = 0x%llx; this host has 0x%llx, and KVM refuses to show the guest that value",
 				      name, (unsigned long long)guest,
 				      (unsigned long long)host);
@@ -379,7 +360,7 @@ static int check_profile(struct scratch *s, const struct arm_guest_arch *g,
 	ret = arm_cpu_profile_apply(s->vm_fd, s->vcpu_fd, &g->profile.floor,
 				    reason, sizeof(reason));
 	if (ret > 0)
-		return refuse(why, why_len, "the guest's CPU profile: %s",
+		return arm_refuse(why, why_len, "the guest's CPU profile: %s",
 			      reason);
 	if (ret)
 		snprintf(why, why_len, "the guest's CPU profile: %s", reason);

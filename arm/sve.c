@@ -139,25 +139,16 @@ int arch_sve_probe_host(struct sve_host_info *info)
 {
 	struct kvm_vcpu_init init;
 	struct vcpu vcpu = { .fd = -1 };
-	int kvm_fd = -1, vm_fd = -1, ipa_bits, ret;
-	unsigned long type = 0;
+	int kvm_fd = -1, vm_fd = -1, ret;
+	char why[128];
 
 	memset(info, 0, sizeof(*info));
 	ret = kvm_open(&kvm_fd);
 	if (ret)
 		return ret;
-	/*
-	 * Type 0 asks for a 40-bit IPA space, which a host with a smaller
-	 * limit refuses; the host's own limit is always accepted.
-	 */
-	ipa_bits = kvm_ioctl(kvm_fd, KVM_CHECK_EXTENSION,
-			     (void *)KVM_CAP_ARM_VM_IPA_SIZE);
-	if (ipa_bits > 0)
-		type = KVM_VM_TYPE_ARM_IPA_SIZE(ipa_bits);
-	ret = kvm_ioctl(kvm_fd, KVM_CREATE_VM, (void *)type);
+	ret = arm_scratch_vm_create(kvm_fd, 0, why, sizeof(why));
 	if (ret < 0) {
-		pr_err("KVM_CREATE_VM (IPA size %d bits) failed: %s",
-		       ipa_bits > 0 ? ipa_bits : 40, strerror(-ret));
+		pr_err("%s", why);
 		goto out;
 	}
 	vm_fd = ret;

@@ -106,6 +106,17 @@ static inline bool vcpu_has_feature(const struct vm *vm, unsigned int bit)
 }
 int vcpu_set_boot_regs(struct vcpu *vcpu, uint64_t pc, uint64_t x0);
 
+/*
+ * Scratch VMs (arm/scratch_vm.c). The host's IPA limit in bits (40 when
+ * KVM does not say). A VM of @ipa_bits (0: the host's limit) on an open
+ * /dev/kvm: its fd, or -errno with the reason in @why.
+ */
+int arm_host_ipa_limit(int kvm_fd);
+int arm_scratch_vm_create(int kvm_fd, unsigned int ipa_bits, char *why,
+			  size_t why_len);
+/* "Not possible on this host", the reason in @why: returns 1. */
+int __printf(3, 4) arm_refuse(char *why, size_t why_len, const char *fmt, ...);
+
 /* What a snapshot's manifest says the guest had (arm/snapshot_config.c). */
 struct arm_guest_arch {
 	uint64_t ipa_bits;
