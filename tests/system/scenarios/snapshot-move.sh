@@ -4,7 +4,7 @@
 # a run mounts (tests/system/run.sh). A guest pinned to the set both can
 # give (128,256, what lkvm sve common says) moves and runs on with its
 # SVE registers intact; one with vq4's whole set is refused on pow2
-# before anything is built, with the reason.
+# before anything is built, with the reason; sve-off refuses both.
 
 MOVE=/exchange/move-$(arg kernel)
 
@@ -64,8 +64,26 @@ t_import() {
 	wait_gone "$pid" || fail "the moved guest did not stop"
 }
 
+# A host without SVE for guests can run neither, and says so before
+# anything is built.
+t_refuse_no_sve() {
+	wait_export || fail "no snapshots from sve-vq4 in $MOVE after 25 minutes (run both hosts: --suite snapshot-move)" || return
+	for s in common whole; do
+		: >"$OUT"
+		lkvm_run 60 sve check --snapshot "$MOVE/$s"
+		expect_rc 1 || return
+		expect_line "$MOVE/$s: this host cannot run the guest as it was: " || return
+		grep -q "cannot run the guest as it was: .*SVE" "$OUT" || fail "the reason does not name SVE" || return
+		: >"$OUT"
+		lkvm_run 120 restore "$MOVE/$s"
+		expect_rc 1 || return
+		expect_line "lkvm: error: lkvm restore $MOVE/$s: this host cannot run the guest as it was: " || return
+	done
+}
+
 case "$host" in
 sve-vq4) run_test export t_export ;;
 sve-pow2) run_test import t_import ;;
-*) echo "@@RESULT FAIL $SUITE: only sve-vq4 (export) and sve-pow2 (import) run it" ;;
+sve-off) run_test refuse-no-sve t_refuse_no_sve ;;
+*) echo "@@RESULT FAIL $SUITE: only sve-vq4 (export), sve-pow2 (import) and sve-off run it" ;;
 esac
