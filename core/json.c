@@ -407,7 +407,9 @@ int json_member_uint(const struct json_value *obj, const char *key,
 {
 	const struct json_value *m = json_get(obj, key);
 
-	if (!m || m->type != JSON_NUMBER || m->number < 0 ||
+	/* Range first: converting a double of 2^64 or more is undefined. */
+	if (!m || m->type != JSON_NUMBER ||
+	    !(m->number >= 0 && m->number < 0x1p64) ||
 	    m->number != (double)(uint64_t)m->number ||
 	    (uint64_t)m->number > max)
 		return parse_error(err, err_len,

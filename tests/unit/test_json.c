@@ -212,7 +212,25 @@ static void test_probe_refusals(void)
 	probe_refused("{\"format\": \"lkvm-sve-probe\"", "not valid JSON");
 }
 
+/* Whole numbers: out of range is refused, never converted (UBSan). */
+static void test_member_uint(void)
+{
+	struct json_value *v = parse("{\"a\": 7, \"b\": 2e21, \"c\": 18446744073709551616, \"d\": -1, \"e\": 1.5}");
+	char err[160];
+	uint64_t n = 0;
+
+	CHECK(v != NULL);
+	CHECK(!json_member_uint(v, "a", 10, &n, err, sizeof(err)) && n == 7);
+	CHECK(json_member_uint(v, "a", 6, &n, err, sizeof(err)) == -EINVAL);
+	CHECK(json_member_uint(v, "b", UINT64_MAX, &n, err, sizeof(err)) == -EINVAL);
+	CHECK(json_member_uint(v, "c", UINT64_MAX, &n, err, sizeof(err)) == -EINVAL);
+	CHECK(json_member_uint(v, "d", UINT64_MAX, &n, err, sizeof(err)) == -EINVAL);
+	CHECK(json_member_uint(v, "e", UINT64_MAX, &n, err, sizeof(err)) == -EINVAL);
+	json_free(v);
+}
+
 static const struct unit_test tests[] = {
+	{ "member-uint", test_member_uint },
 	{ "probe-round-trip", test_probe_round_trip },
 	{ "probe-refusals", test_probe_refusals },
 	{ "probe-version-1", test_probe_version1 },
