@@ -52,8 +52,8 @@ while [ $# -gt 0 ]; do
 done
 
 # Suites --all leaves out: they take long and run only when named
-# (nested-linux: make check-slow).
-LONG_SUITES=" stress nested-linux "
+# (nested-linux, migrate-killed: make check-slow).
+LONG_SUITES=" stress nested-linux migrate-killed "
 
 # The kernels of scripts/kernels.conf, by name: their cache directories.
 # The first is the L2 guest kernel as well.
