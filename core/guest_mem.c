@@ -4,6 +4,7 @@
 #include <lkvm/log.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -42,6 +43,12 @@ int guest_mem_alloc(struct guest_mem *mem, uint64_t gpa_base, uint64_t size)
 	mem->host = aligned;
 	mem->map_base = aligned;
 	mem->map_len = (size_t)size;
+	mem->file_fd = -1;
+	/* Not an error: a snapshot then reads all of RAM. */
+	mem->pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (mem->pagemap_fd < 0)
+		pr_debug("no /proc/self/pagemap (%s): a snapshot reads all of RAM",
+			 strerror(errno));
 	if (guest_mem_track_writes(mem)) {
 		guest_mem_free(mem);
 		return -ENOMEM;
@@ -67,13 +74,27 @@ int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa_base,
 		guest_mem_free(mem);
 		return ret;
 	}
+	/*
+	 * A page not yet copied reads the file: a snapshot of this RAM
+	 * asks the file where its holes are, or else reads every page.
+	 */
+	mem->file_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (mem->file_fd < 0 && mem->pagemap_fd >= 0) {
+		close(mem->pagemap_fd);
+		mem->pagemap_fd = -1;
+	}
 	return 0;
 }
 
 void guest_mem_free(struct guest_mem *mem)
 {
-	if (mem->map_base)
+	if (mem->map_base) {
 		munmap(mem->map_base, mem->map_len);
+		if (mem->pagemap_fd >= 0)
+			close(mem->pagemap_fd);
+		if (mem->file_fd >= 0)
+			close(mem->file_fd);
+	}
 	free(mem->written);
 	memset(mem, 0, sizeof(*mem));
 }
@@ -133,6 +154,8 @@ void guest_mem_wrap(struct guest_mem *mem, uint64_t gpa_base, void *buf,
 	mem->gpa_base = gpa_base;
 	mem->size = size;
 	mem->host = buf;
+	mem->pagemap_fd = -1;
+	mem->file_fd = -1;
 }
 
 void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)

@@ -11,6 +11,7 @@
 #include <lkvm/device.h>
 #include <lkvm/json.h>
 #include <lkvm/log.h>
+#include <lkvm/ram_scan.h>
 #include <lkvm/state.h>
 #include <lkvm/vm.h>
 
@@ -20,9 +21,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-/* RAM is written in blocks; an all-zero block stays a hole. */
-#define RAM_BLOCK SZ_64K
 
 static int64_t now_ms(void)
 {
@@ -50,27 +48,38 @@ static int write_all(int fd, const void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int snapshot_write_ram(int fd, const uint8_t *ram, uint64_t size,
-		       uint64_t *written, uint32_t *crc)
+int snapshot_write_ram(int fd, const struct guest_mem *mem, uint64_t *written,
+		       uint32_t *crc)
 {
+	unsigned long *maybe_data;
+	int ret = 0;
+
 	*written = 0;
 	*crc = 0;
 	/* The size first: blocks never written read back as zeroes. */
-	if (ftruncate(fd, (off_t)size))
+	if (ftruncate(fd, (off_t)mem->size))
 		return -errno;
-	for (uint64_t off = 0; off < size; off += RAM_BLOCK) {
-		size_t n = (size_t)MIN(RAM_BLOCK, size - off);
-		int ret;
+	/* Only what the guest touched is read: the pause follows that. */
+	maybe_data = ram_scan_blocks(mem);
+	if (!maybe_data)
+		return -ENOMEM;
+	for (uint64_t off = 0; !ret && off < mem->size; off += RAM_BLOCK) {
+		const uint8_t *p = mem->host + off;
+		size_t n = (size_t)MIN(RAM_BLOCK, mem->size - off);
 
-		*crc = state_crc32(*crc, ram + off, n);
-		if (guest_mem_is_zero(ram + off, n))
+		if (!ram_block_test(maybe_data, off / RAM_BLOCK)) {
+			*crc = state_crc32_zeros(*crc, n);
 			continue;
-		ret = write_all(fd, ram + off, n, off);
-		if (ret)
-			return ret;
-		*written += n;
+		}
+		*crc = state_crc32(*crc, p, n);
+		if (guest_mem_is_zero(p, n))
+			continue;
+		ret = write_all(fd, p, n, off);
+		if (!ret)
+			*written += n;
 	}
-	return 0;
+	free(maybe_data);
+	return ret;
 }
 
 int snapshot_save_records(struct vm *vm, struct state_writer *w,
@@ -227,8 +236,8 @@ int snapshot_write(struct vm *vm, const struct snapshot_files *f,
 	if (!ret)
 		ret = snapshot_save_records(vm, &w, &nr_records);
 	if (!ret) {
-		ret = snapshot_write_ram(f->ram, vm->ram.host, vm->ram.size,
-					 &st->ram_written, &ram_crc);
+		ret = snapshot_write_ram(f->ram, &vm->ram, &st->ram_written,
+					 &ram_crc);
 		if (ret)
 			pr_err("snapshot: writing guest RAM failed: %s",
 			       strerror(-ret));

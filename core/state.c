@@ -65,6 +65,36 @@ uint32_t state_crc32(uint32_t crc, const void *data, size_t len)
 	return ~crc32_bits(~crc, data, len);
 }
 
+/*
+ * a(x) * b(x) mod the CRC polynomial, both reflected (bit 31 is x^0):
+ * the CRC register after zero bytes is the register times a power of x.
+ */
+static uint32_t crc32_mulmod(uint32_t a, uint32_t b)
+{
+	uint32_t p = 0;
+
+	for (int i = 0; i < 32; i++) {
+		if (a & (0x80000000U >> i))
+			p ^= b;
+		b = (b >> 1) ^ (0xedb88320U & -(b & 1U));
+	}
+	return p;
+}
+
+uint32_t state_crc32_zeros(uint32_t crc, uint64_t len)
+{
+	uint32_t power = 0x80000000U;	/* x^0 */
+	uint32_t square = 0x00800000U;	/* x^8, then x^16, x^32, ... */
+
+	/* x^(8 * len), by squaring: 64 steps at most. */
+	for (; len; len >>= 1) {
+		if (len & 1)
+			power = crc32_mulmod(power, square);
+		square = crc32_mulmod(square, square);
+	}
+	return ~crc32_mulmod(~crc, power);
+}
+
 void state_writer_init(struct state_writer *w)
 {
 	memset(w, 0, sizeof(*w));

@@ -46,6 +46,14 @@ struct guest_mem {
 	 */
 	atomic_ulong *written;
 	unsigned int page_shift;
+	/*
+	 * What a snapshot learns about RAM without reading it (ram_scan.h):
+	 * /proc/self/pagemap, opened before the seccomp filter, and the
+	 * file RAM is mapped copy-on-write from. -1 when absent; valid only
+	 * with @map_base (memory lkvm allocated).
+	 */
+	int pagemap_fd;
+	int file_fd;
 };
 
 /* Anonymous, 2 MiB-aligned, transparent-huge-page-advised RAM. */

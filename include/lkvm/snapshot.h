@@ -93,8 +93,12 @@ struct state_writer;
 int snapshot_save_records(struct vm *vm, struct state_writer *w,
 			  unsigned int *nr);
 
-/* Sparse RAM writer and its checksum (pure but for the fd). */
-int snapshot_write_ram(int fd, const uint8_t *ram, uint64_t size,
-		       uint64_t *written, uint32_t *crc);
+struct guest_mem;
+/*
+ * RAM into @fd, sparse (zero blocks stay holes), its CRC-32 in @crc:
+ * reads only the blocks that may hold data (ram_scan.h).
+ */
+int snapshot_write_ram(int fd, const struct guest_mem *mem, uint64_t *written,
+		       uint32_t *crc);
 
 #endif

@@ -6,6 +6,7 @@
 #include "harness.h"
 
 #include <lkvm/arm/arm.h>
+#include <lkvm/guest_mem.h>
 #include <lkvm/json.h>
 #include <lkvm/restore.h>
 #include <lkvm/snapshot.h>
@@ -371,6 +372,7 @@ static void test_sparse_ram(void)
 	int fd = mkstemp(path);
 	size_t size = 4U << 20;
 	uint8_t *ram = calloc(1, size), *back = malloc(size);
+	struct guest_mem mem;
 	uint64_t written;
 	uint32_t crc;
 	struct stat st;
@@ -380,7 +382,8 @@ static void test_sparse_ram(void)
 	ram[3] = 0x5a;
 	ram[size - 1] = 0xa5;
 	ram[(2U << 20) + 77] = 1;
-	CHECK_EQ(snapshot_write_ram(fd, ram, size, &written, &crc), 0);
+	guest_mem_wrap(&mem, 0, ram, size);
+	CHECK_EQ(snapshot_write_ram(fd, &mem, &written, &crc), 0);
 	CHECK_EQ(written, 3 * 65536);
 	CHECK_EQ(crc, state_crc32(0, ram, size));
 	CHECK_EQ(fstat(fd, &st), 0);

@@ -180,6 +180,24 @@ static void test_crc32(void)
 	CHECK_EQ(state_crc32(0, "123456789", 9), 0xcbf43926U);
 }
 
+/* Zero bytes by a power of x equal the CRC over the zeros themselves. */
+static void test_crc32_zeros(void)
+{
+	static const uint64_t lens[] = { 0, 1, 7, 8, 255, 65536, 65536 * 3 + 5 };
+	static const uint32_t starts[] = { 0, 0xcbf43926U, 0xffffffffU };
+	uint8_t *zeros = calloc(1, 65536 * 3 + 5);
+
+	CHECK(zeros != NULL);
+	for (unsigned int i = 0; zeros && i < ARRAY_SIZE(lens); i++)
+		for (unsigned int j = 0; j < ARRAY_SIZE(starts); j++)
+			CHECK_EQ(state_crc32_zeros(starts[j], lens[i]),
+				 state_crc32(starts[j], zeros, lens[i]));
+	/* Continues a CRC over data, as the RAM writer does between blocks. */
+	CHECK_EQ(state_crc32_zeros(state_crc32(0, "123456789", 9), 4),
+		 state_crc32(0, "123456789\0\0\0\0", 13));
+	free(zeros);
+}
+
 static const struct unit_test tests[] = {
 	{ "state_round_trip", test_round_trip },
 	{ "state_concatenated", test_concatenated },
@@ -188,6 +206,7 @@ static const struct unit_test tests[] = {
 	{ "state_lying_field", test_lying_field },
 	{ "state_bad_writes", test_bad_writes },
 	{ "state_crc32", test_crc32 },
+	{ "state_crc32_zeros", test_crc32_zeros },
 };
 
 UNIT_MAIN(tests)
