@@ -1,5 +1,5 @@
 /*
- * timeit [-e FILE] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...
+ * timeit [-e FILE] [-u TEXT] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...
  *
  * Runs each COMMAND RUNS times, interleaved (round i runs every command
  * once, starting with command i modulo their number, so that a slow
@@ -14,9 +14,18 @@
  * the largest resident set of any run. A run that fails (status S not
  * 0) ends the measurement; the lines then count the runs made.
  * -e FILE appends the commands' standard error to FILE.
+ * -u TEXT ends each run when TEXT first appears on the command's standard
+ * output (a guest's first line: how long until it runs): wall is fork to
+ * then, cpu the user + system time the command and its threads had used
+ * by then (/proc/PID/stat, in clock ticks, 10 ms as a rule); the command
+ * is then sent SIGTERM and waited for. A run in which TEXT does not
+ * appear within UNTIL_LIMIT_S seconds, or the command exits first, fails.
  * No thresholds: benchmarks print numbers.
  */
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +35,7 @@
 #include <unistd.h>
 
 #define MAX_CMDS 8
+#define UNTIL_LIMIT_S 600
 
 struct cmd {
 	char **argv;
@@ -54,14 +64,81 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One run of @c, its stderr to @err_fd; returns its wait status. */
-static int run_once(struct cmd *c, int err_fd)
+/* User + system time of @pid and its live and ended threads, in ms. */
+static double proc_cpu_ms(pid_t pid)
 {
-	double start = now_ms();
+	char path[64], buf[1024], *p;
+	unsigned long long utime, stime;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* After the command name, which may hold spaces: "pid (comm) S ..." */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &utime, &stime) != 2)
+		return -1;
+	return (double)(utime + stime) * 1e3 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Reads @fd until @text shows (0), the command closes it (-1) or the
+ * limit passes (-1). @text may arrive split over reads.
+ */
+static int wait_for_text(int fd, const char *text, double deadline)
+{
+	size_t tlen = strlen(text), have = 0;
+	char buf[8192];
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(&pfd, 1, (int)left + 1) < 0)
+			return -1;
+		if (!pfd.revents)
+			continue;
+		n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		if (n <= 0)
+			return -1;
+		have += (size_t)n;
+		buf[have] = 0;
+		if (memmem(buf, have, text, tlen))
+			return 0;
+		/* Keep the tail that could start @text. */
+		if (have >= tlen) {
+			memmove(buf, buf + have - (tlen - 1), tlen - 1);
+			have = tlen - 1;
+		}
+	}
+}
+
+/*
+ * One run of @c, its stderr to @err_fd; returns its wait status. With
+ * @until, the run ends when @until appears on its stdout (see above).
+ */
+static int run_once(struct cmd *c, int err_fd, const char *until)
+{
+	double start = now_ms(), end = 0, cpu = 0;
+	int out[2] = { -1, -1 };
 	struct rusage ru;
 	int status = 0;
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (until && pipe2(out, O_CLOEXEC)) {
+		perror("timeit: pipe");
+		exit(1);
+	}
+	pid = fork();
 	if (pid < 0) {
 		perror("timeit: fork");
 		exit(1);
@@ -70,17 +147,42 @@ static int run_once(struct cmd *c, int err_fd)
 		int null = open("/dev/null", O_RDWR);
 
 		dup2(null, 0);
-		dup2(null, 1);
+		dup2(until ? out[1] : null, 1);
 		dup2(err_fd >= 0 ? err_fd : null, 2);
 		execvp(c->argv[0], c->argv);
 		_exit(127);
+	}
+	if (until) {
+		bool seen;
+
+		close(out[1]);
+		seen = !wait_for_text(out[0], until,
+				      start + UNTIL_LIMIT_S * 1e3);
+		end = now_ms();
+		cpu = proc_cpu_ms(pid);
+		kill(pid, SIGTERM);
+		close(out[0]);
+		if (!seen || cpu < 0) {
+			fprintf(stderr, "timeit: %s did not print \"%s\"\n",
+				c->argv[0], until);
+			c->status = 1 << 8;
+			waitpid(pid, NULL, 0);
+			return c->status;
+		}
 	}
 	if (wait4(pid, &status, 0, &ru) != pid) {
 		perror("timeit: wait4");
 		exit(1);
 	}
-	c->wall[c->runs] = now_ms() - start;
-	c->cpu[c->runs] = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
+	if (until) {
+		/* Ended by the SIGTERM: what counts is that the text came. */
+		status = 0;
+	} else {
+		end = now_ms();
+		cpu = tv_ms(ru.ru_utime) + tv_ms(ru.ru_stime);
+	}
+	c->wall[c->runs] = end - start;
+	c->cpu[c->runs] = cpu;
 	if (ru.ru_maxrss > c->maxrss)
 		c->maxrss = ru.ru_maxrss;
 	c->runs++;
@@ -98,21 +200,27 @@ int main(int argc, char **argv)
 {
 	struct cmd cmds[MAX_CMDS] = { 0 };
 	int runs, n = 0, first = 2, err_fd = -1;
+	const char *until = NULL;
 	int failed = 0;
 
-	if (argc > 2 && !strcmp(argv[1], "-e")) {
-		err_fd = open(argv[2], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			      0644);
+	for (; argc > first + 1 && argv[first - 1][0] == '-'; first += 2) {
+		if (!strcmp(argv[first - 1], "-u") && argv[first][0]) {
+			until = argv[first];
+			continue;
+		}
+		if (strcmp(argv[first - 1], "-e"))
+			break;
+		err_fd = open(argv[first],
+			      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (err_fd < 0) {
-			perror(argv[2]);
+			perror(argv[first]);
 			return 1;
 		}
-		first = 4;
 	}
 	runs = argc > first ? atoi(argv[first - 1]) : 0;
 	if (runs <= 0) {
 		fprintf(stderr,
-			"usage: timeit [-e FILE] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...\n");
+			"usage: timeit [-e FILE] [-u TEXT] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...\n");
 		return 2;
 	}
 	for (int i = first; i < argc; i++) {
@@ -137,7 +245,7 @@ int main(int argc, char **argv)
 		for (int k = 0; k < n && !failed; k++) {
 			struct cmd *c = &cmds[(r + k) % n];
 
-			c->status = run_once(c, err_fd);
+			c->status = run_once(c, err_fd, until);
 			failed = !WIFEXITED(c->status) || WEXITSTATUS(c->status);
 		}
 	}
