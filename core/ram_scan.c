@@ -43,14 +43,14 @@ static int mark_populated(const struct guest_mem *mem, unsigned long *bits)
 {
 	uint64_t entries[512];
 	uint64_t first = (uintptr_t)mem->host >> mem->page_shift;
-	uint64_t pages = (mem->size + (1ULL << mem->page_shift) - 1) >>
-			 mem->page_shift;
+	uint64_t pages =
+		(mem->size + (1ULL << mem->page_shift) - 1) >> mem->page_shift;
 
 	for (uint64_t i = 0; i < pages;) {
 		size_t want = (size_t)MIN(ARRAY_SIZE(entries), pages - i);
-		ssize_t got = pread(mem->pagemap_fd, entries,
-				    want * sizeof(*entries),
-				    (off_t)((first + i) * sizeof(*entries)));
+		ssize_t got =
+			pread(mem->pagemap_fd, entries, want * sizeof(*entries),
+			      (off_t)((first + i) * sizeof(*entries)));
 
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -88,8 +88,8 @@ static int mark_file_data(const struct guest_mem *mem, unsigned long *bits)
 
 unsigned long *ram_scan_blocks(const struct guest_mem *mem)
 {
-	uint64_t words = (ram_blocks(mem->size) + BITS_PER_WORD - 1) /
-			 BITS_PER_WORD;
+	uint64_t words =
+		(ram_blocks(mem->size) + BITS_PER_WORD - 1) / BITS_PER_WORD;
 	unsigned long *bits = calloc(words ? words : 1, sizeof(*bits));
 	int ret = -ENOENT;
 

@@ -33,8 +33,9 @@ static inline uint64_t ram_blocks(uint64_t ram_size)
 
 static inline bool ram_block_test(const unsigned long *bits, uint64_t block)
 {
-	return bits[block / (8 * sizeof(long))] >>
-		       (block % (8 * sizeof(long))) & 1;
+	unsigned int per_word = 8 * sizeof(*bits);
+
+	return (bits[block / per_word] >> (block % per_word)) & 1;
 }
 
 /*

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #define PAGE_SHIFT 12
-#define PAGE (1ULL << PAGE_SHIFT)
+#define PAGE	   (1ULL << PAGE_SHIFT)
 
 /* The set bits of @bits as a list, -1 ended, into @out. */
 static unsigned int set_blocks(const unsigned long *bits, uint64_t nblocks,
@@ -32,8 +32,8 @@ static unsigned int set_blocks(const unsigned long *bits, uint64_t nblocks,
 
 static void test_mark_range(void)
 {
-	uint64_t size = 3 * RAM_BLOCK + PAGE;	/* a partial last block */
-	unsigned long bits[1] = { 0 };
+	uint64_t size = 3 * RAM_BLOCK + PAGE; /* a partial last block */
+	unsigned long bits[1] = {0};
 	uint64_t got[8];
 
 	ram_blocks_mark(bits, size, RAM_BLOCK - 1, 2);
@@ -52,14 +52,14 @@ static void test_mark_range(void)
 static void test_mark_pagemap(void)
 {
 	/* 2 MiB of 4 KiB pages: 512 entries, 32 blocks. */
-	uint64_t pm[512] = { 0 };
-	unsigned long bits[1] = { 0 };
+	uint64_t pm[512] = {0};
+	unsigned long bits[1] = {0};
 	uint64_t got[8];
 
-	pm[0] = RAM_PM_PRESENT | 0x1234;	/* block 0 */
-	pm[17] = RAM_PM_SWAPPED;		/* block 1 */
-	pm[40] = 1ULL << 61;			/* file page, not present */
-	pm[511] = RAM_PM_PRESENT;		/* block 31 */
+	pm[0] = RAM_PM_PRESENT | 0x1234; /* block 0 */
+	pm[17] = RAM_PM_SWAPPED;	 /* block 1 */
+	pm[40] = 1ULL << 61;		 /* file page, not present */
+	pm[511] = RAM_PM_PRESENT;	 /* block 31 */
 	ram_blocks_mark_pagemap(bits, SZ_2M, 0, pm, 512, PAGE_SHIFT);
 	CHECK_EQ(set_blocks(bits, 32, got, 8), 3);
 	CHECK_EQ(got[0], 0);
@@ -163,10 +163,10 @@ static void test_writer_file_backed(void)
 }
 
 static const struct unit_test tests[] = {
-	{ "mark-range", test_mark_range },
-	{ "mark-pagemap", test_mark_pagemap },
-	{ "writer-anonymous", test_writer_anonymous },
-	{ "writer-file-backed", test_writer_file_backed },
+	{"mark-range", test_mark_range},
+	{"mark-pagemap", test_mark_pagemap},
+	{"writer-anonymous", test_writer_anonymous},
+	{"writer-file-backed", test_writer_file_backed},
 };
 
 UNIT_MAIN(tests)
