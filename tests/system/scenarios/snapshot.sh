@@ -59,6 +59,34 @@ t_roundtrip() {
 	wait_gone "$VM_PID" || fail "the restored snap-a did not exit"
 }
 
+# A restored VM's RAM is its snapshot's file, copied on write: a snapshot
+# of it must take the pages it never touched from that file, not take
+# them for zeros. Restore, snapshot again, restore that (its RAM file's
+# CRC checked): the kernel and the ticker run on.
+t_snapshot_of_restored() {
+	rm -rf "$SNAPS/g1" "$SNAPS/g2"
+	start_vm snap-g ticker "@@L2 tick=3" -c 2 -m 256 || return
+	ctl snapshot -n snap-g --stop "$SNAPS/g1"
+	expect_rc 0 || return
+	wait_gone "$VM_PID" || fail "--stop did not stop snap-g" || return
+	at1=$(last_tick "$LOGDIR/snap-g.console")
+	restore_vm "$LOGDIR/snap-g1.console" "$SNAPS/g1"
+	wait_tick "$LOGDIR/snap-g1.console" $((at1 + 5)) 60 ||
+		fail "the first restore does not tick on: $(tail -n 3 "$LOGDIR/snap-g1.console")" || return
+	ctl snapshot -n snap-g --stop "$SNAPS/g2"
+	expect_rc 0 || return
+	wait_gone "$VM_PID" || fail "--stop did not stop the restored snap-g" || return
+	at2=$(last_tick "$LOGDIR/snap-g1.console")
+	restore_vm "$LOGDIR/snap-g2.console" --verify "$SNAPS/g2"
+	wait_tick "$LOGDIR/snap-g2.console" $((at2 + 10)) 60 ||
+		fail "the restore of the restored VM's snapshot does not tick on: $(tail -n 3 "$LOGDIR/snap-g2.console")" || return
+	first=$(first_tick "$LOGDIR/snap-g2.console")
+	[ "$first" -gt "$at1" ] && [ "$first" -le $((at2 + 1)) ] ||
+		fail "the second restore's first tick is $first; the snapshots were at ticks $at1 and $at2" || return
+	ctl stop -n snap-g
+	wait_gone "$VM_PID" || fail "the second restore did not exit"
+}
+
 # SVE registers at the host's longest length survive, in two guests
 # restored from one snapshot at once (its RAM shared copy-on-write).
 t_sve_registers() {
@@ -220,6 +248,7 @@ t_sve_check() {
 }
 
 run_test roundtrip t_roundtrip
+run_test snapshot-of-restored t_snapshot_of_restored
 run_test sve-registers t_sve_registers
 run_test registers-equal t_registers_equal
 run_test refusals t_refusals
