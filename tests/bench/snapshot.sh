@@ -65,5 +65,18 @@ if [ "$snap_ok" = 1 ]; then
 		pct=$(awk -v w="$w" -v c="$c" 'BEGIN { if (c > 0) printf "%.1f", 100 * w / c; else print "-" }')
 		echo "@@BENCH snapshot $1 restore-to-running: ${pct}% of the cold boot (wall medians)"
 	done
+	# What a restored guest printed before its first beat: a kernel
+	# complaint (a stall, the clock) would explain a slow restore.
+	for mem in 256 2048; do
+		: >/tmp/bench-r.out
+		lkvm restore --name bench-rx /tmp/bench-snap-$mem --loglevel error \
+			</dev/null >/tmp/bench-r.out 2>&1 &
+		pid=$!
+		wait_for /tmp/bench-r.out "@@L2 beat=" 120
+		kill "$pid" 2>/dev/null
+		wait_gone "$pid"
+		before=$(sed '/@@L2 beat=/,$d' /tmp/bench-r.out)
+		echo "@@BENCH snapshot ${mem}M restore: $(echo "$before" | grep -c .) lines before the first beat$(echo "$before" | grep . | head -n 3 | sed 's/^/ | /' | tr -d '\n')"
+	done
 fi
 rm -rf /tmp/bench-snap-256 /tmp/bench-snap-2048
