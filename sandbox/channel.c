@@ -183,7 +183,8 @@ static void chan_output(void *opaque, unsigned int port, const uint8_t *buf,
 {
 	struct chan *c = opaque;
 
-	if (!c->output_seen && port != SANDBOX_PORT_STATUS) {
+	if (!c->output_seen &&
+	    (port == SANDBOX_PORT_STDOUT || port == SANDBOX_PORT_STDERR)) {
 		c->output_seen = true;
 		pr_debug("sandbox: the command's first output");
 	}
