@@ -84,8 +84,10 @@ static int restore_template(const struct sandbox_template *t,
 			    struct snapshot_source *s, struct vm_config *wcfg,
 			    struct vm **vmp, char *why, size_t why_len)
 {
-	int ret = snapshot_open(s, t->dir, why, why_len);
+	int ret;
 
+	pr_debug("sandbox: warm template: manifest and state");
+	ret = snapshot_open(s, t->dir, why, why_len);
 	wcfg->sandbox = cfg->sandbox;
 	wcfg->seccomp = cfg->seccomp;
 	wcfg->debug = cfg->debug;
@@ -93,6 +95,7 @@ static int restore_template(const struct sandbox_template *t,
 	ret = ret ?: snapshot_config(s, wcfg, NULL, why, why_len);
 	wcfg->name = cfg->name;
 	if (!ret) {
+		pr_debug("sandbox: warm template: host check");
 		ret = snapshot_check_host(s, why, why_len);
 		if (ret == 1)
 			ret = -EPERM;
@@ -162,11 +165,14 @@ int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
 	}
 	/* A terminal on both ends: the command gets the console as its tty. */
 	req->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+	pr_debug("sandbox: initramfs and command");
 	ret = sandbox_prepare(cfg, req, &st);
 	/* LKVM_SANDBOX_COLD=1: --cold for every run (CI, debugging). */
 	if (getenv("LKVM_SANDBOX_COLD") &&
 	    strcmp(getenv("LKVM_SANDBOX_COLD"), "0"))
 		cfg->sandbox.cold = true;
+	if (!ret && !cfg->sandbox.cold && !cfg->dump_dtb)
+		pr_debug("sandbox: template key");
 	warm = !ret && !cfg->sandbox.cold && !cfg->dump_dtb &&
 	       !sandbox_template_locate(&t, cfg, &st);
 	if (warm && sandbox_template_state(&t) == TEMPLATE_READY)
@@ -212,6 +218,7 @@ static int sandbox(struct vm_config *cfg, int argc, char **argv)
 	if (ret != OPT_OK)
 		return SANDBOX_EXIT_SETUP;
 	log_set_level(cfg->loglevel);
+	pr_debug("sandbox: options parsed");
 	req.argv = args.rest;
 	req.argc = args.nr_rest;
 	req.script = cfg->sandbox.script;

@@ -54,6 +54,7 @@ struct chan {
 	bool status_done;
 	bool status_complete;	/* parsed: output drained, VM stopping */
 	bool output_gone;
+	bool output_seen;	/* for the debug profile */
 	struct log_ratelimit rl;
 
 	/* lkvm's stdin: the reader thread fills, the I/O thread drains. */
@@ -163,10 +164,12 @@ static void take_status(struct chan *c, const uint8_t *buf, size_t len)
 		    !memcmp(c->status, SBX_WIRE_READY, c->status_len)) {
 			c->ready_seen = true;
 			c->status_len = 0;
+			pr_debug("sandbox: the guest is ready");
 			guest_ready(c);
 			continue;
 		}
 		c->status_done = true;
+		pr_debug("sandbox: the command's status line");
 		if (sandbox_parse_status(c->status, c->status_len, c->result))
 			pr_warn("sandbox: the guest sent a malformed status line: ignored");
 		else
@@ -180,6 +183,11 @@ static void chan_output(void *opaque, unsigned int port, const uint8_t *buf,
 {
 	struct chan *c = opaque;
 
+	if (!c->output_seen &&
+	    (port == SANDBOX_PORT_STDOUT || port == SANDBOX_PORT_STDERR)) {
+		c->output_seen = true;
+		pr_debug("sandbox: the command's first output");
+	}
 	if (port == SANDBOX_PORT_STDOUT)
 		emit(c, c->out_fd, buf, len);
 	else if (port == SANDBOX_PORT_STDERR)
@@ -234,6 +242,8 @@ static size_t send_command(struct chan *c, const struct virtq_chain *chain)
 	done = virtq_copy_to_in(chain, 0, c->cmd + c->cmd_off,
 				c->cmd_len - c->cmd_off);
 	c->cmd_off += done;
+	if (done && c->cmd_off == c->cmd_len)
+		pr_debug("sandbox: the command handed over");
 	return done;
 }
 

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 static void read_exact(const struct ports *p, uint8_t *buf, size_t len)
@@ -57,15 +56,6 @@ static char *dup_entry(const uint8_t *v, uint32_t len)
 		s[len] = '\0';
 	}
 	return s;
-}
-
-static void set_realtime(uint64_t ns)
-{
-	struct timespec ts = { (time_t)(ns / 1000000000ULL),
-			       (long)(ns % 1000000000ULL) };
-
-	if (clock_settime(CLOCK_REALTIME, &ts))
-		say("lkvm-init: cannot set the clock: %s", strerror(errno));
 }
 
 /*
@@ -120,7 +110,7 @@ static int take(struct init_config *cfg, uint8_t type, const uint8_t *v,
 		return 0;
 	case SBX_WIRE_REALTIME:
 		if (len == 8)
-			set_realtime(le64(v));
+			set_clock_from_host(le64(v));
 		return 0;
 	case SBX_WIRE_SEED:
 		reseed(v, len);

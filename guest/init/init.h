@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* What lkvm put in the initramfs. */
 #define INIT_CONFIG "/lkvm/config"
@@ -66,6 +67,11 @@ void read_command(struct init_config *cfg, const struct ports *p);
 void load_modules(const struct ports *p);
 /* Sets the system clock from rtc0 unless the kernel already did. */
 void set_clock(void);
+/*
+ * Sets the system clock to the host's time lkvm sent (ns since the
+ * epoch), or from rtc0 when that is later: the stamp was stale.
+ */
+void set_clock_from_host(uint64_t ns);
 void open_ports(struct ports *p, bool need_stdio);
 /* Fails at once when @driver is not registered on @bus. */
 void need_driver(const struct ports *p, const char *bus, const char *driver,

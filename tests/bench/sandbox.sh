@@ -16,6 +16,17 @@ out=$(timeit 2 $SB --cold -- true :: $SB -- true)
 out=$(timeit $runs $SB --cold -- true :: $SB -- true)
 echo "@@BENCH sandbox cold boot-to-exit (true) 1vcpu-256M: $(echo "$out" | sed -n 1p)"
 echo "@@BENCH sandbox warm boot-to-exit (true) 1vcpu-256M: $(echo "$out" | sed -n 2p)"
+# Where a warm start's time goes: its --loglevel debug steps
+# (phase_profile, Documentation/testing.md).
+rm -f /tmp/bench-phases.log
+out=$(timeit -e /tmp/bench-phases.log 5 $SB --loglevel debug -- true)
+# Other threads' lines come in another order in each run: the main
+# thread's steps only, and the status line (always after the vcpus start).
+grep -v -e "seccomp: " -e "control: listening" -e "console input" \
+	-e "handed over" -e "first output" /tmp/bench-phases.log >/tmp/bench-phases-main.log
+phase_profile /tmp/bench-phases-main.log "$(tstat "$out" cpu min)" \
+	"sandbox: options parsed" "exec, libc, options" "sandbox warm phase (true"
+rm -f /tmp/bench-phases.log /tmp/bench-phases-main.log
 out=$(timeit $runs $SB --cold -- cat /host/tmp/bench-host-file :: \
 	$SB -- cat /host/tmp/bench-host-file)
 echo "@@BENCH sandbox cold boot-to-exit (read a 1 MiB host file): $(echo "$out" | sed -n 1p)"

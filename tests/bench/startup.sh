@@ -43,35 +43,8 @@ bench_row "startup: default NIC's extra CPU, no ASLR" ms "$d"
 rm -f /tmp/bench-phases.log
 out=$(timeit -e /tmp/bench-phases.log 7 lkvm run -k $P -c 1 -m 256 --loglevel debug)
 total=$(tstat "$out" cpu min)
-awk -v total="$total" '
-	/^lkvm: debug: \[/ {
-		match($0, /cpu +[0-9.]+ ms\]/)
-		cpu = substr($0, RSTART + 4, RLENGTH - 8) + 0
-		label = $0
-		sub(/^[^]]*\] /, "", label)
-		gsub(/[0-9]+/, "N", label)
-		if (label ~ /^run: options parsed/) { run++; prev = 0; plabel = "exec, libc, options" }
-		d[plabel, run] = cpu - prev
-		if (!(plabel in seen)) { seen[plabel] = 1; order[n++] = plabel }
-		prev = cpu
-		plabel = label
-		last[run] = cpu
-	}
-	END {
-		for (i = 0; i < n; i++) {
-			m = 0
-			for (r = 1; r <= run; r++) if ((order[i], r) in d) v[m++] = d[order[i], r]
-			printf "@@BENCH startup phase (1 vcpu, CPU ms, least of %d): %7.2f  %s\n", run, least(v, m), order[i]
-		}
-		m = 0
-		for (r = 1; r <= run; r++) v[m++] = last[r]
-		printf "@@BENCH startup phase (1 vcpu, CPU ms, least of %d): %7.2f  exit (after the last line)\n", run, total - least(v, m)
-	}
-	function least(a, k,    i, x) {
-		x = a[0]
-		for (i = 1; i < k; i++) if (a[i] < x) x = a[i]
-		return k ? x : 0
-	}' /tmp/bench-phases.log
+phase_profile /tmp/bench-phases.log "$total" "run: options parsed" \
+	"exec, libc, options" "startup phase (1 vcpu"
 
 set_aslr 2
 compare_runs "startup 1 vcpu 256 MiB, ASLR" \

@@ -179,6 +179,46 @@ tstat() {
 	}'
 }
 
+# phase_profile LOG TOTAL FIRST FIRST_NAME TITLE: where the runs' CPU
+# went, from their --loglevel debug lines in LOG (each step logs as it
+# begins): the CPU time between consecutive lines, the least over the
+# runs (on a shared machine the least is the least disturbed). A run
+# begins at its line starting with FIRST; what it spent before that line
+# is FIRST_NAME, and "exit" what it spent after its last line (TOTAL: the
+# least CPU of the whole runs). One "@@BENCH TITLE, CPU ms, least of N)"
+# line per step; Documentation/testing.md explains how to read them.
+phase_profile() {
+	awk -v total="$2" -v first="$3" -v first_name="$4" -v title="$5" '
+	/^lkvm: debug: \[/ {
+		match($0, /cpu +[0-9.]+ ms\]/)
+		cpu = substr($0, RSTART + 4, RLENGTH - 8) + 0
+		label = $0
+		sub(/^[^]]*\] /, "", label)
+		gsub(/[0-9]+/, "N", label)
+		if (index(label, first) == 1) { run++; prev = 0; plabel = first_name }
+		d[plabel, run] = cpu - prev
+		if (!(plabel in seen)) { seen[plabel] = 1; order[n++] = plabel }
+		prev = cpu
+		plabel = label
+		last[run] = cpu
+	}
+	END {
+		for (i = 0; i < n; i++) {
+			m = 0
+			for (r = 1; r <= run; r++) if ((order[i], r) in d) v[m++] = d[order[i], r]
+			printf "@@BENCH %s, CPU ms, least of %d): %7.2f  %s\n", title, run, least(v, m), order[i]
+		}
+		m = 0
+		for (r = 1; r <= run; r++) v[m++] = last[r]
+		printf "@@BENCH %s, CPU ms, least of %d): %7.2f  exit (after the last line)\n", title, run, total - least(v, m)
+	}
+	function least(a, k,    i, x) {
+		x = a[0]
+		for (i = 1; i < k; i++) if (a[i] < x) x = a[i]
+		return k ? x : 0
+	}' "$1"
+}
+
 # ratio A B: A/B with two decimals; "-" when either is missing.
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
