@@ -48,17 +48,6 @@ t_linux_el1() {
 	[ "$(guest_value kvm_dev)" = no ] || fail "/dev/kvm in a guest without --nested"
 }
 
-# With --e2h0 the guest hypervisor has no VHE: KVM comes up in it in
-# nVHE mode.
-t_linux_el2_e2h0() {
-	run_hv 900 nested --e2h0 -c 1 -m 512
-	expect_rc 0 || return
-	[ "$(guest_value started_at)" = EL2 ] ||
-		fail "the guest's CPUs started at '$(guest_value started_at)'" || return
-	[ "$(kvm_mode)" = "Hyp+mode+(nVHE)+initialized" ] ||
-		fail "KVM in the guest says '$(kvm_mode)'"
-}
-
 # lkvm sandbox --nested, as a hypervisor developer runs it: the command
 # runs in a guest whose kernel started at EL2 and has /dev/kvm (its
 # modules are found next to it). The first run boots and saves a warm
@@ -102,4 +91,3 @@ run_test linux-el1 t_linux_el1
 run_test linux-el2 t_linux_el2
 run_test sandbox t_sandbox_nested
 run_test three-levels t_three_levels
-run_test linux-el2-e2h0 t_linux_el2_e2h0
