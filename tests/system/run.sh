@@ -84,6 +84,12 @@ done
 
 mkdir -p "$out"
 
+# module_path LIST NAME: the path, in a list of module paths such as
+# modules.order or modules.builtin, of the module NAME ("-" and "_" alike).
+module_path() {
+	awk -v m="$2" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) { print $1; exit } }' "$1"
+}
+
 # module_closure DIR NAME...: the paths (relative to DIR, a cached module
 # tree) of the named modules and everything they depend on, dependencies
 # first. The cache holds the package's lib/modules/<version> tree without
@@ -98,9 +104,8 @@ module_closure() {
 		local m=$1 path dep
 		[ -n "${seen[$m]:-}" ] && return
 		seen[$m]=1
-		awk -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) f = 1 } END { exit !f }' \
-			"$dir/modules.builtin" && return
-		path=$(awk -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) print $1 }' "$dir/modules.order" | head -n 1)
+		[ -n "$(module_path "$dir/modules.builtin" "$m")" ] && return
+		path=$(module_path "$dir/modules.order" "$m")
 		[ -n "$path" ] && [ -f "$dir/$path" ] || { echo "run.sh: no module $m in $dir" >&2; exit 2; }
 		for dep in $(tr '\0' '\n' <"$dir/$path" | sed -n 's/^depends=//p' | tr ',' ' '); do
 			visit "${dep//-/_}"
@@ -218,7 +223,7 @@ build_l1_initrd() {
 # kernel as the guest hypervisor's (/guest/hv: Image, a test-guest
 # initramfs with its drivers, its sandbox modules): a guest started at
 # EL2 by KVM's nested virtualisation (HCR_EL2.E2H RES1 without --e2h0)
-# needs a kernel that knows E2H can be RES1 (Linux 6.10 or later; the
+# needs a kernel that knows E2H can be RES1 (Linux 6.9 or later; the
 # 6.1 guest kernel never gets past its EL2 set-up), and the 7.x kernel
 # of the nested hosts is one.
 l1_initrd() {

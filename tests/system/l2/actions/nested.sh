@@ -6,7 +6,7 @@
 action_nested() {
 	echo "@@L2 started_at=$(dmesg | sed -n 's/.*CPU: All CPU(s) started at \(EL[0-9]\).*/\1/p' | head -n 1)"
 	echo "@@L2 kvm_dev=$([ -c /dev/kvm ] && echo yes || echo no)"
-	echo "@@L2 kvm_mode=$(dmesg | sed -n 's/.*kvm \[[0-9]*\]: \(.*mode.* initialized\).*/\1/p' | tr ' ' '+' | head -n 1)"
+	echo "@@L2 kvm_mode=$(dmesg | sed -n 's/.*kvm \[[0-9]*\]: \(.*mode initialized\).*/\1/p' | tr ' ' '+' | head -n 1)"
 }
 
 # The third level: lkvm (shared in over 9p as l3, with the current_el
