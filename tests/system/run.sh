@@ -84,11 +84,18 @@ done
 
 mkdir -p "$out"
 
+# module_path LIST NAME: the path, in a list of module paths such as
+# modules.order or modules.builtin, of the module NAME ("-" and "_" alike).
+module_path() {
+	awk -v m="$2" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) { print $1; exit } }' "$1"
+}
+
 # module_closure DIR NAME...: the paths (relative to DIR, a cached module
 # tree) of the named modules and everything they depend on, dependencies
 # first. The cache holds the package's lib/modules/<version> tree without
 # depmod's files, so modules are found through modules.order and their
-# dependencies read from each module's own "depends=" field.
+# dependencies read from each module's own "depends=" field. A module
+# the kernel has built in (modules.builtin) needs nothing.
 module_closure() {
 	local dir=$1
 	local -A seen=()
@@ -97,7 +104,8 @@ module_closure() {
 		local m=$1 path dep
 		[ -n "${seen[$m]:-}" ] && return
 		seen[$m]=1
-		path=$(awk -v m="$m" '{ n=$1; sub(".*/", "", n); sub("\\.ko.*", "", n); gsub("-", "_", n); if (n == m) print $1 }' "$dir/modules.order" | head -n 1)
+		[ -n "$(module_path "$dir/modules.builtin" "$m")" ] && return
+		path=$(module_path "$dir/modules.order" "$m")
 		[ -n "$path" ] && [ -f "$dir/$path" ] || { echo "run.sh: no module $m in $dir" >&2; exit 2; }
 		for dep in $(tr '\0' '\n' <"$dir/$path" | sed -n 's/^depends=//p' | tr ',' ' '); do
 			visit "${dep//-/_}"
@@ -123,13 +131,14 @@ add_modules() {
 	done
 }
 
-# add_module_tree DIR NAME...: an installed module tree (lib/modules/
+# add_module_tree TREE DIR NAME...: an installed module tree (lib/modules/
 # <release> layout, modules.order and modules.builtin) holding the named
-# modules and what they depend on, as lkvm sandbox looks for next to the
-# kernel. Without depmod's files: lkvm reads each module's depends=.
+# modules of the cached tree DIR and what they depend on, as lkvm sandbox
+# looks for next to the kernel. Without depmod's files: lkvm reads each
+# module's depends=.
 add_module_tree() {
-	local tree=$1 dir=$l2_modules path paths
-	shift
+	local tree=$1 dir=$2 path paths
+	shift 2
 	paths=$(module_closure "$dir" "$@") || exit 2
 	mkdir -p "$tree"
 	cp "$dir/modules.builtin" "$tree/"
@@ -141,8 +150,10 @@ add_module_tree() {
 	done
 }
 
+# build_l2_initrd MODULES OUT: the Debian test guests' initramfs, with
+# the drivers of the cached module tree MODULES.
 build_l2_initrd() {
-	local root=$out/l2-root
+	local modules=$1 initrd=$2 root=$out/l2-root
 	rm -rf "$root"
 	mkdir -p "$root/bin" "$root/actions"
 	cp "$busybox" "$root/bin/busybox"
@@ -151,10 +162,13 @@ build_l2_initrd() {
 	if [ -d "$top/build/guest/linux" ]; then
 		cp "$top"/build/guest/linux/* "$root/bin/"
 	fi
-	add_modules "$root" "$top/tests/system/l2/modules.list" "$l2_modules"
+	add_modules "$root" "$top/tests/system/l2/modules.list" "$modules"
 	chmod +x "$root/init"
-	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/l2-initrd.cpio.gz"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$initrd"
 }
+
+# The modules lkvm sandbox needs, for add_module_tree.
+SANDBOX_MODULES="virtio_mmio virtio_console 9pnet_virtio 9p virtio_rng"
 
 # passt, which lkvm runs for user-mode networking, and the C library it
 # is linked against (scripts/deps.sh fetches both).
@@ -179,8 +193,7 @@ build_l1_initrd() {
 	cp "${kernel_dirs[$l2_kernel]}/Image" "$root/guest/Image"
 	# lkvm sandbox finds a kernel's modules next to it (scenarios/sandbox.sh).
 	release=$(sed 's/^linux-image-//' "${kernel_dirs[$l2_kernel]}/package")
-	add_module_tree "$root/guest/lib/modules/$release" \
-		virtio_mmio virtio_console 9pnet_virtio 9p virtio_rng
+	add_module_tree "$root/guest/lib/modules/$release" "$l2_modules" $SANDBOX_MODULES
 	cp "$out/l2-initrd.cpio.gz" "$root/guest/initrd.cpio.gz"
 	cp "$top"/build/guest/*.flat "$top"/build/guest/*.img "$root/guest/bm/"
 	cp "$top/tests/system/l1/init" "$root/init"
@@ -201,23 +214,40 @@ build_l1_initrd() {
 	(cd "$root" && find . | cpio -o -H newc --quiet) >"$out/l1.cpio"
 }
 
-# l1_initrd KERNEL: the L1 initramfs for a host running KERNEL (a name in
-# kernels.conf): the common one with that kernel's own modules of
+# l1_initrd KERNEL SUITES: the L1 initramfs for a host running KERNEL (a
+# name in kernels.conf): the common one with that kernel's own modules of
 # tests/system/l1/modules.list appended as a second archive, which the
 # kernel unpacks over the first. Prints its path.
+#
+# When SUITES include nested-linux, the archive also carries that same
+# kernel as the guest hypervisor's (/guest/hv: Image, a test-guest
+# initramfs with its drivers, its sandbox modules): a guest started at
+# EL2 by KVM's nested virtualisation (HCR_EL2.E2H RES1 without --e2h0)
+# needs a kernel that knows E2H can be RES1 (Linux 6.9 or later; the
+# 6.1 guest kernel never gets past its EL2 set-up), and the 7.x kernel
+# of the nested hosts is one.
 l1_initrd() {
-	local k=$1 root=$out/l1-modules-$1
+	local k=$1 suites=$2 root=$out/l1-modules-$1 file=$out/l1-$1.cpio release
 	[ -s "${kernel_dirs[$k]:-/nonexistent}/Image" ] ||
 		{ echo "run.sh: no kernel '$k' (scripts/kernels.conf; run make deps)" >&2; exit 2; }
-	if [ ! -e "$out/l1-$k.cpio" ]; then
+	[[ ",$suites," == *,nested-linux,* ]] && file=$out/l1-$k+hv.cpio
+	if [ ! -e "$file" ]; then
 		rm -rf "$root"
 		add_modules "$root" "$top/tests/system/l1/modules.list" "${kernel_dirs[$k]}/modules"
+		if [[ "$file" == *+hv.cpio ]]; then
+			mkdir -p "$root/guest/hv"
+			cp "${kernel_dirs[$k]}/Image" "$root/guest/hv/Image"
+			build_l2_initrd "${kernel_dirs[$k]}/modules" "$root/guest/hv/initrd.cpio.gz"
+			release=$(sed 's/^linux-image-//' "${kernel_dirs[$k]}/package")
+			add_module_tree "$root/guest/hv/lib/modules/$release" \
+				"${kernel_dirs[$k]}/modules" $SANDBOX_MODULES
+		fi
 		{
 			cat "$out/l1.cpio"
 			(cd "$root" && find . | cpio -o -H newc --quiet)
-		} >"$out/l1-$k.cpio"
+		} >"$file"
 	fi
-	echo "$out/l1-$k.cpio"
+	echo "$file"
 }
 
 # Lines of hosts.conf as "name kernel cpu mem qemu suites", one per
@@ -240,7 +270,7 @@ hosts() {
 boot_l1() {
 	local name=$1 k=$2 cpu=$3 mem=$4 qemu=$5 suites=$6 lmode=$7 log=$8
 	local initrd qemu_cmd=(qemu-system-aarch64) extra=
-	initrd=$(l1_initrd "$k") || exit 2
+	initrd=$(l1_initrd "$k" "$suites") || exit 2
 	if [ "$qemu" = nested-virt ]; then
 		qemu_cmd=("$top/scripts/qemu-trixie.sh" "$cache/qemu-trixie")
 		extra=" kvm-arm.mode=nested"
@@ -274,7 +304,7 @@ extract_files() {
 rm -rf "$out/exchange"
 mkdir -p "$out/exchange"
 
-build_l2_initrd
+build_l2_initrd "$l2_modules" "$out/l2-initrd.cpio.gz"
 build_l1_initrd
 rm -f "$out"/l1-*.cpio
 
@@ -340,10 +370,10 @@ done < <(hosts)
 # that combine several runs' files need to know which run.
 RUN_HOSTS=" "
 for r in "${runs[@]}"; do
-	read -r name k _ <<<"$r"
+	read -r name k _ _ _ suites <<<"$r"
 	RUN_HOSTS+="$name@$k "
 	# Made here, not by runs booting at once.
-	l1_initrd "$k" >/dev/null
+	l1_initrd "$k" "$suites" >/dev/null
 done
 
 # start_run I: boots run I in the background; its console goes to its
