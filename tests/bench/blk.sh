@@ -8,7 +8,10 @@
 # test build (lkvm-blk-null: requests complete without touching the
 # image), which shows how fast the transport itself goes here.
 # Beside each figure: the CPU time of the VMM's threads other than its
-# vcpus, per request. Numbers only, no thresholds.
+# vcpus, per request, and two counts per request that the load of the
+# machine does not move: the guest's exits KVM counted (all of them:
+# notifications, register accesses, WFI, host interrupts) and the
+# interrupts the guest took from its disk. Numbers only, no thresholds.
 BLK_ROUNDS=2
 IMG=/tmp/bench-blk.img
 RES=/tmp/bench-blk.results
@@ -36,8 +39,21 @@ vmm_cpu_ms() {
 	} END { print (total - vcpus) * 10 }' "/proc/$1/stat" /proc/$1/task/*/stat 2>/dev/null
 }
 
+# KVM's count of guest exits, of every VM in this host (one runs at a
+# time here): debugfs, mounted for it.
+mount -t debugfs none /sys/kernel/debug 2>/dev/null
+kvm_exits() {
+	cat /sys/kernel/debug/kvm/exits 2>/dev/null || echo 0
+}
+
+# per_req COUNT REQUESTS [SCALE]: COUNT * SCALE / REQUESTS, one decimal.
+per_req() {
+	awk -v c="$1" -v n="$2" -v s="${3:-1}" 'BEGIN { printf "%.1f", n ? c * s / n : 0 }'
+}
+
 # blk_boot VMM: one boot under lkvm, kvmtool or null; one line per
-# workload in $RES: "VMM WORKLOAD FIGURE CPU-US-PER-REQUEST".
+# workload in $RES: "VMM WORKLOAD FIGURE CPU-US EXITS IRQS", the last
+# three per request.
 blk_boot() {
 	vmm=$1
 	OUT=/tmp/bench-blk-$vmm.log
@@ -68,6 +84,8 @@ blk_boot() {
 	fi
 	prev=$(vmm_cpu_ms $pid)
 	pios=$(guest_value ios_start)
+	pexits=$(kvm_exits)
+	pirqs=$(guest_value irq_start)
 	for w in $WORKLOADS; do
 		if ! wait_for "$OUT" "@@L2 mark=$w" 600; then
 			echo "@@BENCH blk $vmm: no end of $w"
@@ -75,14 +93,19 @@ blk_boot() {
 			break
 		fi
 		cpu=$(vmm_cpu_ms $pid)
+		exits=$(kvm_exits)
 		ios=$(guest_value ios_$w)
+		irqs=$(guest_value irq_$w)
 		case $w in
 		randread) fig=$(guest_value randread_iops) ;;
 		*) fig=$(guest_value ${w}_mbps) ;;
 		esac
-		echo "$vmm $w $fig $(awk -v c=$((cpu - prev)) -v n=$((ios - pios)) 'BEGIN { printf "%.0f", n ? c * 1000 / n : 0 }')" >>"$RES"
+		n=$((ios - pios))
+		echo "$vmm $w $fig $(per_req $((cpu - prev)) $n 1000) $(per_req $((exits - pexits)) $n) $(per_req $((irqs - pirqs)) $n)" >>"$RES"
 		prev=$cpu
 		pios=$ios
+		pexits=$exits
+		pirqs=$irqs
 	done
 	# The guest powers off after its last workload.
 	n=0
@@ -123,11 +146,13 @@ for w in $WORKLOADS; do
 	k=$(mean kvmtool $w 3)
 	n=$(mean null $w 3)
 	all() { awk -v v="$1" -v w="$w" '$1 == v && $2 == w { printf "%s%s", s, $3; s = " " }' "$RES"; }
-	line="lkvm $l $unit ($(all lkvm); $(mean lkvm $w 4) us CPU per request)"
-	[ -n "$KVMTOOL" ] && line="$line, kvmtool $k $unit ($(all kvmtool); $(mean kvmtool $w 4) us CPU per request), lkvm/kvmtool $(ratio "$l" "$k")"
-	line="$line; lkvm null backend $n $unit ($(mean null $w 4) us CPU per request)"
+	per() { echo "$(mean $1 $w 4) us CPU, $(mean $1 $w 5) exits, $(mean $1 $w 6) interrupts per request"; }
+	line="lkvm $l $unit ($(all lkvm); $(per lkvm))"
+	[ -n "$KVMTOOL" ] && line="$line, kvmtool $k $unit ($(all kvmtool); $(per kvmtool)), lkvm/kvmtool $(ratio "$l" "$k")"
+	line="$line; lkvm null backend $n $unit ($(per null))"
 	echo "@@BENCH blk $what: $line"
 	bench_row "blk $what" "$unit" "$l" "$k"
 	bench_row "blk $what, null backend" "$unit" "$n"
 	bench_row "blk $what, VMM CPU per request" us "$(mean lkvm $w 4)" "$(mean kvmtool $w 4)"
+	bench_row "blk $what, guest exits per request" exits "$(mean lkvm $w 5)" "$(mean kvmtool $w 5)"
 done

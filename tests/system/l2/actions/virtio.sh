@@ -93,6 +93,7 @@ action_rng() {
 # second, in which the host reads the VMM's CPU time.
 blk_mark() {
 	echo "@@L2 ios_$1=$(awk '{ print $1 + $5 + $12 + $16 }' /sys/block/vda/stat)"
+	echo "@@L2 irq_$1=$(awk '/virtio/ { for (i = 2; $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts)"
 	echo "@@L2 mark=$1"
 	sleep 1
 }
