@@ -218,10 +218,10 @@ static void queue_work(struct vblk *b, struct blk_slot *s)
 }
 
 /*
- * Reads and writes only copy between the image and guest RAM, and a
- * refused request or GET_ID does not touch the disk: the I/O thread does
- * these itself. Flushes, discards and zeroing may wait on the disk for
- * long: they go to the workers, and the queue goes on meanwhile.
+ * Reads, writes and requests answered without the disk copy between the
+ * image and guest RAM, or nothing at all: the I/O thread does them
+ * itself. Flushes, discards and zeroing may wait on the disk for long:
+ * they go to the workers, and the queue goes on meanwhile.
  */
 static bool blk_inline(const struct blk_req *r)
 {
@@ -343,7 +343,7 @@ static int blk_start(struct virtio_dev *vd)
 	if (b->lock_deferred)
 		blk_take_over_lock(b);
 	pthread_attr_init(&attr);
-	/* Workers only flush, discard and zero: shallow calls into libc. */
+	/* Workers only copy between files and guest RAM. */
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	for (; b->nr_workers < BLK_WORKERS; b->nr_workers++) {
 		ret = -pthread_create(&b->workers[b->nr_workers], &attr,
