@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * virtio-blk (VIRTIO 1.2 section 5.2): -d/--disk FILE[,ro][,direct], raw
- * images and block devices. The I/O thread takes requests off the queue,
- * checks them (blk_req_parse()) and carries out reads and writes itself
- * (preadv/pwritev into the guest's buffers); a small pool of workers does
- * what may wait on the disk for long (fdatasync, fallocate), at most
- * BLK_SLOTS requests at once.
+ * images and block devices. The I/O thread takes requests off the queue
+ * and checks them (blk_req_parse()); a small pool of workers carries them
+ * out with preadv/pwritev/fdatasync/fallocate, so several requests are in
+ * flight at once, at most BLK_SLOTS.
  */
 #include <lkvm/virtio.h>
 #include <lkvm/virtio_blk.h>
@@ -105,10 +104,15 @@ static void blk_config_read(struct virtio_dev *vd, uint32_t offset,
 	memcpy(data, cfg + offset, len);
 }
 
-/* Carries out @s's request and fills in its status byte. */
-static uint32_t blk_execute(struct vblk *b, struct blk_slot *s)
+/*
+ * Carries out @s's request and gives the chain back: status byte, used
+ * ring, interrupt. On a worker, or on the I/O thread for a lone request.
+ */
+static void blk_complete(struct vblk *b, struct blk_slot *s)
 {
+	struct virtio_dev *vd = &b->vd;
 	uint32_t id_len = 0, written;
+	bool wake;
 
 	if (s->req.status == VIRTIO_BLK_S_OK)
 		s->req.status = blk_req_execute(&b->backend, &s->req, &id_len);
@@ -116,18 +120,6 @@ static uint32_t blk_execute(struct vblk *b, struct blk_slot *s)
 	*s->req.status_byte = s->req.status;
 	/* The data read, the ID, the status byte: all went in directly. */
 	virtq_chain_wrote(&s->chain);
-	return written;
-}
-
-/*
- * On a worker: carries out @s's request and gives the chain back: status
- * byte, used ring, interrupt.
- */
-static void blk_complete(struct vblk *b, struct blk_slot *s)
-{
-	struct virtio_dev *vd = &b->vd;
-	uint32_t written = blk_execute(b, s);
-	bool wake;
 
 	pthread_mutex_lock(&b->lock);
 	virtq_push(&vd->queues[0].vq, s->chain.head, written);
@@ -217,16 +209,17 @@ static void queue_work(struct vblk *b, struct blk_slot *s)
 	pthread_mutex_unlock(&b->lock);
 }
 
-/*
- * Reads, writes and requests answered without the disk copy between the
- * image and guest RAM, or nothing at all: the I/O thread does them
- * itself. Flushes, discards and zeroing may wait on the disk for long:
- * they go to the workers, and the queue goes on meanwhile.
- */
-static bool blk_inline(const struct blk_req *r)
+/* Counts a request in flight, but only when it would be the only one. */
+static bool blk_claim_if_idle(struct vblk *b)
 {
-	return r->status != VIRTIO_BLK_S_OK || r->type == VIRTIO_BLK_T_IN ||
-	       r->type == VIRTIO_BLK_T_OUT || r->type == VIRTIO_BLK_T_GET_ID;
+	bool idle;
+
+	pthread_mutex_lock(&b->lock);
+	idle = !b->inflight;
+	if (idle)
+		b->inflight++;
+	pthread_mutex_unlock(&b->lock);
+	return idle;
 }
 
 /*
@@ -234,18 +227,16 @@ static bool blk_inline(const struct blk_req *r)
  * each request (blk_req_parse). A chain that cannot carry a status byte
  * breaks the device; other bad requests are answered with an error.
  *
- * Every request available is taken at once; reads and writes are carried
- * out here, in order, straight between the image and the guest's buffers
- * (no hand-off to another thread and its wake-up per request), and the
- * guest hears of the whole batch with at most one interrupt, when
- * EVENT_IDX's used_event (or the NO_INTERRUPT flag) asks for one.
+ * Requests go to the workers, except a lone one (the queue empty after
+ * it, nothing in flight): that one runs here, which spares a thread
+ * hand-off per request when the guest waits for each (QD1 latency).
  */
 static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 {
 	struct vblk *b = to_vblk(vd);
 	struct virtq *vq = &vd->queues[q].vq;
 	unsigned int budget = VIRTIO_QUEUE_BUDGET;
-	bool pushed = false;
+	struct blk_slot *held = NULL;
 	const char *why = NULL;
 
 	/* Requests of features the driver did not accept are UNSUPP. */
@@ -255,16 +246,15 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 		virtq_disable_notify(vq);
 		for (;;) {
 			struct blk_slot *s;
-			uint32_t written;
 			int r;
 
 			if (!budget) {
 				virtio_queue_yield(vd, q);
-				goto done;
+				goto hand_off;
 			}
 			s = get_slot(b);
 			if (!s)
-				goto done; /* resumed when one completes */
+				goto hand_off; /* resumed when one completes */
 			r = virtq_pop(vq, &s->chain, &why);
 			if (r > 0)
 				r = blk_req_parse(&s->chain, &b->lim, &s->req,
@@ -275,31 +265,24 @@ static void blk_queue_notify(struct virtio_dev *vd, unsigned int q)
 				put_slot(b, s);
 				if (r < 0) {
 					virtio_broken(vd, why);
-					goto done;
+					goto hand_off;
 				}
 				break;
 			}
+			/* The one before has company: both go to workers. */
+			if (held)
+				queue_work(b, held);
+			held = s;
 			budget--;
-			if (!blk_inline(&s->req)) {
-				queue_work(b, s);
-				continue;
-			}
-			written = blk_execute(b, s);
-			pthread_mutex_lock(&b->lock);
-			virtq_push(vq, s->chain.head, written);
-			s->next = b->free;
-			b->free = s;
-			pthread_mutex_unlock(&b->lock);
-			pushed = true;
 		}
 	} while (virtq_enable_notify(vq));
-done:
-	if (!pushed)
+	if (held && blk_claim_if_idle(b)) {
+		blk_complete(b, held);
 		return;
-	pthread_mutex_lock(&b->lock);
-	if (virtq_should_interrupt(vq))
-		virtio_raise_irq(vd, VIRTIO_ISR_VRING);
-	pthread_mutex_unlock(&b->lock);
+	}
+hand_off:
+	if (held)
+		queue_work(b, held);
 }
 
 static void blk_wake(struct virtio_dev *vd)
