@@ -35,3 +35,21 @@ action_dirty_ticker() {
 	done &
 	action_ticker
 }
+
+# Memory dirtied at a fixed rate, for tests/bench/migrate.sh: a region of
+# lkvm.dirty_mib MiB rewritten once a second, a tenth every 100 ms, with
+# bytes that are not zero (zero pages cost a migration next to nothing).
+# The rate is at most that: a guest too slow to keep up writes less.
+action_dirty_rate() {
+	mib=$(sed -n 's/.*lkvm\.dirty_mib=\([0-9]*\).*/\1/p' /proc/cmdline)
+	slice=$((${mib:-64} * 1024 / 10))
+	yes "lkvm dirty" | head -c $((slice * 1024)) >/tmp/slice
+	echo "@@L2 dirtying ${mib:-64} MiB/s"
+	while :; do
+		for i in 0 1 2 3 4 5 6 7 8 9; do
+			dd if=/tmp/slice of=/tmp/dirty bs=1K count=$slice \
+				seek=$((i * slice)) conv=notrunc 2>/dev/null
+			usleep 100000
+		done
+	done
+}
