@@ -161,6 +161,8 @@ t_failures() {
 # check: once (of four runs) the source's guest did not tick again within
 # 20 s afterwards, on the 6.12 host (issue 15's closing note).
 t_dest_killed() {
+	rm -f "$MDISK"
+	dd if=/dev/zero of="$MDISK" bs=1M count=8 2>/dev/null
 	start_vm mig-no dirty_ticker "@@L2 tick=3" -c 1 -m 256 -d "$MDISK" || return
 	src=$VM_PID
 	incoming mig-no || return
