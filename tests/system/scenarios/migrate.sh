@@ -177,6 +177,19 @@ source_ticks() {
 	wait_tick "$LOGDIR/mig-st.console" "$t" 60 || fail "the source stopped after $1"
 }
 
+# The passt processes that run (not zombies waiting for init).
+live_passts() {
+	for p in $(pidof passt); do
+		grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null || echo "$p"
+	done
+}
+
+passt_states() {
+	for p in $(pidof passt); do
+		echo "$p:$(sed -n 's/^State:\t\(.\).*/\1/p; s/^PPid:\t//p' "/proc/$p/status" | tr '\n' ,)"
+	done | tr '\n' ' '
+}
+
 # The highest "@@L2 net=N" in FILE (-1 for none).
 last_net() {
 	sed -n 's/.*@@L2 net=\([0-9]*\).*/\1/p' "$1" | tail -n 1 | grep . || echo -1
@@ -227,6 +240,14 @@ t_streams() {
 	dest_fails "$DEST_PID" "$LOGDIR/mig-st-in.console" \
 		"the source went away|the stream was cut in the middle" || return
 	source_ticks "lkvm migrate was killed" || return
+	# Nothing of the three destinations is left: the source's passt alone.
+	n=0
+	while [ "$(live_passts | wc -w)" -gt 1 ] && [ $n -lt 50 ]; do
+		sleep 0.2
+		n=$((n + 1))
+	done
+	[ "$(live_passts | wc -w)" = 1 ] ||
+		fail "passt processes (pid:state,ppid) $(passt_states); the source's alone should be left" || return
 
 	(
 		umask 077
