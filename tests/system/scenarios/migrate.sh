@@ -266,7 +266,8 @@ t_streams() {
 	wait_gone "$src" || fail "the source did not exit" || return
 	last=$(last_tick "$LOGDIR/mig-st.console")
 	con=$LOGDIR/mig-st-in.console
-	wait_tick "$con" $((last + 5)) 60 || fail "no ticks past $((last + 5)) at the destination" || return
+	wait_tick "$con" $((last + 5)) 120 ||
+		fail "no ticks past $((last + 5)) at the destination: $(grep -av '@@L2 net' "$con" | tail -n 4 | tr '\n' ' ')" || return
 	first=$(first_tick "$con")
 	[ "$first" -le $((last + 1)) ] && [ "$first" -ge "$last" ] ||
 		fail "the destination ticked on at $first; the source stopped at $last" || return
