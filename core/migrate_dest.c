@@ -173,8 +173,9 @@ static const char *recv_error(const struct mig_reader *rd, int ret)
 	case -ETIMEDOUT:
 		return "the source sent nothing for 60 s";
 	case -ECONNRESET:
-		return rd->have ? "the stream was cut in the middle of a frame (truncated)" :
-				  "the source went away (the stream ends early)";
+		return rd->have ?
+			"the stream was cut in the middle of a frame (truncated)" :
+			"the source went away (the stream ends early)";
 	default:
 		return mig_read_error(ret);
 	}

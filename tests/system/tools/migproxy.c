@@ -90,7 +90,8 @@ int main(int argc, char **argv)
 	int lfd, src, dst, cut;
 	long want, seen = 0;
 
-	if (argc != 5 || (strcmp(argv[1], "corrupt") && strcmp(argv[1], "cut")) ||
+	if (argc != 5 ||
+	    (strcmp(argv[1], "corrupt") && strcmp(argv[1], "cut")) ||
 	    (want = strtol(argv[4], NULL, 10)) < 1) {
 		fprintf(stderr, "usage: migproxy corrupt|cut LISTEN DEST N\n");
 		return 2;
@@ -153,7 +154,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (seen < want) {
-		printf("migproxy: the stream ended after %ld PAGES frames\n", seen);
+		printf("migproxy: the stream ended after %ld PAGES frames\n",
+		       seen);
 		return 1;
 	}
 	return 0;
