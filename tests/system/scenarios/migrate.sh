@@ -339,7 +339,8 @@ mig_test() {
 case "$SUITE" in
 migrate-killed)
 	mig_test dest-killed t_dest_killed
-	STREAMS_MOVE=1 mig_test streams-move t_streams
+	STREAMS_MOVE=1
+	mig_test streams-move t_streams
 	;;
 *)
 	mig_test sve t_sve
