@@ -167,29 +167,42 @@ int migrate_dest_verdict(struct migrate_dest *d, const char *why)
 	return send_verdict(d, why);
 }
 
-static const char *recv_error(int ret)
+static const char *recv_error(const struct mig_reader *rd, int ret)
 {
 	switch (ret) {
 	case -ETIMEDOUT:
 		return "the source sent nothing for 60 s";
 	case -ECONNRESET:
-		return "the source went away (the stream ends early)";
+		return rd->have ?
+			"the stream was cut in the middle of a frame (truncated)" :
+			"the source went away (the stream ends early)";
 	default:
 		return mig_read_error(ret);
 	}
 }
 
+/* The source hears why the stream was refused, and keeps its guest. */
+static void bad_stream(struct migrate_dest *d, const char *why)
+{
+	uint8_t frame[MIG_TEXT_FRAME_MAX];
+	size_t n = mig_text_frame(frame, sizeof(frame), MIG_FAILED,
+				  "a bad stream: %s", why);
+
+	mig_send(d->fd, frame, n, mig_now_ms() + 1000);
+}
+
 int migrate_dest_receive(struct migrate_dest *d, struct mig_stream *s,
 			 char *why, size_t why_len)
 {
-	uint8_t frame[MIG_TEXT_FRAME_MAX];
-
 	for (;;) {
 		int ret = mig_recv_frame(d->fd, &d->rd,
 					 mig_now_ms() + MIG_FRAME_TIMEOUT_MS);
 
 		if (ret) {
-			snprintf(why, why_len, "%s", recv_error(ret));
+			snprintf(why, why_len, "%s", recv_error(&d->rd, ret));
+			/* A damaged frame: a source still there hears it. */
+			if (ret != -ETIMEDOUT && ret != -ECONNRESET)
+				bad_stream(d, why);
 			return ret < 0 ? ret : -EPROTO;
 		}
 		ret = mig_stream_frame(s, d->rd.hdr.type, mig_payload(&d->rd),
@@ -199,12 +212,7 @@ int migrate_dest_receive(struct migrate_dest *d, struct mig_stream *s,
 		if (ret == MIG_STREAM_ABORT)
 			return 1;
 		if (ret < 0) {
-			/* The source hears why, and keeps its guest. */
-			size_t n = mig_text_frame(frame, sizeof(frame),
-						  MIG_FAILED, "a bad stream: %s",
-						  why);
-
-			mig_send(d->fd, frame, n, mig_now_ms() + 1000);
+			bad_stream(d, why);
 			return ret;
 		}
 	}
@@ -228,7 +236,7 @@ int migrate_dest_finish(struct migrate_dest *d, const char *failed,
 	ret = ret ?: mig_recv_frame(d->fd, &d->rd, deadline);
 	if (ret) {
 		snprintf(why, why_len, "%s", ret == -EPIPE ?
-			 "the source went away" : recv_error(ret));
+			 "the source went away" : recv_error(&d->rd, ret));
 		return ret;
 	}
 	if (d->rd.hdr.type == MIG_ABORT) {
