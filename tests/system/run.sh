@@ -264,17 +264,19 @@ hosts() {
 # boot_l1 NAME KERNEL CPU MEM QEMU SUITES MODE LOG: one nested host,
 # console in LOG. QEMU "nested-virt": trixie's QEMU 10 (FEAT_NV2) from
 # scripts/deps.sh's chroot, and KVM in the host booted with
-# kvm-arm.mode=nested, so that its guests can have EL2. LKVM_L1_SMP
+# kvm-arm.mode=nested, so that its guests can have EL2; "qemu10": that
+# QEMU for its CPU models (neoverse-v1, neoverse-n2), KVM as usual. LKVM_L1_SMP
 # (default 2) and LKVM_L1_ICOUNT (QEMU's -icount shift) are for profiling
 # on a busy machine (Documentation/testing.md, "Where start-up time goes").
 boot_l1() {
 	local name=$1 k=$2 cpu=$3 mem=$4 qemu=$5 suites=$6 lmode=$7 log=$8
 	local initrd qemu_cmd=(qemu-system-aarch64) extra=
 	initrd=$(l1_initrd "$k" "$suites") || exit 2
-	if [ "$qemu" = nested-virt ]; then
-		qemu_cmd=("$top/scripts/qemu-trixie.sh" "$cache/qemu-trixie")
-		extra=" kvm-arm.mode=nested"
-	fi
+	case $qemu in
+	nested-virt | qemu10)
+		qemu_cmd=("$top/scripts/qemu-trixie.sh" "$cache/qemu-trixie") ;;
+	esac
+	[ "$qemu" = nested-virt ] && extra=" kvm-arm.mode=nested"
 	timeout --foreground "$host_timeout" "${qemu_cmd[@]}" ${LKVM_L1_ICOUNT:+-icount shift=$LKVM_L1_ICOUNT} \
 		-M virt,virtualization=on,gic-version=3 -cpu "$cpu" -smp "${LKVM_L1_SMP:-2}" -m "$mem" \
 		-nographic -no-reboot -nic none \
