@@ -10,8 +10,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define BITS_PER_WORD (8 * sizeof(unsigned long))
-
 int guest_mem_alloc(struct guest_mem *mem, uint64_t gpa_base, uint64_t size)
 {
 	size_t len;

@@ -45,8 +45,6 @@
 #define PUMP_FRAMES 16
 #define SCAN_PAGES 4096
 
-#define BITS_PER_WORD (8 * sizeof(unsigned long))
-
 enum ms_state {
 	MS_MANIFEST,	/* waiting for the vcpus to park, to describe them */
 	MS_IDLE,	/* waiting for a command */

@@ -13,8 +13,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BITS_PER_WORD (8 * sizeof(unsigned long))
-
 void ram_blocks_mark(unsigned long *bits, uint64_t size, uint64_t off,
 		     uint64_t len)
 {

@@ -28,6 +28,9 @@
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* Bits in one word of a bitmap (unsigned long, as KVM's dirty log). */
+#define BITS_PER_WORD (8 * sizeof(unsigned long))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 #define __printf(a, b) __attribute__((format(printf, a, b)))

@@ -33,9 +33,7 @@ static inline uint64_t ram_blocks(uint64_t ram_size)
 
 static inline bool ram_block_test(const unsigned long *bits, uint64_t block)
 {
-	unsigned int per_word = 8 * sizeof(*bits);
-
-	return (bits[block / per_word] >> (block % per_word)) & 1;
+	return (bits[block / BITS_PER_WORD] >> (block % BITS_PER_WORD)) & 1;
 }
 
 /*
