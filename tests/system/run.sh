@@ -53,7 +53,7 @@ done
 
 # Suites --all leaves out: they take long and run only when named
 # (nested-linux, migrate-killed: make check-slow).
-LONG_SUITES=" stress nested-linux migrate-killed "
+LONG_SUITES=" stress nested-linux migrate-killed cpu-models "
 
 # The kernels of scripts/kernels.conf, by name: their cache directories.
 # The first is the L2 guest kernel as well.
