@@ -11,6 +11,7 @@
 #include "control_args.h"
 
 #include <lkvm/builtin.h>
+#include <lkvm/deadline.h>
 #include <lkvm/ipc_client.h>
 #include <lkvm/log.h>
 #include <lkvm/migrate.h>
@@ -120,7 +121,7 @@ struct run {
 
 static int64_t vm_deadline(void)
 {
-	return mig_now_ms() + MIG_FRAME_TIMEOUT_MS;
+	return monotonic_ms() + MIG_FRAME_TIMEOUT_MS;
 }
 
 static const char *io_error(int ret)
@@ -154,7 +155,7 @@ static void why_from(struct run *r, const struct mig_reader *rd,
  */
 static void dest_reason(struct run *r, int ret)
 {
-	if (!mig_recv_frame(r->dest, &r->dest_rd, mig_now_ms() + 1000) &&
+	if (!mig_recv_frame(r->dest, &r->dest_rd, monotonic_ms() + 1000) &&
 	    (r->dest_rd.hdr.type == MIG_FAILED ||
 	     r->dest_rd.hdr.type == MIG_VERDICT))
 		why_from(r, &r->dest_rd, "the destination failed: ",
@@ -204,7 +205,7 @@ static int expect_vm(struct run *r, uint16_t type)
 /* The destination's next frame within @ms. */
 static int from_dest(struct run *r, int64_t ms)
 {
-	int ret = mig_recv_frame(r->dest, &r->dest_rd, mig_now_ms() + ms);
+	int ret = mig_recv_frame(r->dest, &r->dest_rd, monotonic_ms() + ms);
 
 	if (ret)
 		snprintf(r->why, sizeof(r->why), "the destination: %s",
@@ -236,7 +237,7 @@ static int greet(struct run *r, const struct mig_token *t)
 	memcpy(hello + MIG_BOOT_ID_LEN, t->bytes, t->len);
 	ret = mig_send_frame(r->dest, MIG_HELLO, hello,
 			     MIG_BOOT_ID_LEN + t->len,
-			     mig_now_ms() + MIG_HELLO_TIMEOUT_MS);
+			     monotonic_ms() + MIG_HELLO_TIMEOUT_MS);
 	if (ret) {
 		dest_reason(r, ret);
 		return ret;
@@ -310,7 +311,7 @@ static void report_round(struct run *r, uint64_t left)
 /* One round: the VM sends what it synced, we relay it to ROUND_END. */
 static int round_trip(struct run *r)
 {
-	int64_t t = mig_now_ms();
+	int64_t t = monotonic_ms();
 	int ret = to_vm(r, MIG_CMD_SEND);
 	uint64_t bytes = 0;
 
@@ -332,7 +333,7 @@ static int round_trip(struct run *r)
 	}
 	if (ret)
 		return ret;
-	r->last_ms = mig_now_ms() - t;
+	r->last_ms = monotonic_ms() - t;
 	r->last_bytes = bytes;
 	r->sent += bytes;
 	/* Bytes per second; a round too short to time counts as 1 ms. */
@@ -386,7 +387,7 @@ static int precopy(struct run *r)
  */
 static int hand_over(struct run *r, int64_t *paused_ms)
 {
-	int64_t t = mig_now_ms();
+	int64_t t = monotonic_ms();
 	int ret = to_vm(r, MIG_CMD_HANDOVER);
 
 	while (!ret) {
@@ -428,11 +429,11 @@ static int hand_over(struct run *r, int64_t *paused_ms)
 		return ret;
 	/* From here the guest never runs here again without the user. */
 	ret = mig_send_frame(r->dest, MIG_COMMIT, NULL, 0,
-			     mig_now_ms() + MIG_HELLO_TIMEOUT_MS);
+			     monotonic_ms() + MIG_HELLO_TIMEOUT_MS);
 	ret = ret ?: from_dest(r, MIG_FRAME_TIMEOUT_MS);
 	if (!ret && r->dest_rd.hdr.type != MIG_RUNNING)
 		ret = -EPROTO;
-	*paused_ms = mig_now_ms() - t;
+	*paused_ms = monotonic_ms() - t;
 	if (ret) {
 		snprintf(r->why, sizeof(r->why),
 			 "the destination did not confirm that it runs the guest");
@@ -451,10 +452,10 @@ static void abort_both(struct run *r)
 
 	if (r->dest >= 0)
 		mig_send_frame(r->dest, MIG_ABORT, r->why, len,
-			       mig_now_ms() + 1000);
+			       monotonic_ms() + 1000);
 	if (r->vm >= 0)
 		mig_send_frame(r->vm, MIG_CMD_ABORT, r->why, len,
-			       mig_now_ms() + 1000);
+			       monotonic_ms() + 1000);
 }
 
 static int migrate(const struct migrate_args *a)
@@ -483,7 +484,7 @@ static int migrate(const struct migrate_args *a)
 	}
 	mig_reader_init(&r.vm_rd, MIG_FROM_VM);
 	mig_reader_init(&r.dest_rd, MIG_FROM_DEST);
-	r.t0 = mig_now_ms();
+	r.t0 = monotonic_ms();
 	r.dest = mig_connect(&addr, MIG_HELLO_TIMEOUT_MS, r.why, sizeof(r.why));
 	ret = r.dest < 0 ? r.dest : greet(&r, &token);
 	/* The VM hears of it only once the destination let us in. */
@@ -515,10 +516,10 @@ static int migrate(const struct migrate_args *a)
 	} else if (a->ca.json) {
 		printf("{\"event\": \"done\", \"name\": \"%s\", \"rounds\": %u, \"bytes\": %llu, \"downtime_ms\": %lld, \"total_ms\": %lld}\n",
 		       r.name, r.rounds, (unsigned long long)r.sent,
-		       (long long)paused_ms, (long long)(mig_now_ms() - r.t0));
+		       (long long)paused_ms, (long long)(monotonic_ms() - r.t0));
 	} else {
 		printf("%s: migrated to %s in %lld ms (%u rounds, %llu MiB); the guest was paused %lld ms\n",
-		       r.name, a->to, (long long)(mig_now_ms() - r.t0), r.rounds,
+		       r.name, a->to, (long long)(monotonic_ms() - r.t0), r.rounds,
 		       (unsigned long long)(r.sent >> 20), (long long)paused_ms);
 	}
 	if (r.vm >= 0)

@@ -8,6 +8,7 @@
 #include "restore_incoming.h"
 
 #include <lkvm/builtin.h>
+#include <lkvm/deadline.h>
 
 #include <lkvm/arch.h>
 #include <lkvm/control.h>
@@ -19,7 +20,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 static const char restore_usage_line[] =
 	"lkvm restore [<options>] <snapshot directory>\n"
@@ -120,14 +120,6 @@ void restore_usage(void)
 	print_usage(stdout);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Everything that can refuse before a VM exists. */
 static int prepare(struct restore_args *a, struct snapshot_source *s,
 		   const char *dir, const char *name)
@@ -191,7 +183,7 @@ static int restore(struct restore_args *a, int argc, char **argv)
 	struct opt_args args;
 	struct vm *vm = NULL;
 	const char *name;
-	int64_t t0 = now_ms();
+	int64_t t0 = monotonic_ms();
 	int ret, status;
 
 	a->ro.remaps = a->remaps;
@@ -227,7 +219,7 @@ static int restore(struct restore_args *a, int argc, char **argv)
 		pr_info("# lkvm restore %s: %s, %u vcpus, %llu MiB, rebuilt in %lld ms",
 			s.dir, a->cfg.name, vm->nr_vcpus,
 			(unsigned long long)(vm->ram.size >> 20),
-			(long long)(now_ms() - t0));
+			(long long)(monotonic_ms() - t0));
 		arch_log_summary(vm);
 		status = vm_run(vm);
 	}

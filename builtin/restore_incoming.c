@@ -13,6 +13,7 @@
 #include "restore_incoming.h"
 
 #include <lkvm/arch.h>
+#include <lkvm/deadline.h>
 #include <lkvm/ipc_path.h>
 #include <lkvm/log.h>
 #include <lkvm/migrate_dest.h>
@@ -125,7 +126,7 @@ int restore_incoming(const struct incoming_args *a)
 	pr_info("lkvm restore: waiting for a migration on %s", a->addr);
 	if (migrate_dest_accept(&d))
 		goto out;
-	t0 = mig_now_ms();
+	t0 = monotonic_ms();
 	s.same_host = d.same_host;
 	why[0] = 0;
 	ret = build(a, &s, &d.rd, &vm, why, sizeof(why));
@@ -166,7 +167,7 @@ int restore_incoming(const struct incoming_args *a)
 		(unsigned long long)(vm->ram.size >> 20),
 		(unsigned long long)st.data_pages,
 		(unsigned long long)st.zero_pages,
-		(long long)(mig_now_ms() - t0));
+		(long long)(monotonic_ms() - t0));
 	arch_log_summary(vm);
 	status = vm_run(vm);
 out:

@@ -13,6 +13,7 @@
  */
 #include "control_priv.h"
 
+#include <lkvm/deadline.h>
 #include <lkvm/log.h>
 #include <lkvm/vm.h>
 
@@ -228,7 +229,7 @@ static void on_listen(struct event_handler *h, uint32_t events)
 		c->ev = (struct event_handler){ .fn = on_client, .fd = fd };
 		c->state = CLIENT_READ;
 		c->events = EPOLLIN;
-		c->deadline = control_now_ms() + CONTROL_REQUEST_TIMEOUT_MS;
+		c->deadline = monotonic_ms() + CONTROL_REQUEST_TIMEOUT_MS;
 		ipc_reader_init(&c->rd, IPC_FROM_CLIENT);
 		ipc_buf_init(&c->out, CONTROL_OUTPUT_MAX);
 		if (event_loop_add(ctl->loop, &c->ev, EPOLLIN)) {
@@ -259,7 +260,7 @@ static void on_timer(struct event_handler *h, uint32_t events)
 {
 	struct control *ctl = container_of(h, struct control, timer_ev);
 	struct control_client *c, *next;
-	int64_t now = control_now_ms();
+	int64_t now = monotonic_ms();
 	uint64_t ticks;
 
 	(void)events;
@@ -431,7 +432,7 @@ int control_start(struct vm *vm, struct event_loop *loop)
 	ctl->timer_ev.fd = -1;
 	ctl->self.ev.fd = -1;
 	pthread_mutex_init(&ctl->self.lock, NULL);
-	ctl->start_ms = control_now_ms();
+	ctl->start_ms = monotonic_ms();
 	vm->control = ctl;
 
 	/* 1: no socket, for a reason in @why; < 0: a name conflict. */

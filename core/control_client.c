@@ -6,6 +6,7 @@
  */
 #include "control_priv.h"
 
+#include <lkvm/deadline.h>
 #include <lkvm/log.h>
 
 #include <errno.h>
@@ -18,14 +19,6 @@
 #include <unistd.h>
 
 #define CONTROL_TICK_MS 250
-
-int64_t control_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void control_arm_timer(struct control *ctl, bool on)
 {
@@ -104,7 +97,7 @@ bool client_flush(struct control_client *c)
 			return false;
 		}
 		c->out_off += (size_t)n;
-		c->deadline = control_now_ms() + CONTROL_WRITE_TIMEOUT_MS;
+		c->deadline = monotonic_ms() + CONTROL_WRITE_TIMEOUT_MS;
 	}
 	if (c->request == IPC_REQ_STOP) {
 		/* Held open: the peer sees EOF when the VM has gone. */
@@ -120,7 +113,7 @@ bool client_flush(struct control_client *c)
 void client_reply(struct control_client *c)
 {
 	c->state = CLIENT_WRITE;
-	c->deadline = control_now_ms() + CONTROL_WRITE_TIMEOUT_MS;
+	c->deadline = monotonic_ms() + CONTROL_WRITE_TIMEOUT_MS;
 	/* Whatever else the client sends is not read (one request each). */
 	client_set_events(c, 0);
 	client_flush(c);

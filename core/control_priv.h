@@ -75,8 +75,6 @@ struct control {
 	struct migrate_source *migrate;	/* a live migration, or NULL */
 };
 
-int64_t control_now_ms(void);
-
 /* Client I/O (control_client.c). */
 void control_arm_timer(struct control *ctl, bool on);
 void client_set_events(struct control_client *c, uint32_t events);

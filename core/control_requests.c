@@ -8,6 +8,7 @@
  */
 #include "control_priv.h"
 
+#include <lkvm/deadline.h>
 #include <lkvm/log.h>
 #include <lkvm/reg_set.h>
 #include <lkvm/snapshot.h>
@@ -42,7 +43,7 @@ void control_release_if_unneeded(struct control *ctl)
 		vm_pause_release(ctl->vm);
 		ctl->pausing = false;
 		pr_debug("control: the guest was paused for %lld ms (%s)",
-			 (long long)(control_now_ms() - ctl->pause_ms),
+			 (long long)(monotonic_ms() - ctl->pause_ms),
 			 ctl->user_pause_seen ? "lkvm pause" : "register dump");
 	}
 }
@@ -62,7 +63,7 @@ static int append_info(struct control *ctl, struct ipc_buf *b)
 		.pid = (uint32_t)getpid(),
 		.nr_vcpus = vm->nr_vcpus,
 		.ram_bytes = vm->ram.size,
-		.uptime_ms = (uint64_t)(control_now_ms() - ctl->start_ms),
+		.uptime_ms = (uint64_t)(monotonic_ms() - ctl->start_ms),
 		.sve_vqs = arch_vm_vector_lengths(vm),
 		.state = (uint8_t)vm_state(ctl),
 	};
@@ -116,7 +117,7 @@ static void do_snapshot(struct control *ctl, struct control_client *c)
 		return;
 	}
 	done = (struct ipc_snapshot_done){
-		.pause_ms = (uint64_t)(control_now_ms() - ctl->pause_ms),
+		.pause_ms = (uint64_t)(monotonic_ms() - ctl->pause_ms),
 		.write_ms = st.write_ms,
 		.ram_written = st.ram_written,
 		.state_bytes = st.state_bytes,
@@ -146,7 +147,7 @@ static void do_self_snapshot(struct control *ctl)
 		pr_debug("control: lkvm's own snapshot written in %llu ms (%llu MiB of RAM; the guest paused %lld ms)",
 			 (unsigned long long)st.write_ms,
 			 (unsigned long long)(st.ram_written >> 20),
-			 (long long)(control_now_ms() - ctl->pause_ms));
+			 (long long)(monotonic_ms() - ctl->pause_ms));
 	s->waiting = false;
 	pthread_mutex_lock(&s->lock);
 	s->requested = false;
@@ -213,7 +214,7 @@ void control_pause_progress(struct control *ctl)
 		return;
 	if (!ctl->parked_logged) {
 		pr_debug("control: all %u vcpus parked %lld ms after the request",
-			 ctl->vm->nr_vcpus, (long long)(control_now_ms() - ctl->pause_ms));
+			 ctl->vm->nr_vcpus, (long long)(monotonic_ms() - ctl->pause_ms));
 		ctl->parked_logged = true;
 	}
 	if (ctl->self.waiting)
@@ -235,11 +236,11 @@ void control_pause_progress(struct control *ctl)
 			continue;
 		}
 		if (dump_ret > 0) {
-			t0 = control_now_ms();
+			t0 = monotonic_ms();
 			dump_ret = build_dump(ctl, &dump);
 			pr_debug("control: register dump of %u vcpus: %zu bytes in %lld ms",
 				 ctl->vm->nr_vcpus, dump.len,
-				 (long long)(control_now_ms() - t0));
+				 (long long)(monotonic_ms() - t0));
 		}
 		if (dump_ret) {
 			client_error(c, dump_ret, "reading the registers failed");
@@ -269,7 +270,7 @@ static void start_pause(struct control *ctl)
 		ctl->pausing = true;
 		ctl->parked_logged = false;
 		ctl->user_pause_seen = false;
-		ctl->pause_ms = control_now_ms();
+		ctl->pause_ms = monotonic_ms();
 		vm_pause_request(ctl->vm);
 	}
 }
@@ -301,7 +302,7 @@ void control_start_paused(struct vm *vm)
 static void wait_for_pause(struct control_client *c)
 {
 	c->state = CLIENT_WAIT_PAUSE;
-	c->deadline = control_now_ms() + CONTROL_PAUSE_TIMEOUT_MS;
+	c->deadline = monotonic_ms() + CONTROL_PAUSE_TIMEOUT_MS;
 	client_set_events(c, 0);	/* only hang-ups from now on */
 	start_pause(c->ctl);
 	control_pause_progress(c->ctl);

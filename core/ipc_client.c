@@ -6,6 +6,7 @@
  */
 #include <lkvm/ipc_client.h>
 
+#include <lkvm/deadline.h>
 #include <lkvm/grow.h>
 #include <lkvm/ipc_path.h>
 
@@ -17,16 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int fail(struct ipc_client *c, int err, const char *fmt, ...)
 	__printf(3, 4);
@@ -162,25 +154,6 @@ int ipc_client_send_fds(struct ipc_client *c, uint16_t type,
 	return 0;
 }
 
-/* Waits for @events on the socket until @deadline; -ETIMEDOUT after. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-	int64_t left;
-	int n;
-
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, (int)MIN(left, 1000000));
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
-
 static int frame_error(struct ipc_client *c, int err)
 {
 	switch (err) {
@@ -199,7 +172,7 @@ static int frame_error(struct ipc_client *c, int err)
 
 int ipc_client_recv(struct ipc_client *c, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = monotonic_ms() + timeout_ms;
 	char msg[IPC_ERROR_MSG_MAX + 1];
 
 	ipc_reader_reset(&c->rd);
@@ -212,7 +185,7 @@ int ipc_client_recv(struct ipc_client *c, int timeout_ms)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			ret = wait_fd(c->fd, POLLIN, deadline);
+			ret = wait_fd_until(c->fd, POLLIN, deadline);
 			if (ret == -ETIMEDOUT)
 				return fail(c, ret,
 					    "VM '%s' did not answer within %d s",
@@ -255,7 +228,7 @@ int ipc_client_call(struct ipc_client *c, uint16_t type, const void *payload,
 
 int ipc_client_wait_closed(struct ipc_client *c, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = monotonic_ms() + timeout_ms;
 	uint8_t junk[64];
 
 	for (;;) {
@@ -268,7 +241,7 @@ int ipc_client_wait_closed(struct ipc_client *c, int timeout_ms)
 			continue;	/* nothing more is expected */
 		if (errno != EAGAIN)
 			return fail(c, -errno, "%s", strerror(errno));
-		ret = wait_fd(c->fd, POLLIN, deadline);
+		ret = wait_fd_until(c->fd, POLLIN, deadline);
 		if (ret == -ETIMEDOUT)
 			return fail(c, ret,
 				    "VM '%s' accepted the stop but has not exited after %d s",

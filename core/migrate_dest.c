@@ -11,6 +11,7 @@
  */
 #include <lkvm/migrate_dest.h>
 
+#include <lkvm/deadline.h>
 #include <lkvm/log.h>
 
 #include <arpa/inet.h>
@@ -94,7 +95,7 @@ static int send_verdict(struct migrate_dest *d, const char *why)
 	p[0] = !why;
 	memcpy(p + 1, why, n);
 	return mig_send_frame(d->fd, MIG_VERDICT, p, 1 + n,
-			      mig_now_ms() + MIG_HELLO_TIMEOUT_MS);
+			      monotonic_ms() + MIG_HELLO_TIMEOUT_MS);
 }
 
 /* 0: a source that knows the token; else refused (and logged). */
@@ -103,7 +104,7 @@ static int hello(struct migrate_dest *d, const char *peer)
 	uint8_t ours[MIG_BOOT_ID_LEN], theirs[MIG_BOOT_ID_LEN];
 	static const uint8_t none[MIG_BOOT_ID_LEN];
 	int ret = mig_recv_frame(d->fd, &d->rd,
-				 mig_now_ms() + MIG_HELLO_TIMEOUT_MS);
+				 monotonic_ms() + MIG_HELLO_TIMEOUT_MS);
 
 	if (!ret && d->rd.hdr.type != MIG_HELLO)
 		ret = -EPROTO;
@@ -151,7 +152,7 @@ int migrate_dest_accept(struct migrate_dest *d)
 	}
 	pr_info("--incoming: a migration from %s%s", peer,
 		d->same_host ? " (this host)" : "");
-	ret = mig_recv_frame(d->fd, &d->rd, mig_now_ms() + MIG_FRAME_TIMEOUT_MS);
+	ret = mig_recv_frame(d->fd, &d->rd, monotonic_ms() + MIG_FRAME_TIMEOUT_MS);
 	if (!ret && d->rd.hdr.type != MIG_MANIFEST)
 		ret = -EPROTO;
 	if (ret)
@@ -188,7 +189,7 @@ static void bad_stream(struct migrate_dest *d, const char *why)
 	size_t n = mig_text_frame(frame, sizeof(frame), MIG_FAILED,
 				  "a bad stream: %s", why);
 
-	mig_send(d->fd, frame, n, mig_now_ms() + 1000);
+	mig_send(d->fd, frame, n, monotonic_ms() + 1000);
 }
 
 int migrate_dest_receive(struct migrate_dest *d, struct mig_stream *s,
@@ -196,7 +197,7 @@ int migrate_dest_receive(struct migrate_dest *d, struct mig_stream *s,
 {
 	for (;;) {
 		int ret = mig_recv_frame(d->fd, &d->rd,
-					 mig_now_ms() + MIG_FRAME_TIMEOUT_MS);
+					 monotonic_ms() + MIG_FRAME_TIMEOUT_MS);
 
 		if (ret) {
 			snprintf(why, why_len, "%s", recv_error(&d->rd, ret));
@@ -221,7 +222,7 @@ int migrate_dest_receive(struct migrate_dest *d, struct mig_stream *s,
 int migrate_dest_finish(struct migrate_dest *d, const char *failed,
 			char *why, size_t why_len)
 {
-	int64_t deadline = mig_now_ms() + MIG_FRAME_TIMEOUT_MS;
+	int64_t deadline = monotonic_ms() + MIG_FRAME_TIMEOUT_MS;
 	int ret;
 
 	if (failed) {
@@ -229,7 +230,7 @@ int migrate_dest_finish(struct migrate_dest *d, const char *failed,
 		size_t n = mig_text_frame(frame, sizeof(frame), MIG_FAILED,
 					  "%s", failed);
 
-		mig_send(d->fd, frame, n, mig_now_ms() + 1000);
+		mig_send(d->fd, frame, n, monotonic_ms() + 1000);
 		return -ECANCELED;
 	}
 	ret = mig_send_frame(d->fd, MIG_READY, NULL, 0, deadline);
@@ -257,7 +258,7 @@ int migrate_dest_finish(struct migrate_dest *d, const char *failed,
 	 * Committed: the source never runs the guest again. If it does not
 	 * hear this, it keeps the guest paused; either way it runs here.
 	 */
-	if (mig_send_frame(d->fd, MIG_RUNNING, NULL, 0, mig_now_ms() + 1000))
+	if (mig_send_frame(d->fd, MIG_RUNNING, NULL, 0, monotonic_ms() + 1000))
 		pr_warn("--incoming: the source did not hear that the guest runs here; it keeps a paused copy");
 	return 0;
 }

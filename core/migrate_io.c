@@ -7,6 +7,8 @@
  */
 #include <lkvm/migrate.h>
 
+#include <lkvm/deadline.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,35 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
-
-int64_t mig_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits for @events on @fd until @deadline. */
-static int wait_fd(int fd, short events, int64_t deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = events };
-
-	for (;;) {
-		int64_t left = deadline - mig_now_ms();
-		int n;
-
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&pfd, 1, (int)MIN(left, 1000000));
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return -errno;
-	}
-}
 
 static void unix_sockaddr(const struct mig_addr *a, struct sockaddr_un *sa)
 {
@@ -65,7 +39,7 @@ static int connect_by(int fd, const struct sockaddr *sa, socklen_t len,
 		return 0;
 	if (errno != EINPROGRESS)
 		return -errno;
-	err = wait_fd(fd, POLLOUT, deadline);
+	err = wait_fd_until(fd, POLLOUT, deadline);
 	if (err)
 		return err;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen))
@@ -98,7 +72,7 @@ static int connect_tcp(const struct mig_addr *a, int64_t deadline, char *why,
 int mig_connect(const struct mig_addr *a, int timeout_ms, char *why,
 		size_t why_len)
 {
-	int64_t deadline = mig_now_ms() + timeout_ms;
+	int64_t deadline = monotonic_ms() + timeout_ms;
 	struct sockaddr_un sa;
 	int fd, ret;
 
@@ -221,7 +195,7 @@ int mig_send(int fd, const void *buf, size_t len, int64_t deadline)
 			continue;
 		if (n < 0 && errno != EAGAIN)
 			return errno == ECONNRESET ? -EPIPE : -errno;
-		ret = wait_fd(fd, POLLOUT, deadline);
+		ret = wait_fd_until(fd, POLLOUT, deadline);
 		if (ret)
 			return ret;
 	}
@@ -253,7 +227,7 @@ int mig_recv_frame(int fd, struct mig_reader *r, int64_t deadline)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN) {
-			ret = wait_fd(fd, POLLIN, deadline);
+			ret = wait_fd_until(fd, POLLIN, deadline);
 			if (ret)
 				return ret;
 			continue;

@@ -20,6 +20,7 @@
  */
 #include "control_priv.h"
 
+#include <lkvm/deadline.h>
 #include <lkvm/dirty_log.h>
 #include <lkvm/log.h>
 #include <lkvm/migrate_wire.h>
@@ -99,7 +100,7 @@ static void set_events(struct migrate_source *m, uint32_t events)
 
 static void progress(struct migrate_source *m)
 {
-	m->deadline = control_now_ms() + MIG_VM_TIMEOUT_MS;
+	m->deadline = monotonic_ms() + MIG_VM_TIMEOUT_MS;
 }
 
 /* Best effort, without blocking: the peer may be gone or full. */
@@ -558,7 +559,7 @@ static void on_tick(struct event_handler *h, uint32_t events)
 	(void)events;
 	if (read(h->fd, &ticks, sizeof(ticks)) < 0)
 		return;
-	if (control_now_ms() < m->deadline || m->state == MS_DONE)
+	if (monotonic_ms() < m->deadline || m->state == MS_DONE)
 		return;
 	give_up(m, m->state == MS_MANIFEST || m->state == MS_PARKING ?
 			   "the vcpus did not stop in time" :

@@ -8,6 +8,7 @@
 #include <lkvm/snapshot.h>
 
 #include <lkvm/arch.h>
+#include <lkvm/deadline.h>
 #include <lkvm/device.h>
 #include <lkvm/json.h>
 #include <lkvm/log.h>
@@ -21,14 +22,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int write_all(int fd, const void *buf, size_t len, uint64_t off)
 {
@@ -221,7 +214,7 @@ int snapshot_write(struct vm *vm, const struct snapshot_files *f,
 	struct state_writer w;
 	unsigned int nr_records = 0;
 	uint32_t ram_crc = 0, state_crc;
-	int64_t t0 = now_ms();
+	int64_t t0 = monotonic_ms();
 	int ret;
 
 	memset(st, 0, sizeof(*st));
@@ -263,7 +256,7 @@ int snapshot_write(struct vm *vm, const struct snapshot_files *f,
 		pr_err("snapshot: fsync failed: %s", strerror(-ret));
 	}
 	st->state_bytes = w.len;
-	st->write_ms = (uint64_t)(now_ms() - t0);
+	st->write_ms = (uint64_t)(monotonic_ms() - t0);
 	state_writer_free(&w);
 	return ret;
 }

@@ -14,6 +14,7 @@
  */
 #include <lkvm/net_backend.h>
 
+#include <lkvm/deadline.h>
 #include <lkvm/log.h>
 #include <lkvm/net_stream.h>
 #include <lkvm/virtio.h>
@@ -31,7 +32,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* passt's own MTU: frames up to 64 KiB, far fewer of them than at 1500. */
@@ -328,14 +328,6 @@ static void summarize_stderr(char *text, char *out, size_t out_len)
 		snprintf(out, out_len, "no message");
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Waits for the process passt was started as to exit, collecting its
  * standard error. Returns 0 when it exited, -ETIMEDOUT otherwise.
@@ -343,7 +335,7 @@ static long long now_ms(void)
 static int wait_launcher(pid_t pid, int err_fd, char *text, size_t text_len,
 			 int *status)
 {
-	long long deadline = now_ms() + PASST_START_TIMEOUT_MS;
+	long long deadline = monotonic_ms() + PASST_START_TIMEOUT_MS;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	size_t have = 0;
 	bool err_open = true;
@@ -352,7 +344,7 @@ static int wait_launcher(pid_t pid, int err_fd, char *text, size_t text_len,
 	for (;;) {
 		struct pollfd p[2] = { { pidfd, POLLIN, 0 },
 				       { err_open ? err_fd : -1, POLLIN, 0 } };
-		long long left = deadline - now_ms();
+		long long left = deadline - monotonic_ms();
 		pid_t w;
 
 		w = waitpid(pid, status, WNOHANG);

@@ -103,9 +103,7 @@ uint64_t mig_expected_ms(uint64_t bytes, uint64_t rate);
 enum mig_step mig_next_step(const struct mig_policy *p, unsigned int rounds,
 			    uint64_t dirty_bytes, uint64_t rate);
 
-/* Blocking I/O with deadlines (ms of CLOCK_MONOTONIC), for the commands. */
-int64_t mig_now_ms(void);
-
+/* Blocking I/O with deadlines (ms of monotonic_ms()), for the commands. */
 /* A connection to @a within @timeout_ms, or -errno with @why. */
 int mig_connect(const struct mig_addr *a, int timeout_ms, char *why,
 		size_t why_len);
