@@ -551,3 +551,17 @@ put("migrate", "manifest", bytes([63]) + mig_frame(0x02, manifest.replace('"lkvm
     "ram": {"bytes": "0x10000000", "crc32": "0x1234abcd"},
     "state": {"bytes": "0x400", "crc32": "0x00000001", "records": 4}
   }''', '  "migration": {"page_size": 4096}').encode()))
+
+# fuzz_sandbox_inputs: an inputs cache entry (include/lkvm/sandbox_inputs.h).
+put("sandbox_inputs", "entry", b"""lkvm-sandbox-inputs 1
+key 0123456789abcdef
+modules 3 /guest/lib/modules/6.1.0-test
+file 2049 131 33554944 1700000000 5 1700000001 999999999 /guest/Image
+missing /guest/lib/modules/6.1.0-test/modules.dep
+file 2049 140 4096 1700000000 0 1700000000 0 /guest/lib/modules/6.1.0-test
+""")
+put("sandbox_inputs", "nomodules", b"""lkvm-sandbox-inputs 1
+key 00000000000000ff
+nomodules
+file 1 2 0 -5 0 0 0 /a path/with spaces
+""")
