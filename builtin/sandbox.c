@@ -165,7 +165,7 @@ int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
 	}
 	/* A terminal on both ends: the command gets the console as its tty. */
 	req->tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-	pr_debug("sandbox: initramfs and command");
+	pr_debug("sandbox: root and command");
 	ret = sandbox_prepare(cfg, req, &st);
 	/* LKVM_SANDBOX_COLD=1: --cold for every run (CI, debugging). */
 	if (getenv("LKVM_SANDBOX_COLD") &&
@@ -179,7 +179,9 @@ int sandbox_main(struct vm_config *cfg, struct sandbox_request *req)
 		status = run_warm(&t, cfg, &st);
 	if (status < 0) {
 		/* Booting afresh; saving the template at "ready" if warm. */
-		if (warm && sandbox_template_state(&t) == TEMPLATE_NONE &&
+		ret = ret ?: sandbox_initrd(cfg, &st);
+		if (!ret && warm &&
+		    sandbox_template_state(&t) == TEMPLATE_NONE &&
 		    !sandbox_template_begin(&t, &st))
 			st.save_template = control_request_snapshot;
 		ret = ret ?: vm_create(&vm, cfg);

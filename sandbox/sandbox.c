@@ -3,7 +3,7 @@
  * Turning a `lkvm sandbox` request into a VM configuration: the root
  * directory (-d DIR, or the "default" root made on first use) as 9p tag
  * /dev/root, the host's "/" as tag hostfs, the channel, an initramfs in
- * memory (the guest init, the modules the kernel lacks, the command) and
+ * memory (the guest init, the modules the kernel lacks), the command and
  * the kernel command line; and, afterwards, the exit status.
  */
 #include <lkvm/sandbox.h>
@@ -148,12 +148,28 @@ static int prepare_run(const struct vm_config *cfg,
 }
 
 /*
+ * Whether @dir is an installed module tree; what says so (or not) is an
+ * input of the initramfs.
+ */
+static bool tree_ok(struct sandbox_state *st, const char *dir)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/modules.dep", dir);
+	sandbox_inputs_note(&st->inputs, path);
+	snprintf(path, sizeof(path), "%s/modules.order", dir);
+	sandbox_inputs_note(&st->inputs, path);
+	return kmod_dir_ok(dir);
+}
+
+/*
  * The module tree for the kernel: --modules DIR (DIR itself or
  * DIR/<release>), else <kernel's directory>/lib/modules/<release>, else
  * /lib/modules/<release>. *@dir stays NULL when none is found: the
  * kernel is taken to have what the guest needs built in.
  */
-static int find_modules_dir(const struct vm_config *cfg, const char *release,
+static int find_modules_dir(const struct vm_config *cfg,
+			    struct sandbox_state *st, const char *release,
 			    char **dir)
 {
 	char *kdir, *cand[2] = { NULL, NULL };
@@ -161,11 +177,11 @@ static int find_modules_dir(const struct vm_config *cfg, const char *release,
 	*dir = NULL;
 	if (cfg->sandbox.modules_dir) {
 		if (release && asprintf(dir, "%s/%s", cfg->sandbox.modules_dir,
-					release) >= 0 && kmod_dir_ok(*dir))
+					release) >= 0 && tree_ok(st, *dir))
 			return 0;
 		free(*dir);
 		*dir = NULL;
-		if (kmod_dir_ok(cfg->sandbox.modules_dir)) {
+		if (tree_ok(st, cfg->sandbox.modules_dir)) {
 			*dir = strdup(cfg->sandbox.modules_dir);
 			return *dir ? 0 : -ENOMEM;
 		}
@@ -185,7 +201,7 @@ static int find_modules_dir(const struct vm_config *cfg, const char *release,
 		cand[1] = NULL;
 	free(kdir);
 	for (int i = 0; i < 2; i++) {
-		if (!*dir && cand[i] && kmod_dir_ok(cand[i])) {
+		if (!*dir && cand[i] && tree_ok(st, cand[i])) {
 			*dir = cand[i];
 			cand[i] = NULL;
 		}
@@ -197,15 +213,43 @@ static int find_modules_dir(const struct vm_config *cfg, const char *release,
 	return 0;
 }
 
+/*
+ * What the modules were made of: the tree's index files and each
+ * module's file and directory (where another compression of it, added
+ * later, would be chosen instead).
+ */
+static void note_modules(struct sandbox_state *st, const char *dir,
+			 const struct kmod_set *set)
+{
+	char path[PATH_MAX];
+
+	sandbox_inputs_note(&st->inputs, dir);
+	snprintf(path, sizeof(path), "%s/modules.builtin", dir);
+	sandbox_inputs_note(&st->inputs, path);
+	for (unsigned int i = 0; i < set->nr; i++) {
+		char *copy = strdup(set->mods[i].path);
+
+		sandbox_inputs_note(&st->inputs, set->mods[i].path);
+		if (!copy) {
+			st->inputs.err = -ENOMEM;
+			return;
+		}
+		sandbox_inputs_note(&st->inputs, dirname(copy));
+		free(copy);
+	}
+}
+
 static int add_modules(struct cpio *c, const struct vm_config *cfg,
 		       struct sandbox_state *st)
 {
 	char release[KMOD_RELEASE_MAX], *dir = NULL;
-	bool have_release = !kmod_release_of_image(cfg->kernel, release);
+	bool have_release;
 	struct kmod_set set;
 	int ret;
 
-	ret = find_modules_dir(cfg, have_release ? release : NULL, &dir);
+	sandbox_inputs_note(&st->inputs, cfg->kernel);
+	have_release = !kmod_release_of_image(cfg->kernel, release);
+	ret = find_modules_dir(cfg, st, have_release ? release : NULL, &dir);
 	if (ret || !dir)
 		return ret;
 	ret = kmod_resolve(dir, have_release ? release : NULL, needed_modules,
@@ -214,6 +258,7 @@ static int add_modules(struct cpio *c, const struct vm_config *cfg,
 		free(dir);
 		return ret;
 	}
+	note_modules(st, dir, &set);
 	for (unsigned int i = 0; i < set.nr; i++) {
 		const struct kmod *m = &set.mods[i];
 		char name[128];
@@ -230,7 +275,7 @@ static int add_modules(struct cpio *c, const struct vm_config *cfg,
 	return 0;
 }
 
-static int build_initrd(struct vm_config *cfg, struct sandbox_state *st)
+static int build_initrd(const struct vm_config *cfg, struct sandbox_state *st)
 {
 	struct cpio *c = &st->initrd;
 	int ret;
@@ -251,6 +296,23 @@ static int build_initrd(struct vm_config *cfg, struct sandbox_state *st)
 	return ret;
 }
 
+int sandbox_initrd(struct vm_config *cfg, struct sandbox_state *st)
+{
+	if (st->initrd_built)
+		return st->initrd_ret;
+	pr_debug("sandbox: initramfs");
+	st->initrd_built = true;
+	/* A warm start from the inputs cache knew where the modules were. */
+	free(st->modules_dir);
+	st->modules_dir = NULL;
+	st->initrd_ret = build_initrd(cfg, st);
+	if (!st->initrd_ret) {
+		cfg->initrd_data = st->initrd.buf;
+		cfg->initrd_data_size = st->initrd.len;
+	}
+	return st->initrd_ret;
+}
+
 static int set_params(struct vm_config *cfg, struct sandbox_state *st)
 {
 	if (cfg->nodefaults)
@@ -269,6 +331,7 @@ int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 
 	memset(st, 0, sizeof(*st));
 	cpio_init(&st->initrd);
+	sandbox_inputs_init(&st->inputs);
 	if (cfg->initrd) {
 		pr_err("--initrd %s: a sandbox boots its own initramfs (the guest init and the kernel's modules)",
 		       cfg->initrd);
@@ -287,13 +350,10 @@ int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 				  strlen(HOST_TAG), false);
 	if (ret < 0)
 		return ret;
-	ret = build_initrd(cfg, st);
-	ret = ret ?: prepare_run(cfg, req, st);
+	ret = prepare_run(cfg, req, st);
 	ret = ret ?: set_params(cfg, st);
 	if (ret)
 		return ret;
-	cfg->initrd_data = st->initrd.buf;
-	cfg->initrd_data_size = st->initrd.len;
 	st->tty = req->tty;
 	cfg->sandbox.state = st;
 	return 0;
@@ -302,6 +362,7 @@ int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 void sandbox_release(struct sandbox_state *st)
 {
 	cpio_free(&st->initrd);
+	sandbox_inputs_free(&st->inputs);
 	free(st->root);
 	free(st->params);
 	free(st->modules_dir);

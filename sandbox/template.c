@@ -32,7 +32,11 @@
 #include <unistd.h>
 
 #define TEMPLATES ".templates"
-#define KEY_FORMAT_VERSION 1
+/* Inputs cache entries (sandbox_inputs.h), beside the templates. */
+#define INPUTS ".inputs"
+/* 2: the initramfs last, file identities with their ctime. */
+#define KEY_FORMAT_VERSION 2
+#define FNV_BASIS 0xcbf29ce484222325ULL
 
 /* FNV-1a, 64 bits: a cache key, not a defence against anyone. */
 static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
@@ -46,7 +50,10 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
-/* A file's identity: a new build of it, even of the same size, differs. */
+/*
+ * A file's identity: a new build of it, even of the same size and mtime,
+ * differs (a new inode, or a new ctime when rewritten in place).
+ */
 static void put_file_identity(FILE *f, const char *what, const char *path)
 {
 	struct stat st;
@@ -55,25 +62,24 @@ static void put_file_identity(FILE *f, const char *what, const char *path)
 		fprintf(f, "%s %s missing\n", what, path);
 		return;
 	}
-	fprintf(f, "%s %s %llx:%llx %lld %lld.%09ld\n", what, path,
+	fprintf(f, "%s %s %llx:%llx %lld %lld.%09ld %lld.%09ld\n", what, path,
 		(unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
 		(long long)st.st_size, (long long)st.st_mtim.tv_sec,
-		st.st_mtim.tv_nsec);
+		st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
+		st.st_ctim.tv_nsec);
 }
 
-int sandbox_template_key(const struct vm_config *cfg,
-			 const struct sandbox_state *st, char *key,
-			 size_t key_len)
+/* Everything KEY hashes but the initramfs, as text (allocated). */
+static char *config_text(const struct vm_config *cfg, size_t *len)
 {
 	unsigned int nr_cpus = cfg->nr_cpus;
-	uint64_t ram = cfg->ram_size, h = 0xcbf29ce484222325ULL;
+	uint64_t ram = cfg->ram_size;
 	struct utsname u;
 	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
+	FILE *f = open_memstream(&text, len);
 
 	if (!f)
-		return -ENOMEM;
+		return NULL;
 	if (!nr_cpus) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -86,28 +92,114 @@ int sandbox_template_key(const struct vm_config *cfg,
 	put_file_identity(f, "kernel", cfg->kernel);
 	if (!uname(&u))
 		fprintf(f, "host %s %s\n", u.nodename, u.release);
-	fprintf(f, "params %s\ninitrd %zu %016llx\n",
-		cfg->params ? cfg->params : "", st->initrd.len,
-		(unsigned long long)fnv1a(h, st->initrd.buf, st->initrd.len));
+	fprintf(f, "params %s\n", cfg->params ? cfg->params : "");
 	snapshot_write_config(f, cfg, nr_cpus, ram);
 	arch_config_describe(cfg->arch, f);
 	if (fclose(f) || !text) {
 		free(text);
-		return -ENOMEM;
+		return NULL;
 	}
-	h = fnv1a(h, text, len);
-	pr_debug("sandbox: template key %016llx of:\n%s",
-		 (unsigned long long)h, text);
-	free(text);
-	snprintf(key, key_len, "%016llx", (unsigned long long)h);
+	return text;
+}
+
+static void hex_key(uint64_t h, char key[SANDBOX_INPUTS_KEY_LEN + 1])
+{
+	snprintf(key, SANDBOX_INPUTS_KEY_LEN + 1, "%016llx",
+		 (unsigned long long)h);
+}
+
+/* KEY: the configuration and the initramfs built from it. */
+static void template_key(const char *text, size_t len, const struct cpio *c,
+			 char key[SANDBOX_INPUTS_KEY_LEN + 1])
+{
+	uint64_t h = fnv1a(FNV_BASIS, text, len);
+
+	h = fnv1a(h, &c->len, sizeof(c->len));
+	hex_key(fnv1a(h, c->buf, c->len), key);
+	pr_debug("sandbox: template key %s of:\n%sinitrd %zu bytes", key, text,
+		 c->len);
+}
+
+/*
+ * The inputs cache entry of a configuration: the modules option is the
+ * one part of it that KEY hashes only through the initramfs.
+ */
+static int inputs_path(const struct sandbox_template *t,
+		       const struct vm_config *cfg, const char *text,
+		       size_t len, char *path, size_t path_len)
+{
+	const char *modules = cfg->sandbox.modules_dir;
+	uint64_t h = fnv1a(FNV_BASIS, text, len);
+	char name[SANDBOX_INPUTS_KEY_LEN + 1];
+
+	h = fnv1a(h, "modules ", 8);
+	if (modules)
+		h = fnv1a(h, modules, strlen(modules) + 1);
+	hex_key(h, name);
+	if ((size_t)snprintf(path, path_len, "%s/%s/%s", t->root, INPUTS,
+			     name) >= path_len)
+		return -ENAMETOOLONG;
 	return 0;
 }
 
-int sandbox_template_locate(struct sandbox_template *t,
-			    const struct vm_config *cfg,
-			    const struct sandbox_state *st)
+/* KEY from the inputs cache entry at @path, when nothing changed. */
+static bool cached_key(const char *path, struct sandbox_state *st,
+		       char key[SANDBOX_INPUTS_KEY_LEN + 1])
 {
-	char dir[sizeof(t->dir)], why[160], key[17];
+	struct sandbox_inputs in;
+	const char *changed = NULL;
+	int ret = sandbox_inputs_load(path, &in);
+
+	if (!ret)
+		changed = sandbox_inputs_changed(&in);
+	if (!ret && !changed) {
+		pr_debug("sandbox: the initramfs's %u inputs are unchanged: key %s",
+			 in.nr, in.key);
+		memcpy(key, in.key, sizeof(in.key));
+		st->modules_dir = in.modules_dir;
+		st->nr_modules = in.nr_modules;
+		in.modules_dir = NULL;
+	} else if (changed) {
+		pr_info("sandbox: %s changed since the last run: building the initramfs again",
+			changed);
+	} else if (ret != -ENOENT) {
+		pr_info("sandbox: %s cannot be read (%s): building the initramfs again",
+			path, strerror(-ret));
+	}
+	sandbox_inputs_free(&in);
+	return !ret && !changed;
+}
+
+/* Records what the initramfs just built was made from, and its KEY. */
+static void save_inputs(const struct sandbox_template *t, const char *path,
+			struct sandbox_state *st, const char *key)
+{
+	struct sandbox_inputs *in = &st->inputs;
+	char dir[sizeof(t->root) + sizeof(INPUTS)];
+
+	memcpy(in->key, key, sizeof(in->key));
+	free(in->modules_dir);
+	in->modules_dir = st->modules_dir ? strdup(st->modules_dir) : NULL;
+	in->nr_modules = st->nr_modules;
+	if (st->modules_dir && !in->modules_dir)
+		return;
+	snprintf(dir, sizeof(dir), "%s/%s", t->root, INPUTS);
+	if ((mkdir(t->root, 0700) && errno != EEXIST) ||
+	    (mkdir(dir, 0700) && errno != EEXIST)) {
+		pr_debug("sandbox: cannot create %s: %s", dir, strerror(errno));
+		return;
+	}
+	sandbox_inputs_save(path, in);
+}
+
+int sandbox_template_locate(struct sandbox_template *t, struct vm_config *cfg,
+			    struct sandbox_state *st)
+{
+	char dir[sizeof(t->dir)], why[160], key[SANDBOX_INPUTS_KEY_LEN + 1];
+	char inputs[sizeof(t->root) + sizeof(INPUTS) + 32];
+	bool have_inputs;
+	size_t len = 0;
+	char *text;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
@@ -119,13 +211,25 @@ int sandbox_template_locate(struct sandbox_template *t,
 		pr_debug("sandbox: no warm templates: %s", why);
 		return ret;
 	}
-	ret = sandbox_template_key(cfg, st, key, sizeof(key));
+	if ((size_t)snprintf(t->root, sizeof(t->root), "%s/%s", dir,
+			     TEMPLATES) >= sizeof(t->root))
+		return -ENAMETOOLONG;
+	text = config_text(cfg, &len);
+	if (!text)
+		return -ENOMEM;
+	have_inputs = !inputs_path(t, cfg, text, len, inputs, sizeof(inputs));
+	if (!have_inputs || !cached_key(inputs, st, key)) {
+		ret = sandbox_initrd(cfg, st);
+		if (!ret)
+			template_key(text, len, &st->initrd, key);
+		if (!ret && have_inputs)
+			save_inputs(t, inputs, st, key);
+	}
+	free(text);
 	if (ret)
 		return ret;
-	if ((size_t)snprintf(t->root, sizeof(t->root), "%s/%s", dir,
-			     TEMPLATES) >= sizeof(t->root) ||
-	    (size_t)snprintf(t->dir, sizeof(t->dir), "%s/%s", t->root,
-			     key) >= sizeof(t->dir))
+	if ((size_t)snprintf(t->dir, sizeof(t->dir), "%s/%s", t->root, key) >=
+	    sizeof(t->dir))
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -222,6 +326,25 @@ void sandbox_template_forget(const struct sandbox_template *t)
 	snapshot_dir_remove(t->dir);
 }
 
+/* The inputs cache entries: without templates they save little. */
+static void clean_inputs(const char *root)
+{
+	char dir[PATH_MAX + 32];
+	struct dirent *e;
+	int fd;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%s", root, INPUTS);
+	d = opendir(dir);
+	if (!d)
+		return;
+	fd = dirfd(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			unlinkat(fd, e->d_name, 0);
+	closedir(d);
+}
+
 int sandbox_template_clean(unsigned int *removed)
 {
 	char dir[PATH_MAX], root[PATH_MAX + 16], why[160];
@@ -234,6 +357,7 @@ int sandbox_template_clean(unsigned int *removed)
 		return -ENOENT;
 	}
 	snprintf(root, sizeof(root), "%s/%s", dir, TEMPLATES);
+	clean_inputs(root);
 	d = opendir(root);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;

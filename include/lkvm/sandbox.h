@@ -3,6 +3,7 @@
 #define LKVM_SANDBOX_H
 
 #include <lkvm/config.h>
+#include <lkvm/sandbox_inputs.h>
 #include <lkvm/sandbox_wire.h>
 
 #include <limits.h>
@@ -145,6 +146,9 @@ struct sandbox_state {
 	int template_ret;
 	bool restored;
 	struct cpio initrd;
+	bool initrd_built;	/* tried once: @initrd_ret says how it went */
+	int initrd_ret;
+	struct sandbox_inputs inputs;	/* what @initrd was made from */
 	char *root;		/* the root directory shared as /dev/root */
 	char *params;		/* the VM's kernel command line */
 	char *modules_dir;	/* where the modules came from, or NULL */
@@ -169,14 +173,15 @@ enum sandbox_template_state {
 	TEMPLATE_READY,
 };
 
-/* KEY, 16 hex digits, of everything the waiting guest depends on. */
-int sandbox_template_key(const struct vm_config *cfg,
-			 const struct sandbox_state *st, char *key,
-			 size_t key_len);
-/* Where this configuration's template is: 0, or -errno (no $HOME). */
-int sandbox_template_locate(struct sandbox_template *t,
-			    const struct vm_config *cfg,
-			    const struct sandbox_state *st);
+/*
+ * Where this configuration's template is: its KEY, 16 hex digits, of
+ * everything the waiting guest depends on, taken from the inputs cache
+ * (sandbox_inputs.h) when none of the initramfs's inputs changed, else
+ * from the initramfs, built now (sandbox_initrd()). 0, or -errno (no
+ * $HOME, or the initramfs could not be built).
+ */
+int sandbox_template_locate(struct sandbox_template *t, struct vm_config *cfg,
+			    struct sandbox_state *st);
 enum sandbox_template_state sandbox_template_state(const struct sandbox_template *t);
 /*
  * This run builds it, in place: files for the channel to snapshot into
@@ -210,11 +215,17 @@ void sandbox_channel_set_command(struct virtio_dev *vd, uint8_t *cmd,
 /*
  * Completes @cfg for a sandbox run: the root (-d DIR, or the "default"
  * root, made on first use), the host's "/" as tag hostfs, the channel,
- * the initramfs and the kernel command line. Every refusal is one error
+ * the command and the kernel command line. Every refusal is one error
  * line. Returns 0 or -errno.
  */
 int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 		    struct sandbox_state *st);
+/*
+ * Builds the initramfs into @cfg (needed to boot, not to restore),
+ * noting its inputs in st->inputs; once: later calls return the first
+ * result. Every refusal is one error line. Returns 0 or -errno.
+ */
+int sandbox_initrd(struct vm_config *cfg, struct sandbox_state *st);
 void sandbox_release(struct sandbox_state *st);
 
 /*

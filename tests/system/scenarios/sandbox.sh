@@ -430,6 +430,61 @@ t_warm_rebuild() {
 	expect_line "started from the warm template"
 }
 
+# A warm run skips the initramfs while none of its inputs changed (the
+# inputs cache), and sees every change to one: a module rewritten in
+# place with its size and mtime kept, one replaced by a copy, a file
+# added to a module's directory, the module tree's symlink retargeted.
+# Each such run builds the initramfs again, saying once what changed,
+# and (the modules being the same bytes) still starts warm.
+inputs_run() {
+	: >"$OUT"
+	sb 120 --loglevel debug --modules $SBDIR/inputs -- true
+	expect_rc 0 || return
+	expect_line "started from the warm template"
+}
+
+inputs_changed() {
+	inputs_run || return
+	n=$(grep -c "changed since the last run: building the initramfs again" "$OUT")
+	[ "$n" = 1 ] || fail "$n lines said the inputs changed after $1, expected one" || return
+	expect_line "$2 changed since the last run" || return
+	expect_line "sandbox: initramfs" || return
+	expect_no_line "inputs are unchanged"
+}
+
+t_warm_inputs() {
+	mods=$SBDIR/inputs
+	rm -rf $mods
+	mkdir -p $mods/trees
+	cp -a /guest/lib/modules/$L2_RELEASE $mods/trees/a
+	ln -s trees/a $mods/$L2_RELEASE
+	ko=$(cd $mods/trees/a && find . -name '9p.ko*' | head -n 1)
+	[ -n "$ko" ] || fail "no 9p module in $mods/trees/a" || return
+	ko=$mods/$L2_RELEASE/${ko#./}
+	# The first run with these modules saves the entry (and the
+	# template, unless an earlier test left it); the second uses both.
+	inputs_run || return
+	inputs_run || return
+	expect_line "inputs are unchanged" || return
+	expect_no_line "building the initramfs again" || return
+	expect_no_line "sandbox: initramfs" || return
+	cat "$ko" >$mods/copy
+	touch -r "$ko" $mods/copy
+	cat $mods/copy >"$ko"
+	touch -r $mods/copy "$ko"
+	inputs_changed "rewriting a module in place" "$ko" || return
+	cp -p "$ko" $mods/copy
+	mv $mods/copy "$ko"
+	inputs_changed "replacing a module" "$ko" || return
+	: >"$(dirname "$ko")/extra"
+	inputs_changed "adding a file to a module's directory" "$(dirname "$ko")" || return
+	cp -a $mods/trees/a $mods/trees/b
+	ln -sfn trees/b $mods/$L2_RELEASE
+	inputs_changed "retargeting the tree's symlink" "$mods/$L2_RELEASE/modules.order" || return
+	inputs_run || return
+	expect_line "inputs are unchanged"
+}
+
 run_test exit-statuses t_exit_statuses
 run_test clock t_clock
 run_test output t_output
@@ -454,4 +509,5 @@ if [ -z "$LKVM_SANDBOX_COLD" ]; then
 	run_test warm-template t_warm_template
 	run_test warm-fresh t_warm_fresh
 	run_test warm-rebuild t_warm_rebuild
+	run_test warm-inputs t_warm_inputs
 fi
