@@ -6,6 +6,7 @@
 # `true` and for a command that reads a host file; then 9p throughput
 # seen by a command in the guest reading and writing 64 MiB under /host.
 # Wall and CPU time (lkvm and its vcpu threads) from timeit. Numbers only.
+# Where a warm run's time goes: sandbox-phases.sh.
 runs=10
 SB="lkvm sandbox -k $L2_KERNEL -c 1 -m 256 -p cryptomgr.notests"
 dd if=/dev/urandom of=/tmp/bench-host-file bs=1024 count=1024 2>/dev/null
@@ -16,17 +17,6 @@ out=$(timeit 2 $SB --cold -- true :: $SB -- true)
 out=$(timeit $runs $SB --cold -- true :: $SB -- true)
 echo "@@BENCH sandbox cold boot-to-exit (true) 1vcpu-256M: $(echo "$out" | sed -n 1p)"
 echo "@@BENCH sandbox warm boot-to-exit (true) 1vcpu-256M: $(echo "$out" | sed -n 2p)"
-# Where a warm start's time goes: its --loglevel debug steps
-# (phase_profile, Documentation/testing.md).
-rm -f /tmp/bench-phases.log
-out=$(timeit -e /tmp/bench-phases.log 5 $SB --loglevel debug -- true)
-# Other threads' lines come in another order in each run: the main
-# thread's steps only, and the status line (always after the vcpus start).
-grep -v -e "seccomp: " -e "control: listening" -e "console input" \
-	-e "handed over" -e "first output" /tmp/bench-phases.log >/tmp/bench-phases-main.log
-phase_profile /tmp/bench-phases-main.log "$(tstat "$out" cpu min)" \
-	"sandbox: options parsed" "exec, libc, options" "sandbox warm phase (true"
-rm -f /tmp/bench-phases.log /tmp/bench-phases-main.log
 out=$(timeit $runs $SB --cold -- cat /host/tmp/bench-host-file :: \
 	$SB -- cat /host/tmp/bench-host-file)
 echo "@@BENCH sandbox cold boot-to-exit (read a 1 MiB host file): $(echo "$out" | sed -n 1p)"
