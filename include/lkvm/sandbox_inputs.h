@@ -26,7 +26,8 @@
 struct stat;
 
 #define SANDBOX_INPUTS_MAX 160
-#define SANDBOX_INPUTS_FILE_MAX (64U << 10)
+/* Enough for SANDBOX_INPUTS_MAX lines with long paths. */
+#define SANDBOX_INPUTS_FILE_MAX (1U << 20)
 #define SANDBOX_INPUTS_KEY_LEN 16
 
 /* Who a file is; a missing file is an identity too (!present). */
