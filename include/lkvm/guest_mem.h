@@ -70,8 +70,9 @@ void guest_mem_free(struct guest_mem *mem);
 
 /*
  * Asks the host to back the 2 MiB blocks holding [@gpa, @gpa + @len)
- * with small pages: a small blob written alone into a block (the DTB)
- * then costs one 4 KiB page instead of a cleared 2 MiB one. Advice
+ * with small pages: a small blob written alone into a block (the DTB,
+ * a bare-metal payload) then costs one 4 KiB page instead of a cleared
+ * 2 MiB one. Advice
  * only, for RAM lkvm allocated; the range must lie inside RAM.
  */
 void guest_mem_small_pages(const struct guest_mem *mem, uint64_t gpa,
