@@ -89,6 +89,9 @@ static int load_file(struct vm *vm, struct guest_file *f, uint64_t gpa)
 	return 0;
 }
 
+/* Below this, a kernel (with its BSS) is a small blob: see load_all(). */
+#define SMALL_KERNEL_MAX SZ_1M
+
 #define ROOT_9P_PARAMS(mode) \
 	"root=/dev/root " mode \
 	" rootfstype=9p rootflags=trans=virtio,version=9p2000.L"
@@ -215,6 +218,16 @@ static int load_all(struct vm *vm, struct guest_file *kernel,
 	vm->arch->initrd_base = layout.initrd_base;
 	vm->arch->initrd_size = layout.initrd_end - layout.initrd_base;
 
+	/*
+	 * The host backs RAM with huge pages and clears a whole one at the
+	 * first write: for a bare-metal payload of a few KiB that is most
+	 * of what loading it costs, so a small kernel gets small pages (a
+	 * real kernel fills its blocks and keeps huge ones). The DTB has
+	 * its 2 MiB block to itself: small pages there always.
+	 */
+	if (vm->arch->kernel_size < SMALL_KERNEL_MAX)
+		guest_mem_small_pages(&vm->ram, vm->arch->kernel_base,
+				      vm->arch->kernel_size);
 	ret = load_file(vm, kernel, layout.kernel_base);
 
 	if (!ret && initrd->size)
@@ -223,6 +236,7 @@ static int load_all(struct vm *vm, struct guest_file *kernel,
 	ret = ret ?: build_fdt(vm);
 	if (ret)
 		return ret;
+	guest_mem_small_pages(&vm->ram, layout.fdt_base, vm->arch->fdt_size);
 	memcpy(guest_mem_ptr(&vm->ram, layout.fdt_base, vm->arch->fdt_size),
 	       vm->arch->fdt, vm->arch->fdt_size);
 

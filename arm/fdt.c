@@ -227,7 +227,11 @@ static int build_into(void *fdt, size_t size, const struct fdt_machine *m)
 
 int fdt_build(const struct fdt_machine *m, void **out, size_t *out_size)
 {
-	for (size_t size = SZ_64K; size <= DTB_MAX_SIZE; size *= 2) {
+	/*
+	 * Small first: the buffer is zeroed, and every page of it touched
+	 * costs a page fault; most trees fit in 8 KiB.
+	 */
+	for (size_t size = SZ_8K; size <= DTB_MAX_SIZE; size *= 2) {
 		void *fdt = calloc(1, size);
 		int ret;
 

@@ -97,6 +97,21 @@ void guest_mem_free(struct guest_mem *mem)
 	memset(mem, 0, sizeof(*mem));
 }
 
+void guest_mem_small_pages(const struct guest_mem *mem, uint64_t gpa,
+			   uint64_t len)
+{
+	uint8_t *p = guest_mem_ptr(mem, gpa, len);
+	uintptr_t start, end;
+
+	/* A file's pages are the file's: no huge page to avoid there. */
+	if (!p || !len || !mem->map_base || mem->file_fd >= 0)
+		return;
+	/* RAM is 2 MiB-aligned and sized, so whole blocks lie inside it. */
+	start = ALIGN_DOWN((uintptr_t)p, SZ_2M);
+	end = ALIGN_UP((uintptr_t)p + len, SZ_2M);
+	madvise((void *)start, end - start, MADV_NOHUGEPAGE);
+}
+
 int guest_mem_track_writes(struct guest_mem *mem)
 {
 	long page = sysconf(_SC_PAGESIZE);

@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +315,21 @@ static void test_violation(enum seccomp_thread kind,
 }
 #endif
 
+/*
+ * Every program begins by loading the instruction pointer, which it never
+ * uses (the next instruction loads the architecture over it). When a
+ * thread loads a filter, the kernel runs it for every system-call number
+ * to learn which calls it always allows, and stops at the first load of
+ * anything but the number or the architecture: one step per number
+ * instead of a walk down the tree. Loading the vcpu filter cost 0.11 M
+ * instructions instead of 0.21 M in the nested test host (testing.md,
+ * "Where start-up time goes"). The price: the calls the filter allows
+ * unconditionally run it too, a few instructions of JITed BPF each.
+ */
+static const struct sock_filter cache_stop =
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		 offsetof(struct seccomp_data, instruction_pointer));
+
 int seccomp_compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
 		    uint32_t pid, struct sock_filter **insns, unsigned short *len)
 {
@@ -340,14 +356,16 @@ int seccomp_compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
 	if (!ret && fstat(fd, &st))
 		ret = -errno;
 	if (!ret && (st.st_size <= 0 ||
-		     st.st_size > (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter))))
+		     st.st_size >= (off_t)(BPF_MAXINSNS * sizeof(struct sock_filter))))
 		ret = -E2BIG;
 	if (!ret) {
-		*insns = malloc((size_t)st.st_size);
+		*insns = malloc((size_t)st.st_size + sizeof(**insns));
 		if (!*insns ||
-		    pread(fd, *insns, (size_t)st.st_size, 0) != st.st_size)
+		    pread(fd, *insns + 1, (size_t)st.st_size, 0) != st.st_size)
 			ret = -EIO;
-		*len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+		else
+			(*insns)[0] = cache_stop;
+		*len = (unsigned short)(st.st_size / sizeof(struct sock_filter) + 1);
 	}
 	if (ret) {
 		free(*insns);

@@ -9,6 +9,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SZ_4K 0x1000ULL
+#define SZ_8K 0x2000ULL
 #define SZ_64K 0x10000ULL
 #define SZ_128K 0x20000ULL
 #define SZ_1M 0x100000ULL

@@ -69,6 +69,16 @@ int guest_mem_map_file(struct guest_mem *mem, uint64_t gpa_base,
 void guest_mem_free(struct guest_mem *mem);
 
 /*
+ * Asks the host to back the 2 MiB blocks holding [@gpa, @gpa + @len)
+ * with small pages: a small blob written alone into a block (the DTB,
+ * a bare-metal payload) then costs one 4 KiB page instead of a cleared
+ * 2 MiB one. Advice
+ * only, for RAM lkvm allocated; the range must lie inside RAM.
+ */
+void guest_mem_small_pages(const struct guest_mem *mem, uint64_t gpa,
+			   uint64_t len);
+
+/*
  * Starts keeping @mem->written (guest_mem_alloc() does it for lkvm's RAM;
  * tests call it on wrapped memory). 0 or -ENOMEM.
  */
