@@ -203,10 +203,9 @@ last_net() {
 # ticker goes on at the destination from where it was. All the while
 # the guest fetches a pattern from this host through its NIC and checks
 # every copy: the bytes its NIC received during the migration are right.
-# The move ($STREAMS_MOVE) runs in migrate-killed, out of make check: on
-# the 6.12 host the destination's guest stopped in two of three runs
-# (once seen: init killed by SIGSEGV, some memory arrived wrong); never
-# on 6.1.
+# The move fails now and then under QEMU 7.2 with the 6.12 host kernel
+# (some guest memory arrives wrong), never under QEMU 10 nor with 6.1:
+# hosts.conf runs this suite on 6.12 under QEMU 10 (migration.md, Limits).
 t_streams() {
 	rm -f "$MDISK"
 	dd if=/dev/zero of="$MDISK" bs=1M count=8 2>/dev/null
@@ -253,11 +252,6 @@ t_streams() {
 	done
 	[ "$(live_passts | wc -w)" = 1 ] ||
 		fail "passt processes (pid:state,ppid) $(passt_states); the source's alone should be left" || return
-	if [ -z "$STREAMS_MOVE" ]; then
-		ctl stop -n mig-st
-		wait_gone "$src" || fail "mig-st did not exit"
-		return
-	fi
 	forced_move
 }
 
@@ -295,7 +289,8 @@ forced_move() {
 	expect_line "mig-st: migrated to tcp:127.0.0.1:47002 in " || return
 	expect_line "(2 rounds, " || return
 	wait_gone "$src" || fail "the source did not exit" || return
-	last=$(last_tick "$LOGDIR/mig-st.console")
+	# The last whole tick line: the source's last one may be cut.
+	last=$(sed -n 's/.*@@L2 tick=\([0-9][0-9]*\)\r*$/\1/p' "$LOGDIR/mig-st.console" | tail -n 1)
 	con=$LOGDIR/mig-st-in.console
 	wait_tick "$con" $((last + 5)) 120 ||
 		fail "no ticks past $((last + 5)) at the destination: $(guest_broke "$con" || grep -av '@@L2 net' "$con" | tail -n 4 | tr '\n' ' ')" || return
@@ -366,12 +361,11 @@ mig_test() {
 case "$SUITE" in
 migrate-killed)
 	mig_test dest-killed t_dest_killed
-	STREAMS_MOVE=1
-	mig_test streams-move t_streams
-	# lkvm.mig_moves (run.sh: MIG_MOVES): all of it again, to count how
-	# often the move fails in one boot. (The tests use n and i.)
+	# lkvm.mig_moves (run.sh: MIG_MOVES, 1 unless given): the streams
+	# test and its forced move that many times, to count how often a
+	# move fails in one boot. (The tests use n and i.)
 	moves=$(arg mig_moves)
-	move=2
+	move=1
 	while [ "$move" -le "${moves:-1}" ]; do
 		mig_test "streams-move-$move" t_streams
 		move=$((move + 1))
