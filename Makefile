@@ -240,8 +240,8 @@ check: .deps-ok
 		$(UNIT_BINS) $(NATIVE_UNIT_BINS) $(FUZZ_BINS)
 
 # The suites kept out of make check (tests/system/run.sh LONG_SUITES
-# but stress): Linux guests at EL2 on the nested-virt host, migration
-# tests that failed on 6.12 (scenarios/migrate-killed.sh), and QEMU 10's
+# but stress): Linux guests at EL2 on the nested-virt host, a killed
+# migration and repeated moves (scenarios/migrate-killed.sh), and QEMU 10's
 # server CPU models (two more host boots; make check stays under 40 min).
 check-slow: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)

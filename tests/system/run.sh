@@ -14,6 +14,9 @@
 # STRESS_BOOTS (runs, 200) and STRESS_IO (seconds of I/O, 300), and
 # ends with tests/system/stress-report.sh's table.
 #
+# MIG_MOVES=N: the migrate-killed suite repeats its forced move N times
+# in one boot (default 1).
+#
 # LKVM_BENCH_REF=PATH: the benchmarks' reference VMM (a kvmtool binary).
 set -euo pipefail
 
@@ -283,7 +286,7 @@ boot_l1() {
 		-fsdev "local,id=xch,path=$out/exchange,security_model=none" \
 		-device virtio-9p-device,fsdev=xch,mount_tag=lkvm-exchange \
 		-kernel "${kernel_dirs[$k]}/Image" -initrd "$initrd" \
-		-append "console=ttyAMA0 rdinit=/init panic=-1$extra quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300}" \
+		-append "console=ttyAMA0 rdinit=/init panic=-1$extra quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300} lkvm.mig_moves=${MIG_MOVES:-1}" \
 		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 }
 

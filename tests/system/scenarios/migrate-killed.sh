@@ -1,5 +1,5 @@
-# migrate.sh's tests that fail on the 6.12 host (see there): a
-# destination killed mid-stream, and a forced move over TCP with the NIC
-# receiving; run with tests/system/run.sh --suite migrate-killed or make
-# check-slow.
+# migrate.sh's tests out of make check (see there): a destination killed
+# mid-stream, and the streams test with its forced move MIG_MOVES times,
+# to count failures; run with tests/system/run.sh --suite migrate-killed
+# or make check-slow.
 . ./scenarios/migrate.sh
