@@ -197,7 +197,7 @@ static void el1_main(const struct el1_timer *t)
  * AArch64, synchronous). The HVC that ends el1_timer_main() powers off;
  * anything else says what it was first.
  */
-__attribute__((used)) static void el2_from_el1(void)
+__attribute__((used, noreturn)) static void el2_from_el1(void)
 {
 	u64 esr = sysreg_read(esr_el2);
 
@@ -209,6 +209,13 @@ __attribute__((used)) static void el2_from_el1(void)
 		puts("\n");
 	}
 	psci_system_off();
+	/*
+	 * Idle, as start.S does, should the vcpu run on: with a return to
+	 * EL1's code here lkvm had not exited 120 s after the power-off
+	 * on the test bed.
+	 */
+	for (;;)
+		asm volatile("wfi");
 }
 
 /*
