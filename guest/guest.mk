@@ -13,7 +13,7 @@ GUEST_OUT := $(foreach p,$(GUEST_PROGS),$(GUEST_BM)/$(p).flat $(GUEST_BM)/$(p).i
 
 guest: $(GUEST_OUT)
 
-$(GUEST_BM)/%.o: guest/baremetal/%.c guest/baremetal/baremetal.h guest/baremetal/vdrv.h
+$(GUEST_BM)/%.o: guest/baremetal/%.c guest/baremetal/baremetal.h guest/baremetal/vdrv.h guest/baremetal/el1_timer.h
 	@mkdir -p $(dir $@)
 	$(quiet) CC $<
 	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<

@@ -62,8 +62,9 @@ struct vm;
 void nested_explain_unavailable(const struct arch_config *cfg);
 /*
  * One counter offset for the virtual and the physical counter: both start
- * near 0 (nested_counter_start(), at the build), or the physical counter
- * goes on from @saved (nested_counter_continue(), at a restore).
+ * near 0 (nested_counter_start(), at the build; with --e2h0 both are the
+ * host's instead), or the physical counter goes on from @saved
+ * (nested_counter_continue(), at a restore).
  */
 int nested_counter_start(struct vm *vm);
 int nested_counter_continue(struct vm *vm, uint64_t saved);

@@ -6,7 +6,8 @@
 # which run.sh adds for this suite), not the 6.1 guest kernel: KVM's
 # nested vcpus have HCR_EL2.E2H RES1 unless --e2h0, and a kernel older
 # than Linux 6.9 clears E2H in its first EL2 set-up and never prints a
-# line (lkvm-run(1), --nested).
+# line (lkvm-run(1), --nested). With --e2h0 the 6.1 kernel is the guest
+# hypervisor (linux-el2-e2h0).
 HV_KERNEL=/guest/hv/Image
 HV_INITRD=/guest/hv/initrd.cpio.gz
 
@@ -37,6 +38,21 @@ t_linux_el2() {
 		fail "the guest's CPUs started at '$(guest_value started_at)'" || return
 	[ "$(guest_value kvm_dev)" = yes ] || fail "no /dev/kvm in the guest" || return
 	[ "$(kvm_mode)" = VHE+mode+initialized ] ||
+		fail "KVM in the guest says '$(kvm_mode)'"
+}
+
+# A guest hypervisor without VHE (--e2h0): Debian's 6.1, which cannot
+# boot with E2H RES1, starts at EL2, installs its stub, runs at EL1 on
+# the EL1 physical timer, and KVM comes up in it in nVHE mode ("Hyp
+# mode"). It stalled at its first timer interrupt while the VM's
+# counters had an offset (lkvm-run(1), --e2h0).
+t_linux_el2_e2h0() {
+	run_l2 900 nested --nested --e2h0 -c 1 -m 256
+	expect_rc 0 || return
+	[ "$(guest_value started_at)" = EL2 ] ||
+		fail "the guest's CPUs started at '$(guest_value started_at)'" || return
+	[ "$(guest_value kvm_dev)" = yes ] || fail "no /dev/kvm in the guest" || return
+	[ "$(kvm_mode)" = Hyp+mode+initialized ] ||
 		fail "KVM in the guest says '$(kvm_mode)'"
 }
 
@@ -89,5 +105,6 @@ t_three_levels() {
 
 run_test linux-el1 t_linux_el1
 run_test linux-el2 t_linux_el2
+run_test linux-el2-e2h0 t_linux_el2_e2h0
 run_test sandbox t_sandbox_nested
 run_test three-levels t_three_levels

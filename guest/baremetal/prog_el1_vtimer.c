@@ -1,0 +1,10 @@
+/* The virtual timer's interrupt at EL1 (el1_timer.h). */
+#include "el1_timer.h"
+
+void payload_main(u64 dtb)
+{
+	static const struct el1_timer vtimer = { "vtimer", 27, 0 };
+
+	(void)dtb;
+	el1_timer_main(&vtimer);
+}
