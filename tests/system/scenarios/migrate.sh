@@ -55,6 +55,20 @@ t_sve() {
 	wait_gone "$DEST_PID" || fail "the destination did not exit"
 }
 
+# The guest's own words when it broke at the destination (a panic, a
+# fault), if any.
+guest_broke() {
+	grep -a -m 1 'Kernel panic\|Attempted to kill\|Unable to handle\|corrupted stack\|segfault\|unhandled\|Internal error\|BUG:' "$1"
+}
+
+# What the guest's kernel said when it stopped: a fault, or else the
+# first complaint (a stall, a warning) and the console's last lines.
+guest_stopped() {
+	guest_broke "$1" && return
+	grep -a -m 1 'stall\|soft lockup\|hung task\|WARNING:' "$1"
+	tail -n 4 "$1" | tr '\n' ' '
+}
+
 MDISK=/tmp/mig-disk.img
 
 # A guest writing and reading back its disk while it moves: every record
@@ -73,7 +87,7 @@ t_disk() {
 	last=$(sed -n 's/.*@@L2 blk=\([0-9]*\).*/\1/p' "$LOGDIR/mig-blk.console" | tail -n 1)
 	con=$LOGDIR/mig-blk-in.console
 	wait_for "$con" "@@L2 blk=$((last + 20))" 120 ||
-		fail "the destination's guest did not go on writing past record $last: $(tail -n 4 "$con" | tr '\n' ' ')" || return
+		fail "the destination's guest did not go on writing past record $last: $(guest_stopped "$con")" || return
 	first=$(sed -n 's/.*@@L2 blk=\([0-9]*\).*/\1/p' "$con" | head -n 1)
 	[ "$first" -le $((last + 1)) ] && [ "$first" -ge "$last" ] ||
 		fail "the destination went on at record $first; the source stopped at $last" || return
@@ -253,12 +267,6 @@ t_streams() {
 	[ "$(live_passts | wc -w)" = 1 ] ||
 		fail "passt processes (pid:state,ppid) $(passt_states); the source's alone should be left" || return
 	forced_move
-}
-
-# The guest's own words when it broke at the destination (a panic, a
-# fault), if any.
-guest_broke() {
-	grep -a -m 1 'Kernel panic\|Attempted to kill\|Unable to handle\|corrupted stack\|segfault\|unhandled\|Internal error\|BUG:' "$1"
 }
 
 # joined_ticks SOURCE_CONSOLE DEST_CONSOLE: the guest's ticks over both
