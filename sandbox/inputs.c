@@ -59,7 +59,7 @@ bool file_identity_same(const struct file_identity *a,
 	       a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
 }
 
-static void identity_now(const char *path, struct file_identity *id)
+void file_identity_now(const char *path, struct file_identity *id)
 {
 	struct stat st;
 
@@ -88,7 +88,7 @@ void sandbox_inputs_note(struct sandbox_inputs *in, const char *path)
 		in->err = -ENOMEM;
 		return;
 	}
-	identity_now(path, &f->id);
+	file_identity_now(path, &f->id);
 	in->nr++;
 }
 
@@ -299,7 +299,7 @@ const char *sandbox_inputs_changed(const struct sandbox_inputs *in)
 	for (unsigned int i = 0; i < in->nr; i++) {
 		struct file_identity now;
 
-		identity_now(in->files[i].path, &now);
+		file_identity_now(in->files[i].path, &now);
 		if (!file_identity_same(&now, &in->files[i].id))
 			return in->files[i].path;
 	}

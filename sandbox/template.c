@@ -56,17 +56,17 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
  */
 static void put_file_identity(FILE *f, const char *what, const char *path)
 {
-	struct stat st;
+	struct file_identity id;
 
-	if (stat(path, &st)) {
+	file_identity_now(path, &id);
+	if (!id.present) {
 		fprintf(f, "%s %s missing\n", what, path);
 		return;
 	}
 	fprintf(f, "%s %s %llx:%llx %lld %lld.%09ld %lld.%09ld\n", what, path,
-		(unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-		(long long)st.st_size, (long long)st.st_mtim.tv_sec,
-		st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
-		st.st_ctim.tv_nsec);
+		(unsigned long long)id.dev, (unsigned long long)id.ino,
+		(long long)id.size, (long long)id.mtime_s, id.mtime_ns,
+		(long long)id.ctime_s, id.ctime_ns);
 }
 
 /* Everything KEY hashes but the initramfs, as text (allocated). */

@@ -60,6 +60,8 @@ void sandbox_inputs_free(struct sandbox_inputs *in);
 void file_identity_of(const struct stat *st, struct file_identity *id);
 bool file_identity_same(const struct file_identity *a,
 			const struct file_identity *b);
+/* @path's identity now (stat(), following symlinks), or "missing". */
+void file_identity_now(const char *path, struct file_identity *id);
 /* Records @path with its identity now (stat(), following symlinks). */
 void sandbox_inputs_note(struct sandbox_inputs *in, const char *path);
 
