@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <lkvm/small_file.h>
 
+#include <lkvm/fd_io.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int small_file_read(const char *path, size_t max, char **text, size_t *len)
@@ -62,28 +65,19 @@ int small_file_write_atomic(const char *path, const char *text, size_t len)
 	const char *slash = strrchr(path, '/');
 	const char *name = slash ? slash + 1 : path;
 	char tmp[4096];
-	int fd, ret = 0;
+	int fd, ret;
 
 	if (!*name)
 		return -EISDIR;
-	if (snprintf(tmp, sizeof(tmp), "%.*s.%s", (int)(name - path), path,
-		     name) >= (int)sizeof(tmp))
+	/* A name of its own, so that two writers never share one. */
+	if (snprintf(tmp, sizeof(tmp), "%.*s.%s.XXXXXX", (int)(name - path),
+		     path, name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	while (!ret && len) {
-		ssize_t n = write(fd, text, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-		} else {
-			text += n;
-			len -= (size_t)n;
-		}
-	}
+	/* mkostemp() makes it 0600; readers such as NFD need to read it. */
+	ret = fchmod(fd, 0644) ? -errno : fd_write_all(fd, text, len);
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path))

@@ -6,6 +6,7 @@
  */
 #include <lkvm/vm.h>
 
+#include <lkvm/fd_io.h>
 #include <lkvm/kvm.h>
 #include <lkvm/log.h>
 #include <lkvm/restore.h>
@@ -286,27 +287,14 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 int vm_write_dtb(const struct vm *vm, int fd, const char *path)
 {
 	const void *dtb;
-	const uint8_t *p;
-	size_t left;
+	size_t len;
+	int ret;
 
-	arch_vm_dtb(vm, &dtb, &left);
-	p = dtb;
-	while (left) {
-		ssize_t n = write(fd, p, left);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n < 0 ? errno : EIO;
-
-			pr_err("--dump-dtb %s: write failed: %s", path,
-			       strerror(err));
-			return -err;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
-	return 0;
+	arch_vm_dtb(vm, &dtb, &len);
+	ret = fd_write_all(fd, dtb, len);
+	if (ret)
+		pr_err("--dump-dtb %s: write failed: %s", path, strerror(-ret));
+	return ret;
 }
 
 void vm_destroy(struct vm *vm)

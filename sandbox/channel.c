@@ -16,6 +16,7 @@
 
 #include <lkvm/console.h>
 #include <lkvm/devices.h>
+#include <lkvm/fd_io.h>
 #include <lkvm/json.h>
 #include <lkvm/parse.h>
 #include <lkvm/seccomp.h>
@@ -80,26 +81,19 @@ static void stop_vm(struct chan *c, int status)
 /* Writes to lkvm's stdout or stderr; a reader gone stops the sandbox. */
 static void emit(struct chan *c, int fd, const uint8_t *buf, size_t len)
 {
-	while (len && !c->output_gone) {
-		ssize_t n = write(fd, buf, len);
+	int ret;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EPIPE) {
-			/* As a process writing to a closed pipe would. */
-			c->output_gone = true;
-			c->result->output_closed = true;
-			stop_vm(c, 128 + SIGPIPE);
-			return;
-		}
-		if (n <= 0) {
-			if (log_ratelimit_ok(&c->rl, 1))
-				pr_warn("sandbox: cannot write the command's output: %s",
-					n ? strerror(errno) : "nothing written");
-			return;
-		}
-		buf += n;
-		len -= (size_t)n;
+	if (c->output_gone)
+		return;
+	ret = fd_write_all(fd, buf, len);
+	if (ret == -EPIPE) {
+		/* As a process writing to a closed pipe would. */
+		c->output_gone = true;
+		c->result->output_closed = true;
+		stop_vm(c, 128 + SIGPIPE);
+	} else if (ret && log_ratelimit_ok(&c->rl, 1)) {
+		pr_warn("sandbox: cannot write the command's output: %s",
+			strerror(-ret));
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <lkvm/sandbox_inputs.h>
 
 #include <lkvm/log.h>
+#include <lkvm/small_file.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -332,38 +333,16 @@ int sandbox_inputs_load(const char *path, struct sandbox_inputs *in)
 
 int sandbox_inputs_save(const char *path, const struct sandbox_inputs *in)
 {
-	char *text, *tmp = NULL;
-	size_t len, done = 0;
-	int fd, ret;
+	char *text;
+	size_t len;
+	int ret;
 
 	ret = sandbox_inputs_format(in, &text, &len);
 	if (ret)
 		return ret;
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		free(text);
-		return -ENOMEM;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	ret = fd < 0 ? -errno : 0;
-	while (!ret && done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			ret = n ? -errno : -EIO;
-		else
-			done += (size_t)n;
-	}
-	if (fd >= 0 && close(fd) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path))
-		ret = -errno;
-	if (ret && fd >= 0)
-		unlink(tmp);
+	ret = small_file_write_atomic(path, text, len);
 	if (ret)
 		pr_debug("sandbox: cannot save %s: %s", path, strerror(-ret));
-	free(tmp);
 	free(text);
 	return ret;
 }

@@ -8,6 +8,7 @@
  */
 #include <lkvm/sandbox.h>
 
+#include <lkvm/fd_io.h>
 #include <lkvm/log.h>
 
 #include <errno.h>
@@ -74,27 +75,16 @@ static int write_file(int dirfd, const char *path, const void *data,
 {
 	int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 			mode);
-	const char *p = data;
+	int ret;
 
 	if (fd < 0)
 		return -errno;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int err = n ? errno : EIO;
-
-			close(fd);
-			return -err;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (fchmod(fd, mode) < 0 || close(fd) < 0)
-		return -errno;
-	return 0;
+	ret = fd_write_all(fd, data, len);
+	if (!ret && fchmod(fd, mode) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	return ret;
 }
 
 /* Fills the directory @dirfd; returns 0 or -errno, naming the entry. */

@@ -12,10 +12,11 @@
 int small_file_read(const char *path, size_t max, char **text, size_t *len);
 
 /*
- * Writes @len bytes to @path atomically: into ".NAME" in the same
- * directory, then renamed over NAME, so a reader sees the old file or
- * the whole new one (and readers that skip dot-files, such as NFD, never
- * see the temporary one). Returns 0 or -errno.
+ * Writes @len bytes to @path atomically: into ".NAME.XXXXXX" (a name
+ * of its own) in the same directory, mode 0644, then renamed over NAME,
+ * so a reader sees the old file or the whole new one (and readers that
+ * skip dot-files, such as NFD, never see the temporary one). Returns 0
+ * or -errno.
  */
 int small_file_write_atomic(const char *path, const char *text, size_t len);
 

@@ -8,7 +8,9 @@
 #include <lkvm/small_file.h>
 #include <lkvm/sve_nfd.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stdio.h>
@@ -182,14 +184,30 @@ static void test_fleet_property(void)
 }
 
 /* The file appears whole under its name; no dot-file stays behind. */
+/* Entries of @dir other than . and .. */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
 static void test_atomic_write(void)
 {
-	char dir[] = "/tmp/lkvm-test-nfd-XXXXXX", path[64], dot[64], *back;
+	char dir[] = "/tmp/lkvm-test-nfd-XXXXXX", path[64], sub[64], *back;
+	struct stat st;
 	size_t len = 0;
 
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/lkvm-sve", dir);
-	snprintf(dot, sizeof(dot), "%s/.lkvm-sve", dir);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
 	CHECK_EQ(small_file_write_atomic(path, "a=b\n", 4), 0);
 	CHECK_EQ(small_file_write_atomic(path, "c=d\n", 4), 0);	/* replaced */
 	CHECK_EQ(small_file_read(path, 64, &back, &len), 0);
@@ -198,9 +216,16 @@ static void test_atomic_write(void)
 		CHECK_STR(back, "c=d\n");
 		free(back);
 	}
-	CHECK(access(dot, F_OK) != 0);
-	CHECK_EQ(small_file_write_atomic(dir, "x", 1) < 0, 1);	/* a directory */
+	/* NFD runs as another user: the file must be readable by all. */
+	CHECK_EQ(stat(path, &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0644);
+	/* No temporary file is left behind. */
+	CHECK_EQ(count_entries(dir), 1);
+	CHECK_EQ(mkdir(sub, 0755), 0);
+	CHECK_EQ(small_file_write_atomic(sub, "x", 1) < 0, 1);	/* a directory */
+	CHECK_EQ(count_entries(dir), 2);
 	CHECK_EQ(small_file_write_atomic("/tmp/", "x", 1), -EISDIR);
+	rmdir(sub);
 	unlink(path);
 	rmdir(dir);
 }
