@@ -2,15 +2,17 @@
 #include <lkvm/fd_io.h>
 
 #include <errno.h>
-#include <stdint.h>
+#include <stdbool.h>
 #include <unistd.h>
 
-int fd_write_all(int fd, const void *buf, size_t len)
+static int write_loop(int fd, const void *buf, size_t len, bool at,
+		      uint64_t off)
 {
 	const uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = at ? pwrite(fd, p, len, (off_t)off) :
+				 write(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -18,6 +20,17 @@ int fd_write_all(int fd, const void *buf, size_t len)
 			return n < 0 ? -errno : -EIO;
 		p += n;
 		len -= (size_t)n;
+		off += (uint64_t)n;
 	}
 	return 0;
+}
+
+int fd_write_all(int fd, const void *buf, size_t len)
+{
+	return write_loop(fd, buf, len, false, 0);
+}
+
+int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+	return write_loop(fd, buf, len, true, off);
 }

@@ -10,6 +10,7 @@
 #include <lkvm/arch.h>
 #include <lkvm/deadline.h>
 #include <lkvm/device.h>
+#include <lkvm/fd_io.h>
 #include <lkvm/json.h>
 #include <lkvm/log.h>
 #include <lkvm/ram_scan.h>
@@ -22,24 +23,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static int write_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
 
 int snapshot_write_ram(int fd, const struct guest_mem *mem, uint64_t *written,
 		       uint32_t *crc)
@@ -67,7 +50,7 @@ int snapshot_write_ram(int fd, const struct guest_mem *mem, uint64_t *written,
 		*crc = state_crc32(*crc, p, n);
 		if (guest_mem_is_zero(p, n))
 			continue;
-		ret = write_all(fd, p, n, off);
+		ret = fd_pwrite_all(fd, p, n, off);
 		if (!ret)
 			*written += n;
 	}
@@ -203,7 +186,7 @@ static int write_manifest(struct vm *vm, int fd, uint64_t ram_size,
 	if (fclose(f) || !text)
 		ret = ret ?: -ENOMEM;
 	if (!ret)
-		ret = write_all(fd, text, len, 0);
+		ret = fd_pwrite_all(fd, text, len, 0);
 	free(text);
 	return ret;
 }
@@ -237,7 +220,7 @@ int snapshot_write(struct vm *vm, const struct snapshot_files *f,
 	}
 	snapshot_quiesce_devices(vm, false);
 	if (!ret) {
-		ret = write_all(f->state, w.data, w.len, 0);
+		ret = fd_pwrite_all(f->state, w.data, w.len, 0);
 		if (ret)
 			pr_err("snapshot: writing the state records failed: %s",
 			       strerror(-ret));

@@ -3,11 +3,15 @@
 #define LKVM_FD_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Writes all @len bytes to a blocking @fd, retrying after signals and
  * short writes. Returns 0, -errno, or -EIO when write() wrote nothing.
  */
 int fd_write_all(int fd, const void *buf, size_t len);
+
+/* The same at file offset @off, leaving the descriptor's offset alone. */
+int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 
 #endif
