@@ -197,9 +197,17 @@ static int add_aliases(void *fdt, const struct fdt_machine *m)
 	return ret ?: fdt_end_node(fdt);
 }
 
+/*
+ * Without de-duplicating property names: libfdt looks for each new
+ * name at every byte offset of the strings block, which cost more than
+ * the rest of building the tree (0.2 M instructions of a start's 2.8 M
+ * in the nested test host). Each property then brings its own name, a
+ * tree of about 1 KiB more.
+ */
 static int build_into(void *fdt, size_t size, const struct fdt_machine *m)
 {
-	int ret = fdt_create(fdt, (int)size);
+	int ret = fdt_create_with_flags(fdt, (int)size,
+					FDT_CREATE_FLAG_NO_NAME_DEDUP);
 
 	ret = ret ?: fdt_finish_reservemap(fdt);
 	ret = ret ?: fdt_begin_node(fdt, "");

@@ -92,8 +92,15 @@ static int run(struct vm_config *cfg, int argc, char **argv)
 		cfg->name);
 	arch_log_summary(vm);
 	status = vm_run(vm);
-	vm_destroy(vm);
-	pr_debug("exit with status %d", status);
+	/*
+	 * Not vm_destroy(): the process ends here, and its exit closes the
+	 * VM's descriptors and unmaps guest RAM in fewer instructions than
+	 * undoing them one by one (testing.md, "Where start-up time goes").
+	 * vm_run() has stopped every thread, restored the terminal and
+	 * removed the control socket; every write is already in the files.
+	 */
+	pr_debug("exit with status %d: the VM is left to the process's exit",
+		 status);
 	return status;
 }
 

@@ -5,7 +5,8 @@
  * their device's I/O; the main thread runs the event loop and tears the
  * VM down. Filters are per thread (no TSYNC) and stack: a thread created
  * after its parent installed a filter also obeys the parent's, which is
- * why the main thread installs its own only after starting every other.
+ * why the main thread installs its own only after starting every other,
+ * and how the vcpu threads after the first get theirs (vm_run.c).
  */
 #include <lkvm/seccomp.h>
 
@@ -21,6 +22,7 @@
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -80,8 +82,13 @@ static const struct seccomp_fd_call stat_fd_calls[] = {
 	{ SCMP_SYS(newfstatat), 1U << 0 },
 };
 
-/* A guest's write to the RTC's match or load register re-arms its timer. */
-static const int vcpu_syscalls[] = { SCMP_SYS(timerfd_settime) };
+/*
+ * A guest's write to the RTC's match or load register re-arms its timer;
+ * rseq is what glibc registers in every thread it starts (vcpu 0's
+ * thread starts the others, which inherit its filter: vcpu_threads()).
+ */
+static const int vcpu_syscalls[] = { SCMP_SYS(timerfd_settime),
+				     SCMP_SYS(rseq) };
 
 /* ioctls by thread kind: KVM calls, and TCSETS for terminal restore. */
 static const unsigned long vcpu_ioctls[] = {
@@ -246,6 +253,30 @@ static int allow_memory(scmp_filter_ctx ctx)
 				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 }
 
+/*
+ * Starting a thread of this process, and nothing else: clone() only with
+ * the flags of glibc's pthread_create() (the new thread shares the
+ * process's memory, files and signal handlers, and inherits the filter),
+ * never a process or a new namespace; clone3(), whose flags sit in memory
+ * a filter cannot read, fails with ENOSYS, on which glibc falls back to
+ * clone(). A thread names itself with prctl(PR_SET_NAME), nothing else.
+ */
+#define THREAD_CLONE_FLAGS                                                   \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | CLONE_SIGHAND | \
+	 CLONE_THREAD | CLONE_SETTLS | CLONE_PARENT_SETTID |                 \
+	 CLONE_CHILD_CLEARTID)
+
+static int allow_thread_start(scmp_filter_ctx ctx)
+{
+	int ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				   SCMP_A0(SCMP_CMP_EQ, THREAD_CLONE_FLAGS, 0));
+
+	ret = ret ?: seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+				      SCMP_SYS(clone3), 0);
+	return ret ?: seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+				       SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME, 0));
+}
+
 static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
 		 const struct seccomp_extra *extra, uint32_t pid)
 {
@@ -269,6 +300,7 @@ static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
 		break;
 	case SECCOMP_VCPU:
 		ret = ret ?: allow_all(ctx, vcpu_syscalls, ARRAY_SIZE(vcpu_syscalls));
+		ret = ret ?: allow_thread_start(ctx);
 		ret = ret ?: allow_ioctls(ctx, vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls));
 		break;
 	case SECCOMP_IO:
@@ -305,6 +337,20 @@ static void test_violation(enum seccomp_thread kind,
 		syscall(SYS_kill, 1, 0);
 	else if (!strcmp(want, "vcpu-tgkill") && kind == SECCOMP_VCPU)
 		syscall(SYS_tgkill, 1, 1, 0);
+	else if (!strcmp(want, "vcpu-fork") && kind == SECCOMP_VCPU &&
+		 syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) == 0)
+		_exit(0);	/* a child: only if the filter let it be made */
+}
+
+/* LKVM_SECCOMP_TEST=vcpu-inherited: a thread that inherited its filter. */
+static void test_inherited_violation(enum seccomp_thread kind)
+{
+	const char *want = getenv("LKVM_SECCOMP_TEST");
+	char inherited[16];
+
+	snprintf(inherited, sizeof(inherited), "%s-inherited", kind_names[kind]);
+	if (want && !strcmp(want, inherited))
+		syscall(SYS_socket, 1, 1, 0);
 }
 #else
 static void test_violation(enum seccomp_thread kind,
@@ -312,6 +358,11 @@ static void test_violation(enum seccomp_thread kind,
 {
 	(void)kind;
 	(void)extra;
+}
+
+static void test_inherited_violation(enum seccomp_thread kind)
+{
+	(void)kind;
 }
 #endif
 
@@ -549,4 +600,12 @@ int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
 	pr_debug("seccomp: %s filtered", thread_name);
 	test_violation(kind, extra);
 	return 0;
+}
+
+void seccomp_inherited(const struct vm *vm, enum seccomp_thread kind,
+		       const char *thread_name)
+{
+	crash_set_thread_name(thread_name);
+	if (vm->cfg->seccomp)
+		test_inherited_violation(kind);
 }

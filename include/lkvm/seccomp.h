@@ -112,4 +112,12 @@ extern const unsigned int seccomp_nr_syscall_names;
 int seccomp_enter(const struct vm *vm, enum seccomp_thread kind,
 		  const char *thread_name, const struct seccomp_extra *extra);
 
+/*
+ * For a thread started by one that had installed the filter of @kind
+ * (the vcpu threads after the first): it runs under that filter from its
+ * first instruction; this only names it for the SIGSYS report.
+ */
+void seccomp_inherited(const struct vm *vm, enum seccomp_thread kind,
+		       const char *thread_name);
+
 #endif

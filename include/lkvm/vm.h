@@ -43,6 +43,18 @@ struct vm_pause {
 };
 
 /*
+ * Starting the vcpu threads (core/vm_run.c): vcpu 0's thread installs
+ * the vcpu filter and starts the others, which inherit it. The main
+ * thread waits for @done before it reads any vcpu's thread_started.
+ */
+struct vcpu_launch {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	int err;
+};
+
+/*
  * One virtual machine and everything it owns. All mutable state of a
  * running lkvm lives here or in structures hanging off it.
  */
@@ -72,6 +84,7 @@ struct vm {
 	int stop_efd;		/* eventfd: wakes the main loop */
 
 	struct vm_pause pause;
+	struct vcpu_launch launch;
 	struct event_loop *loop;	/* the main thread's, while running */
 	struct control *control;	/* the control socket, while running */
 	/*

@@ -192,7 +192,7 @@ static int run_once(struct cmd *c, int err_fd, const char *until)
 static void print_stats(const char *what, double *v, int n)
 {
 	qsort(v, (size_t)n, sizeof(*v), cmp);
-	printf("%s median %.1f min %.1f max %.1f ms", what, v[n / 2], v[0],
+	printf("%s median %.2f min %.2f max %.2f ms", what, v[n / 2], v[0],
 	       v[n - 1]);
 }
 

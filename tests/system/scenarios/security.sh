@@ -30,6 +30,13 @@ t_9p_cwd_violation() {
 t_main_unlink_violation() { seccomp_kill main-unlink lkvm-main unlinkat; }
 t_main_kill_violation() { seccomp_kill main-kill lkvm-main kill; }
 t_vcpu_tgkill_violation() { seccomp_kill vcpu-tgkill lkvm-vcpu0 tgkill; }
+# vcpu 0's thread starts the other vcpus' threads, which inherit its
+# filter: they are confined from their first instruction, and the filter
+# lets clone() start threads only, never a process.
+t_vcpu_inherited_violation() {
+	seccomp_kill vcpu-inherited lkvm-vcpu1 socket -c 2
+}
+t_vcpu_fork_violation() { seccomp_kill vcpu-fork lkvm-vcpu0 clone; }
 
 t_seccomp_off() {
 	LKVM_SECCOMP_TEST=vcpu timeout 30 lkvm-seccomp-test run -k $BM/hello.flat \
@@ -65,6 +72,8 @@ run_test seccomp-9p-cwd t_9p_cwd_violation
 run_test seccomp-main-unlink t_main_unlink_violation
 run_test seccomp-main-kill t_main_kill_violation
 run_test seccomp-vcpu-tgkill t_vcpu_tgkill_violation
+run_test seccomp-vcpu-inherited t_vcpu_inherited_violation
+run_test seccomp-vcpu-fork t_vcpu_fork_violation
 run_test seccomp-off t_seccomp_off
 run_test seccomp-all-threads t_all_threads_filtered
 rm -f /tmp/sec.img
