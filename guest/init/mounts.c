@@ -15,13 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/*
- * cache=mmap: lookups and attributes are not cached (what the host has
- * is what the guest sees), but mapped files are read ahead: without it
- * every page a program or library touches is a 4 KiB read, one guest
- * exit and one lkvm wake-up each (62 of a warm `true`'s 146 requests).
- */
-#define NINEP_OPTS "trans=virtio,version=9p2000.L,msize=262144,cache=mmap"
+#define NINEP_OPTS "trans=virtio,version=9p2000.L,msize=262144"
 #define MOUNT_WAIT_MS 30000
 #define MOUNT_POLL_MS 20
 
