@@ -8,6 +8,7 @@
 
 #include <lkvm/fd_io.h>
 #include <lkvm/kvm.h>
+#include <lkvm/kvm_stats.h>
 #include <lkvm/log.h>
 #include <lkvm/restore.h>
 #include <lkvm/seccomp.h>
@@ -167,6 +168,7 @@ static int create_vcpu(struct vm *vm, struct vcpu *vcpu, unsigned int id,
 		return ret;
 	}
 	vcpu->fd = ret;
+	vcpu->stats_fd = kvm_stats_open(vcpu->fd);
 	vcpu->run_size = (size_t)run_size;
 	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE,
 			 MAP_SHARED, vcpu->fd, 0);
@@ -192,7 +194,7 @@ static int create_vcpus(struct vm *vm)
 	if (!vm->vcpus)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		vm->vcpus[i].fd = -1;
+		vm->vcpus[i].fd = vm->vcpus[i].stats_fd = -1;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		int ret = create_vcpu(vm, &vm->vcpus[i], i, run_size);
 
@@ -314,6 +316,10 @@ void vm_destroy(struct vm *vm)
 	for (unsigned int i = 0; vm->vcpus && i < vm->nr_vcpus; i++) {
 		struct vcpu *vcpu = &vm->vcpus[i];
 
+		if (vcpu->stats_fd >= 0) {
+			kvm_stats_log(vcpu->stats_fd, vcpu->id);
+			close(vcpu->stats_fd);
+		}
 		if (vcpu->run)
 			munmap(vcpu->run, vcpu->run_size);
 		if (vcpu->fd >= 0)

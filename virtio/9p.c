@@ -39,6 +39,9 @@ struct v9p {
 	uint8_t *req;			/* a request, copied out */
 	uint8_t *resp;
 	struct virtq_chain chain;	/* I/O thread only */
+	/* Requests served, by type, and notifications: for --loglevel debug. */
+	uint32_t nr_req[256];
+	uint32_t nr_notify;
 };
 
 static struct v9p *to_v9p(struct virtio_dev *vd)
@@ -78,6 +81,9 @@ static bool serve_one(struct v9p *p)
 	size_t room = MIN((size_t)p->chain.in_len, (size_t)P9_MSIZE_MAX);
 	ssize_t n = p9_handle(&p->srv, p->req, got, p->resp, room);
 
+	if (got > 4)
+		p->nr_req[p->req[4]]++;
+
 	if (n < 0) {
 		virtio_broken(&p->vd,
 			      "9p request without a header, or without room for an answer");
@@ -96,6 +102,7 @@ static void p9_queue_notify(struct virtio_dev *vd, unsigned int q)
 	const char *why;
 	int r = 0;
 
+	p->nr_notify++;
 	do {
 		virtq_disable_notify(vq);
 		while (budget && (r = virtq_pop(vq, &p->chain, &why)) > 0) {
@@ -117,9 +124,34 @@ static void p9_queue_notify(struct virtio_dev *vd, unsigned int q)
 	virtio_queue_interrupt(vd, vq);
 }
 
+/* How much the guest asked of this share, by 9P message type. */
+static void log_requests(const struct v9p *p)
+{
+	char line[512];
+	size_t at = 0;
+	uint32_t total = 0;
+
+	for (unsigned int t = 0; t < ARRAY_SIZE(p->nr_req); t++) {
+		int n;
+
+		if (!p->nr_req[t])
+			continue;
+		total += p->nr_req[t];
+		n = snprintf(line + at, sizeof(line) - at, " T%u:%u", t,
+			     p->nr_req[t]);
+		if (n > 0 && (size_t)n < sizeof(line) - at)
+			at += (size_t)n;
+	}
+	line[at] = '\0';
+	pr_debug("9p %.*s: %u requests in %u notifications (by type:%s)",
+		 (int)p->tag_len, p->tag, total, p->nr_notify, line);
+}
+
 static void p9_destroy(struct virtio_dev *vd)
 {
 	struct v9p *p = to_v9p(vd);
+
+	log_requests(p);
 
 	p9_server_fini(&p->srv);
 	free(p->req);

@@ -22,6 +22,7 @@ struct vcpu {
 	struct vm *vm;
 	unsigned int id;
 	int fd;
+	int stats_fd;		/* -1, or KVM's statistics (--loglevel debug) */
 	struct kvm_run *run;
 	size_t run_size;
 	pthread_t thread;
