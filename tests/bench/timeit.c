@@ -1,5 +1,5 @@
 /*
- * timeit [-e FILE] [-u TEXT] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...
+ * timeit [-e FILE] [-u TEXT] [-l SECONDS] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...
  *
  * Runs each COMMAND RUNS times, interleaved (round i runs every command
  * once, starting with command i modulo their number, so that a slow
@@ -7,13 +7,17 @@
  * discarded, and prints one line per command:
  *
  *   wall median MS min MS max MS cpu median MS min MS max MS
- *   maxrss KIB runs N status S
+ *   maxrss KIB runs N [hung H] status S
  *
  * wall: fork to exit. cpu: user + system time of the command and its
  * threads (and of the children it waited for), from wait4(). maxrss:
  * the largest resident set of any run. A run that fails (status S not
  * 0) ends the measurement; the lines then count the runs made.
  * -e FILE appends the commands' standard error to FILE.
+ * -l SECONDS (default RUN_LIMIT_S): a run still going after SECONDS is
+ * killed (SIGKILL) and counted as hung, not measured; the measurement
+ * goes on. A reference VMM that now and then never exits (kvmtool with
+ * 8 vcpus, in the nested test host) must not stall the whole benchmark.
  * -u TEXT ends each run when TEXT first appears on the command's standard
  * output (a guest's first line: how long until it runs): wall is fork to
  * then, cpu the user + system time the command and its threads had used
@@ -22,6 +26,7 @@
  * appear within UNTIL_LIMIT_S seconds, or the command exits first, fails.
  * No thresholds: benchmarks print numbers.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,18 +35,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_CMDS 8
 #define UNTIL_LIMIT_S 600
+#define RUN_LIMIT_S 600
 
 struct cmd {
 	char **argv;
 	double *wall, *cpu;
 	long maxrss;
-	int runs, status;
+	int runs, hung, status;
 };
 
 static double now_ms(void)
@@ -123,10 +130,33 @@ static int wait_for_text(int fd, const char *text, double deadline)
 }
 
 /*
+ * Waits up to @limit_s seconds for @pid to exit: 0 when it did (reap it
+ * with wait4()), -1 when it did not and has been killed and reaped.
+ */
+static int wait_exit_within(pid_t pid, int limit_s)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0), ready;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (fd < 0)
+		return 0;	/* no pidfd: wait4() waits without a limit */
+	do {
+		ready = poll(&p, 1, limit_s * 1000);
+	} while (ready < 0 && errno == EINTR);
+	close(fd);
+	if (ready)
+		return 0;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/*
  * One run of @c, its stderr to @err_fd; returns its wait status. With
  * @until, the run ends when @until appears on its stdout (see above).
  */
-static int run_once(struct cmd *c, int err_fd, const char *until)
+static int run_once(struct cmd *c, int err_fd, const char *until,
+		    int limit_s)
 {
 	double start = now_ms(), end = 0, cpu = 0;
 	int out[2] = { -1, -1 };
@@ -170,6 +200,12 @@ static int run_once(struct cmd *c, int err_fd, const char *until)
 			return c->status;
 		}
 	}
+	if (!until && wait_exit_within(pid, limit_s)) {
+		fprintf(stderr, "timeit: %s still ran after %d s: killed\n",
+			c->argv[0], limit_s);
+		c->hung++;
+		return 0;
+	}
 	if (wait4(pid, &status, 0, &ru) != pid) {
 		perror("timeit: wait4");
 		exit(1);
@@ -199,13 +235,17 @@ static void print_stats(const char *what, double *v, int n)
 int main(int argc, char **argv)
 {
 	struct cmd cmds[MAX_CMDS] = { 0 };
-	int runs, n = 0, first = 2, err_fd = -1;
+	int runs, n = 0, first = 2, err_fd = -1, limit_s = RUN_LIMIT_S;
 	const char *until = NULL;
 	int failed = 0;
 
 	for (; argc > first + 1 && argv[first - 1][0] == '-'; first += 2) {
 		if (!strcmp(argv[first - 1], "-u") && argv[first][0]) {
 			until = argv[first];
+			continue;
+		}
+		if (!strcmp(argv[first - 1], "-l") && atoi(argv[first]) > 0) {
+			limit_s = atoi(argv[first]);
 			continue;
 		}
 		if (strcmp(argv[first - 1], "-e"))
@@ -220,7 +260,7 @@ int main(int argc, char **argv)
 	runs = argc > first ? atoi(argv[first - 1]) : 0;
 	if (runs <= 0) {
 		fprintf(stderr,
-			"usage: timeit [-e FILE] [-u TEXT] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...\n");
+			"usage: timeit [-e FILE] [-u TEXT] [-l SECONDS] RUNS COMMAND [ARGS...] [:: COMMAND [ARGS...]]...\n");
 		return 2;
 	}
 	for (int i = first; i < argc; i++) {
@@ -245,7 +285,7 @@ int main(int argc, char **argv)
 		for (int k = 0; k < n && !failed; k++) {
 			struct cmd *c = &cmds[(r + k) % n];
 
-			c->status = run_once(c, err_fd, until);
+			c->status = run_once(c, err_fd, until, limit_s);
 			failed = !WIFEXITED(c->status) || WEXITSTATUS(c->status);
 		}
 	}
@@ -254,13 +294,16 @@ int main(int argc, char **argv)
 		int s = c->status;
 
 		if (!c->runs) {
-			printf("runs 0\n");
+			printf("runs 0 hung %d\n", c->hung);
 			continue;
 		}
 		print_stats("wall", c->wall, c->runs);
 		print_stats(" cpu", c->cpu, c->runs);
-		printf(" maxrss %ld KiB runs %d status %d\n", c->maxrss,
-		       c->runs, WIFEXITED(s) ? WEXITSTATUS(s) : 128 + WTERMSIG(s));
+		printf(" maxrss %ld KiB runs %d", c->maxrss, c->runs);
+		if (c->hung)
+			printf(" hung %d", c->hung);
+		printf(" status %d\n",
+		       WIFEXITED(s) ? WEXITSTATUS(s) : 128 + WTERMSIG(s));
 	}
 	return 0;
 }
