@@ -85,7 +85,8 @@ static const struct seccomp_fd_call stat_fd_calls[] = {
 /*
  * A guest's write to the RTC's match or load register re-arms its timer;
  * rseq is what glibc registers in every thread it starts (vcpu 0's
- * thread starts the others, which inherit its filter: vcpu_threads()).
+ * thread starts the others, which inherit its filter: launch_vcpus()
+ * in vm_run.c).
  */
 static const int vcpu_syscalls[] = { SCMP_SYS(timerfd_settime),
 				     SCMP_SYS(rseq) };
