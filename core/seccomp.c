@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/filter.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
@@ -103,6 +104,7 @@ static const unsigned long main_ioctls[] = {
 	KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
 	KVM_IRQFD, KVM_IOEVENTFD, TCGETS, TCSETS, TCSETSW, TCSETSF,
 	FIONBIO,
+	TUNSETOFFLOAD,	/* a tap NIC's offloads follow its guest's driver */
 };
 static const unsigned long io_ioctls[] = { TCSETS, TCGETS };
 

@@ -15,7 +15,6 @@
  */
 #include <lkvm/seccomp.h>
 #include <lkvm/virtio_9p.h>
-#include <lkvm/virtio_net.h>
 
 #include <linux/filter.h>
 #include <seccomp.h>
@@ -37,7 +36,6 @@ static const struct {
 	{ SECCOMP_MAIN, NULL },
 	{ SECCOMP_VCPU, NULL },
 	{ SECCOMP_IO, NULL },
-	{ SECCOMP_IO, &virtio_net_seccomp },
 	{ SECCOMP_IO, &virtio_9p_seccomp },
 };
 

@@ -488,7 +488,7 @@ static int virtio_mmio_start(struct device *dev)
 			!vm_ioeventfd(dev->vm, notify_addr(vd), 4, q,
 				      vd->queues[q].kick_efd, true);
 	}
-	if (!vd->vops->own_thread) {
+	if (!vd->vops->on_main_loop) {
 		ret = -pthread_create(&vd->thread, NULL, io_thread, vd);
 		if (ret) {
 			pr_err("%s: cannot start its I/O thread: %s", dev->name,

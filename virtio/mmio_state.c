@@ -52,8 +52,12 @@ int virtio_dev_quiesce(struct virtio_dev *vd, bool quiet)
 	if (!quiet) {
 		pthread_mutex_unlock(&vd->queue_lock);
 		pthread_mutex_unlock(&vd->reg_lock);
+		if (vd->vops->quiet)
+			vd->vops->quiet(vd, false);
 		return 0;
 	}
+	if (vd->vops->quiet)
+		vd->vops->quiet(vd, true);
 	pthread_mutex_lock(&vd->reg_lock);
 	pthread_mutex_lock(&vd->queue_lock);
 	if (vd->vops->drain)

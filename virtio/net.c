@@ -5,9 +5,10 @@
  * net/passt.c). Without -n the guest gets one user-mode NIC, as kvmtool
  * gives it.
  *
- * Each NIC has a thread of its own that polls the backend and the
- * queues' kick eventfds (the transport starts no I/O thread for it:
- * own_thread) and does all queue work under the queue lock. Frames are
+ * Each NIC's work runs on the main thread's event loop, which watches
+ * the backend and the queues' kick eventfds (the transport starts no I/O
+ * thread for it: on_main_loop) and does all queue work under the queue
+ * lock: no thread of its own to start and filter. Frames are
  * copied between guest memory and the backend in one bounded buffer per
  * direction, so at most one frame per direction is in flight and nothing
  * is lost: a frame the guest has no buffers for stays with the backend
@@ -18,7 +19,7 @@
 #include <lkvm/virtio_net.h>
 
 #include <lkvm/devices.h>
-#include <lkvm/seccomp.h>
+#include <lkvm/event_loop.h>
 #include <lkvm/json.h>
 #include <lkvm/net_backend.h>
 #include <lkvm/parse.h>
@@ -27,14 +28,10 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <poll.h>
-#include <linux/if_tun.h>
-#include <sys/ioctl.h>
-#include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #define RX_Q 0
@@ -56,11 +53,13 @@ struct vnet {
 	uint8_t mac[NET_ETH_ALEN];
 	struct net_backend be;
 	atomic_uint link;	/* VIRTIO_NET_S_LINK_UP or 0 */
-	int stop_efd;
-	pthread_t thread;
-	bool thread_started;
 
-	/* The NIC's thread only. */
+	/* The main thread only. */
+	struct event_loop *loop;	/* while started */
+	struct event_handler rx_ev, tx_ev, be_ev;
+	uint32_t be_events;	/* what be_ev waits for */
+	bool be_watched;	/* be_ev is in the loop */
+	bool quiet;		/* quiesced: out of the loop */
 	bool be_gone;
 	bool rx_stalled;	/* a frame waits for receive buffers */
 	uint8_t *txbuf;		/* NET_HDR_SIZE + NET_FRAME_MAX */
@@ -72,14 +71,6 @@ struct vnet {
 static struct vnet *to_vnet(struct virtio_dev *vd)
 {
 	return container_of(vd, struct vnet, vd);
-}
-
-static void efd_signal(int fd)
-{
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) < 0)
-		return;	/* saturated: already signalled */
 }
 
 static void efd_drain(int fd)
@@ -263,106 +254,167 @@ static void net_link_down(struct vnet *n)
 	virtio_raise_irq(vd, VIRTIO_ISR_CONFIG);
 }
 
-/*
- * Beyond the I/O threads' allowlist: passt's socket, and the tap's
- * offloads, which follow what the guest's driver negotiated.
- */
-static const int net_syscalls[] = { SCMP_SYS(sendto), SCMP_SYS(recvfrom),
-				    SCMP_SYS(wait4) };
-static const unsigned long net_ioctls[] = { TUNSETOFFLOAD };
-const struct seccomp_extra virtio_net_seccomp = {
-	.name = "net",
-	.syscalls = net_syscalls,
-	.nr_syscalls = ARRAY_SIZE(net_syscalls),
-	.ioctls = net_ioctls,
-	.nr_ioctls = ARRAY_SIZE(net_ioctls),
-};
-
-static void *net_thread(void *arg)
+/* What the backend's fd is watched for: frames to take, room to send. */
+static uint32_t be_wanted(const struct vnet *n)
 {
-	struct vnet *n = arg;
-	struct virtio_dev *vd = &n->vd;
-	char name[16];
-
-	snprintf(name, sizeof(name), "lkvm-net%u", n->index);
-	pthread_setname_np(pthread_self(), name);
-	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, &virtio_net_seccomp)) {
-		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
-		return NULL;
-	}
-	for (;;) {
-		bool gone = n->be_gone;
-		struct pollfd p[4] = {
-			{ n->stop_efd, POLLIN, 0 },
-			{ vd->queues[RX_Q].kick_efd, POLLIN, 0 },
-			{ vd->queues[TX_Q].kick_efd, POLLIN, 0 },
-			{ gone ? -1 : n->be.fd,
-			  (short)((n->rx_stalled ? 0 : POLLIN) |
-				  (!gone && n->be.ops->tx_busy(&n->be) ?
-					   POLLOUT : 0)),
-			  0 },
-		};
-
-		if (poll(p, ARRAY_SIZE(p), -1) < 0)
-			continue;	/* EINTR */
-		if (p[0].revents)
-			break;
-		if (p[1].revents || p[2].revents) {
-			if (p[1].revents)
-				efd_drain(p[1].fd);
-			if (p[2].revents)
-				efd_drain(p[2].fd);
-			n->rx_stalled = false;
-		}
-		pthread_mutex_lock(&vd->queue_lock);
-		/* The tail of a frame passt could not take yet goes first. */
-		if (!n->be_gone && n->be.ops->tx_flush(&n->be) < 0)
-			n->be_gone = true;
-		if (net_live(vd)) {
-			net_tx(n);
-			if (!n->be_gone)
-				net_rx(n);
-		} else if (!n->be_gone) {
-			net_drop_rx(n);
-		}
-		pthread_mutex_unlock(&vd->queue_lock);
-		if (n->be_gone && !gone)
-			net_link_down(n);
-	}
-	return NULL;
+	return (n->rx_stalled ? 0 : EPOLLIN) |
+	       (n->be.ops->tx_busy(&n->be) ? EPOLLOUT : 0);
 }
 
+/*
+ * Level-triggered: a gone backend leaves the loop (its hang-up would
+ * wake it for ever), and a stalled receive stops watching for input
+ * until the guest kicks.
+ */
+static void watch_backend(struct vnet *n)
+{
+	uint32_t want;
+
+	if (n->be_gone) {
+		if (n->be_watched)
+			event_loop_del(n->loop, &n->be_ev);
+		n->be_watched = false;
+		return;
+	}
+	want = be_wanted(n);
+	if (!n->be_watched) {
+		n->be_watched = !event_loop_add(n->loop, &n->be_ev, want);
+		n->be_events = want;
+	} else if (want != n->be_events &&
+		   !event_loop_mod(n->loop, &n->be_ev, want)) {
+		n->be_events = want;
+	}
+}
+
+/* Everything there is to do, after any event: the queues and the backend. */
+static void net_work(struct vnet *n)
+{
+	struct virtio_dev *vd = &n->vd;
+	bool gone = n->be_gone;
+
+	pthread_mutex_lock(&vd->queue_lock);
+	/* The tail of a frame passt could not take yet goes first. */
+	if (!n->be_gone && n->be.ops->tx_flush(&n->be) < 0)
+		n->be_gone = true;
+	if (net_live(vd)) {
+		net_tx(n);
+		if (!n->be_gone)
+			net_rx(n);
+	} else if (!n->be_gone) {
+		net_drop_rx(n);
+	}
+	pthread_mutex_unlock(&vd->queue_lock);
+	if (n->be_gone && !gone)
+		net_link_down(n);
+	watch_backend(n);
+}
+
+/* A guest's kick: it may also have posted receive buffers. */
+static void kicked(struct vnet *n, int efd)
+{
+	efd_drain(efd);
+	n->rx_stalled = false;
+	net_work(n);
+}
+
+static void on_rx_kick(struct event_handler *h, uint32_t events)
+{
+	(void)events;
+	kicked(container_of(h, struct vnet, rx_ev), h->fd);
+}
+
+static void on_tx_kick(struct event_handler *h, uint32_t events)
+{
+	(void)events;
+	kicked(container_of(h, struct vnet, tx_ev), h->fd);
+}
+
+static void on_backend(struct event_handler *h, uint32_t events)
+{
+	(void)events;
+	net_work(container_of(h, struct vnet, be_ev));
+}
+
+static void net_unwatch(struct vnet *n)
+{
+	event_loop_del(n->loop, &n->rx_ev);
+	event_loop_del(n->loop, &n->tx_ev);
+	if (n->be_watched)
+		event_loop_del(n->loop, &n->be_ev);
+	n->be_watched = false;
+}
+
+static int net_watch(struct vnet *n)
+{
+	int ret = event_loop_add(n->loop, &n->rx_ev, EPOLLIN);
+
+	if (!ret) {
+		ret = event_loop_add(n->loop, &n->tx_ev, EPOLLIN);
+		if (ret)
+			event_loop_del(n->loop, &n->rx_ev);
+	}
+	if (!ret)
+		watch_backend(n);
+	return ret;
+}
+
+/* On the main thread, its event loop running the VM (vm_run()). */
 static int net_start(struct virtio_dev *vd)
 {
 	struct vnet *n = to_vnet(vd);
-	int ret = -pthread_create(&n->thread, NULL, net_thread, n);
+	int ret;
 
+	if (!vd->dev.vm->loop)
+		return -EINVAL;
+	n->loop = vd->dev.vm->loop;
+	n->rx_ev = (struct event_handler){ .fn = on_rx_kick,
+					   .fd = vd->queues[RX_Q].kick_efd };
+	n->tx_ev = (struct event_handler){ .fn = on_tx_kick,
+					   .fd = vd->queues[TX_Q].kick_efd };
+	n->be_ev = (struct event_handler){ .fn = on_backend, .fd = n->be.fd };
+	n->quiet = false;
+	ret = net_watch(n);
 	if (ret) {
-		pr_err("%s: cannot start its thread: %s", n->name,
+		pr_err("%s: cannot watch its queues and backend: %s", n->name,
 		       strerror(-ret));
-		return ret;
+		n->loop = NULL;
 	}
-	n->thread_started = true;
-	return 0;
+	return ret;
 }
 
 static void net_stop(struct virtio_dev *vd)
 {
 	struct vnet *n = to_vnet(vd);
 
-	if (!n->thread_started)
+	if (!n->loop)
 		return;
-	efd_signal(n->stop_efd);
-	pthread_join(n->thread, NULL);
-	n->thread_started = false;
+	if (!n->quiet)
+		net_unwatch(n);
+	n->loop = NULL;
+}
+
+/*
+ * On the main thread: a quiesced device leaves the loop (the main
+ * thread holds its queue lock meanwhile) and comes back to it after.
+ */
+static void net_quiet(struct virtio_dev *vd, bool quiet)
+{
+	struct vnet *n = to_vnet(vd);
+
+	if (!n->loop || n->quiet == quiet)
+		return;
+	n->quiet = quiet;
+	if (quiet)
+		net_unwatch(n);
+	else if (net_watch(n))
+		pr_warn("%s: cannot watch its queues and backend again: the guest's network stops",
+			n->name);
 }
 
 static void net_free(struct vnet *n)
 {
 	if (n->be.ops)
 		n->be.ops->close(&n->be);
-	if (n->stop_efd >= 0)
-		close(n->stop_efd);
 	free(n->txbuf);
 	free(n);
 }
@@ -400,9 +452,10 @@ static const struct virtio_dev_ops net_ops = {
 	.nr_queues = 2,
 	.config_size = NET_CONFIG_SIZE,
 	.config_read = net_config_read,
-	.own_thread = true,
+	.on_main_loop = true,
 	.start = net_start,
 	.stop = net_stop,
+	.quiet = net_quiet,
 	.destroy = net_destroy,
 	.save = net_save,
 	.load = net_load,
@@ -428,9 +481,8 @@ static int net_create(struct vm *vm, const struct vm_nic *nic,
 
 	if (!n)
 		return -ENOMEM;
-	n->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	n->txbuf = malloc(NET_HDR_SIZE + NET_FRAME_MAX);
-	if (n->stop_efd < 0 || !n->txbuf) {
+	if (!n->txbuf) {
 		net_free(n);
 		return -ENOMEM;
 	}

@@ -104,13 +104,14 @@ struct virtio_dev_ops {
 	 */
 	void (*queue_notify)(struct virtio_dev *vd, unsigned int q);
 	/*
-	 * The device's own thread (started by start()) waits on its queues'
-	 * kick eventfds itself and does their work with the queue lock
-	 * held: the transport starts no I/O thread for it (one thread less
-	 * to start, filter and join, and no hand-off per kick), and calls
-	 * neither queue_notify nor wake.
+	 * The device's start() puts its queues' kick eventfds (and whatever
+	 * else it waits on) in the main thread's event loop (vm->loop), and
+	 * its handlers do the queues' work with the queue lock held: the
+	 * transport starts no I/O thread for it (no thread to start, filter
+	 * and join, no hand-off per kick), and calls neither queue_notify
+	 * nor wake. Such a device has quiet().
 	 */
-	bool own_thread;
+	bool on_main_loop;
 	/* On the I/O thread, queue lock held: virtio_wake() was called. */
 	void (*wake)(struct virtio_dev *vd);
 	/*
@@ -120,6 +121,12 @@ struct virtio_dev_ops {
 	void (*drain)(struct virtio_dev *vd, bool cancel);
 	/* After drain, for a snapshot: what was written reaches the disk. */
 	int (*flush)(struct virtio_dev *vd);
+	/*
+	 * On the main thread, for an on_main_loop device: @quiet, quiesced
+	 * (the main thread holds the queue lock until it is let go: its
+	 * handlers must leave the loop); !@quiet, back to work.
+	 */
+	void (*quiet)(struct virtio_dev *vd, bool quiet);
 	/*
 	 * Queue lock held, after drain, on a device reset: forget what the
 	 * driver set up, so that the next driver meets a device as new.

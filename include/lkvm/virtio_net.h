@@ -114,8 +114,4 @@ int net_rx_put(struct virtq *vq, struct net_rx_scratch *s, bool mergeable,
 	       const struct net_hdr *hdr, const uint8_t *frame, size_t len,
 	       const char **why);
 
-/* What a NIC's thread may do beyond the I/O set (seccomp.h). */
-struct seccomp_extra;
-extern const struct seccomp_extra virtio_net_seccomp;
-
 #endif

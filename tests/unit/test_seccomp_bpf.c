@@ -10,7 +10,6 @@
 
 #include <lkvm/seccomp.h>
 #include <lkvm/virtio_9p.h>
-#include <lkvm/virtio_net.h>
 
 #include <linux/filter.h>
 #include <seccomp.h>
@@ -19,7 +18,6 @@
 #include <unistd.h>
 
 static const struct seccomp_extra *const extras[] = {
-	&virtio_net_seccomp,
 	&virtio_9p_seccomp,
 };
 
