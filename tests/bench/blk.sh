@@ -13,10 +13,7 @@
 # notifications, register accesses, WFI, host interrupts) and the
 # interrupts the guest took from its disk. Then the data per request and
 # the flushes the guest sent, and per boot the request limits the guest
-# derived and how fast this host's CPUs copied just before and after the
-# boot (dd of /dev/zero: under TCG this moves with the build machine's
-# load, and says how much a boot's figures may have). Numbers only, no
-# thresholds.
+# derived. Numbers only, no thresholds.
 BLK_ROUNDS=2
 IMG=/tmp/bench-blk.img
 RES=/tmp/bench-blk.results
@@ -51,14 +48,6 @@ kvm_exits() {
 	cat /sys/kernel/debug/kvm/exits 2>/dev/null || echo 0
 }
 
-# copy_mbps: MB/s of 256 MiB copied from /dev/zero to /dev/null here.
-copy_mbps() {
-	t0=$(cut -d' ' -f1 /proc/uptime)
-	dd if=/dev/zero of=/dev/null bs=1048576 count=256 2>/dev/null
-	awk -v s="$t0" -v e="$(cut -d' ' -f1 /proc/uptime)" \
-		'BEGIN { printf "%.0f", (e > s ? 268.435456 / (e - s) : 0) }'
-}
-
 # per_req COUNT REQUESTS [SCALE]: COUNT * SCALE / REQUESTS, one decimal.
 per_req() {
 	awk -v c="$1" -v n="$2" -v s="${3:-1}" 'BEGIN { printf "%.1f", n ? c * s / n : 0 }'
@@ -86,7 +75,6 @@ blk_boot() {
 			--virtio-transport mmio
 		;;
 	esac
-	speed=$(copy_mbps)
 	"$@" </dev/null >"$OUT" 2>&1 &
 	pid=$!
 	if ! wait_for "$OUT" "@@L2 mark=start" 300; then
@@ -135,7 +123,7 @@ blk_boot() {
 	done
 	kill -9 $pid 2>/dev/null
 	wait $pid
-	echo "@@BENCH blk boot $((r + 1)) $vmm: host copy speed $speed MB/s before, $(copy_mbps) after; guest queue $(guest_value queue_limits)"
+	echo "@@BENCH blk boot $((r + 1)) $vmm: guest queue $(guest_value queue_limits)"
 }
 
 vmms=lkvm
