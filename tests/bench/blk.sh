@@ -11,7 +11,9 @@
 # vcpus, per request, and two counts per request that the load of the
 # machine does not move: the guest's exits KVM counted (all of them:
 # notifications, register accesses, WFI, host interrupts) and the
-# interrupts the guest took from its disk. Numbers only, no thresholds.
+# interrupts the guest took from its disk. Then the data per request and
+# the flushes the guest sent, and per boot the request limits the guest
+# derived. Numbers only, no thresholds.
 BLK_ROUNDS=2
 IMG=/tmp/bench-blk.img
 RES=/tmp/bench-blk.results
@@ -52,8 +54,8 @@ per_req() {
 }
 
 # blk_boot VMM: one boot under lkvm, kvmtool or null; one line per
-# workload in $RES: "VMM WORKLOAD FIGURE CPU-US EXITS IRQS", the last
-# three per request.
+# workload in $RES: "VMM WORKLOAD FIGURE CPU-US EXITS IRQS KIB FLUSHES",
+# CPU-US to KIB per request, FLUSHES for the whole workload.
 blk_boot() {
 	vmm=$1
 	OUT=/tmp/bench-blk-$vmm.log
@@ -86,6 +88,8 @@ blk_boot() {
 	pios=$(guest_value ios_start)
 	pexits=$(kvm_exits)
 	pirqs=$(guest_value irq_start)
+	psectors=$(guest_value sectors_start)
+	pflushes=$(guest_value flushes_start)
 	for w in $WORKLOADS; do
 		if ! wait_for "$OUT" "@@L2 mark=$w" 600; then
 			echo "@@BENCH blk $vmm: no end of $w"
@@ -96,16 +100,20 @@ blk_boot() {
 		exits=$(kvm_exits)
 		ios=$(guest_value ios_$w)
 		irqs=$(guest_value irq_$w)
+		sectors=$(guest_value sectors_$w)
+		flushes=$(guest_value flushes_$w)
 		case $w in
 		randread) fig=$(guest_value randread_iops) ;;
 		*) fig=$(guest_value ${w}_mbps) ;;
 		esac
 		n=$((ios - pios))
-		echo "$vmm $w $fig $(per_req $((cpu - prev)) $n 1000) $(per_req $((exits - pexits)) $n) $(per_req $((irqs - pirqs)) $n)" >>"$RES"
+		echo "$vmm $w $fig $(per_req $((cpu - prev)) $n 1000) $(per_req $((exits - pexits)) $n) $(per_req $((irqs - pirqs)) $n) $(per_req $((sectors - psectors)) $n 0.5) $((flushes - pflushes))" >>"$RES"
 		prev=$cpu
 		pios=$ios
 		pexits=$exits
 		pirqs=$irqs
+		psectors=$sectors
+		pflushes=$flushes
 	done
 	# The guest powers off after its last workload.
 	n=0
@@ -115,6 +123,7 @@ blk_boot() {
 	done
 	kill -9 $pid 2>/dev/null
 	wait $pid
+	echo "@@BENCH blk boot $((r + 1)) $vmm: guest queue $(guest_value queue_limits)"
 }
 
 vmms=lkvm
@@ -146,7 +155,7 @@ for w in $WORKLOADS; do
 	k=$(mean kvmtool $w 3)
 	n=$(mean null $w 3)
 	all() { awk -v v="$1" -v w="$w" '$1 == v && $2 == w { printf "%s%s", s, $3; s = " " }' "$RES"; }
-	per() { echo "$(mean $1 $w 4) us CPU, $(mean $1 $w 5) exits, $(mean $1 $w 6) interrupts per request"; }
+	per() { echo "$(mean $1 $w 4) us CPU, $(mean $1 $w 5) exits, $(mean $1 $w 6) interrupts, $(mean $1 $w 7) KiB per request, $(mean $1 $w 8) flushes a run"; }
 	line="lkvm $l $unit ($(all lkvm); $(per lkvm))"
 	[ -n "$KVMTOOL" ] && line="$line, kvmtool $k $unit ($(all kvmtool); $(per kvmtool)), lkvm/kvmtool $(ratio "$l" "$k")"
 	line="$line; lkvm null backend $n $unit ($(per null))"

@@ -89,10 +89,16 @@ action_rng() {
 
 # tests/bench/blk.sh: /dev/vda is a scratch image of at least 256 MiB.
 # After each workload the guest prints the requests the disk completed
-# so far (reads, writes, discards, flushes) and a mark, then idles for a
-# second, in which the host reads the VMM's CPU time.
+# so far (reads, writes, discards, flushes), the sectors they moved, the
+# flushes alone and a mark, then idles for a second, in which the host
+# reads the VMM's CPU time. First, the request limits the guest derived
+# from the device's configuration.
 blk_mark() {
+	[ "$1" = start ] && echo "@@L2 queue_limits=$(cd /sys/block/vda/queue &&
+		echo "max_sectors_kb:$(cat max_sectors_kb),max_segments:$(cat max_segments),max_segment_size:$(cat max_segment_size)")"
 	echo "@@L2 ios_$1=$(awk '{ print $1 + $5 + $12 + $16 }' /sys/block/vda/stat)"
+	echo "@@L2 sectors_$1=$(awk '{ print $3 + $7 + $14 }' /sys/block/vda/stat)"
+	echo "@@L2 flushes_$1=$(awk '{ print $16 }' /sys/block/vda/stat)"
 	echo "@@L2 irq_$1=$(awk '/virtio/ { for (i = 2; $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts)"
 	echo "@@L2 mark=$1"
 	sleep 1
