@@ -60,10 +60,10 @@ static void test_command_path(void)
 
 	snprintf(top, sizeof(top), "/tmp/lkvm-cmdpath-XXXXXX");
 	CHECK(mkdtemp(top));
+	mk(top, "root", S_IFDIR | 0755);
+	mk(top, "host", S_IFDIR | 0755);
 	snprintf(root, sizeof(root), "%s/root", top);
 	snprintf(host, sizeof(host), "%s/host", top);
-	CHECK_EQ(mkdir(root, 0755), 0);
-	CHECK_EQ(mkdir(host, 0755), 0);
 	/* The root as lkvm setup makes it: links into /host. */
 	mk(root, "host", S_IFDIR | 0755);
 	mk(root, "tmp", S_IFDIR | 01777);
