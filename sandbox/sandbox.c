@@ -145,8 +145,8 @@ static int prepare_run(const struct vm_config *cfg,
 		const struct vm_9p *root = &cfg->p9.shares[cfg->p9.root];
 		char *dir = strndup(root->path, root->path_len);
 
-		run->path = dir ? sandbox_command_path(dir, HOST_DIR, req->argv[0]) :
-				  NULL;
+		run->path = dir ? sandbox_command_path(dir, HOST_DIR,
+						       req->argv[0]) : NULL;
 		free(dir);
 	}
 	ret = ret ?: sandbox_command_build(run, &st->command,
