@@ -16,46 +16,40 @@
 #include <lkvm/log.h>
 #include <lkvm/ram_scan.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* pagemap: the page is the file's (or shared anonymous memory). */
 #define PM_FILE (1ULL << 61)
 #define BUSIEST 8
 
+struct count_ctx {
+	struct ram_touch_block *b;
+	unsigned int per_block;
+};
+
+static void count_entries(void *ctx, uint64_t page, const uint64_t *entries,
+			  size_t n)
+{
+	const struct count_ctx *c = ctx;
+
+	for (size_t k = 0; k < n; k++) {
+		struct ram_touch_block *b = &c->b[(page + k) / c->per_block];
+
+		if (!(entries[k] & RAM_PM_PRESENT))
+			continue;
+		b->present++;
+		if (!(entries[k] & PM_FILE))
+			b->copied++;
+	}
+}
+
 int ram_touch_count(const struct guest_mem *mem, struct ram_touch_block *b)
 {
-	uint64_t entries[512];
-	uint64_t first = (uintptr_t)mem->host >> mem->page_shift;
-	uint64_t pages = mem->size >> mem->page_shift;
-	unsigned int per_block = (unsigned int)(SZ_2M >> mem->page_shift);
+	struct count_ctx c = { b, (unsigned int)(SZ_2M >> mem->page_shift) };
 
-	for (uint64_t i = 0; i < pages;) {
-		size_t want = (size_t)MIN(ARRAY_SIZE(entries), pages - i);
-		ssize_t got = pread(mem->pagemap_fd, entries,
-				    want * sizeof(*entries),
-				    (off_t)((first + i) * sizeof(*entries)));
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < (ssize_t)sizeof(*entries))
-			return got < 0 ? -errno : -EIO;
-		want = (size_t)got / sizeof(*entries);
-		for (size_t k = 0; k < want; k++) {
-			struct ram_touch_block *c = &b[(i + k) / per_block];
-
-			if (!(entries[k] & RAM_PM_PRESENT))
-				continue;
-			c->present++;
-			if (!(entries[k] & PM_FILE))
-				c->copied++;
-		}
-		i += want;
-	}
-	return 0;
+	return ram_pagemap_walk(mem, count_entries, &c);
 }
 
 void ram_touch_log(const struct guest_mem *mem)
