@@ -36,8 +36,8 @@ void ram_blocks_mark_pagemap(unsigned long *bits, uint64_t size, uint64_t off,
 					1ULL << page_shift);
 }
 
-/* The pages the kernel has for RAM, present or swapped out. */
-static int mark_populated(const struct guest_mem *mem, unsigned long *bits)
+int ram_pagemap_walk(const struct guest_mem *mem, ram_pagemap_fn fn,
+		     void *ctx)
 {
 	uint64_t entries[512];
 	uint64_t first = (uintptr_t)mem->host >> mem->page_shift;
@@ -55,11 +55,33 @@ static int mark_populated(const struct guest_mem *mem, unsigned long *bits)
 		if (got < (ssize_t)sizeof(*entries))
 			return got < 0 ? -errno : -EIO;
 		want = (size_t)got / sizeof(*entries);
-		ram_blocks_mark_pagemap(bits, mem->size, i << mem->page_shift,
-					entries, want, mem->page_shift);
+		fn(ctx, i, entries, want);
 		i += want;
 	}
 	return 0;
+}
+
+struct mark_ctx {
+	const struct guest_mem *mem;
+	unsigned long *bits;
+};
+
+static void mark_entries(void *ctx, uint64_t page, const uint64_t *entries,
+			 size_t n)
+{
+	const struct mark_ctx *m = ctx;
+
+	ram_blocks_mark_pagemap(m->bits, m->mem->size,
+				page << m->mem->page_shift, entries, n,
+				m->mem->page_shift);
+}
+
+/* The pages the kernel has for RAM, present or swapped out. */
+static int mark_populated(const struct guest_mem *mem, unsigned long *bits)
+{
+	struct mark_ctx m = { mem, bits };
+
+	return ram_pagemap_walk(mem, mark_entries, &m);
 }
 
 /* The data ranges of the file RAM is mapped from (not its holes). */

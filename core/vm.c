@@ -10,6 +10,7 @@
 #include <lkvm/kvm.h>
 #include <lkvm/kvm_stats.h>
 #include <lkvm/log.h>
+#include <lkvm/ram_touch.h>
 #include <lkvm/restore.h>
 #include <lkvm/seccomp.h>
 
@@ -328,6 +329,7 @@ void vm_destroy(struct vm *vm)
 	}
 	free(vm->vcpus);
 	mmio_bus_free(&vm->mmio);
+	ram_touch_log(&vm->ram);
 	guest_mem_free(&vm->ram);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

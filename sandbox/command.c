@@ -76,6 +76,7 @@ int sandbox_command_build(const struct sandbox_run *run, uint8_t **out,
 	put_str(&w, SBX_WIRE_TERM, run->term);
 	if (run->script)
 		put(&w, SBX_WIRE_SCRIPT, run->script, run->script_len);
+	put_str(&w, SBX_WIRE_PATH, run->path);
 	for (int i = 0; i < run->argc; i++)
 		put_str(&w, SBX_WIRE_ARG, run->argv[i]);
 	if (w.err) {

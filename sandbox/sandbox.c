@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #define HOST_TAG "hostfs"
+/* What the guest sees on /host: the host's "/". */
+#define HOST_DIR "/"
 /* Kernel messages: only errors; a panic reboots at once (no report). */
 #define SANDBOX_PARAMS "quiet panic=-1"
 /* The largest --sandbox script copied into the initramfs. */
@@ -137,8 +139,16 @@ static int prepare_run(const struct vm_config *cfg,
 		       strerror(errno));
 		return -EIO;
 	}
-	if (req->script)
+	if (req->script) {
 		ret = read_script(req->script, run);
+	} else if (req->argc) {
+		const struct vm_9p *root = &cfg->p9.shares[cfg->p9.root];
+		char *dir = strndup(root->path, root->path_len);
+
+		run->path = dir ? sandbox_command_path(dir, HOST_DIR,
+						       req->argv[0]) : NULL;
+		free(dir);
+	}
 	ret = ret ?: sandbox_command_build(run, &st->command,
 					   &st->command_len);
 	if (ret == -E2BIG || ret == -ENOMEM)
@@ -346,7 +356,7 @@ int sandbox_prepare(struct vm_config *cfg, const struct sandbox_request *req,
 		if (ret)
 			return ret;
 	}
-	ret = virtio_9p_add_share(cfg, "lkvm sandbox", "/", 1, HOST_TAG,
+	ret = virtio_9p_add_share(cfg, "lkvm sandbox", HOST_DIR, 1, HOST_TAG,
 				  strlen(HOST_TAG), false);
 	if (ret < 0)
 		return ret;
@@ -368,9 +378,10 @@ void sandbox_release(struct sandbox_state *st)
 	free(st->modules_dir);
 	free(st->run.script);
 	free(st->run.cwd);
+	free(st->run.path);
 	free(st->command);
 	st->root = st->params = st->modules_dir = NULL;
-	st->run.script = st->run.cwd = NULL;
+	st->run.script = st->run.cwd = st->run.path = NULL;
 	st->command = NULL;
 }
 

@@ -96,6 +96,9 @@ static int take(struct init_config *cfg, uint8_t type, const uint8_t *v,
 		cfg->script = dup_entry(v, len);
 		cfg->script_len = len;
 		return 0;
+	case SBX_WIRE_PATH:
+		cfg->path = dup_entry(v, len);
+		return 0;
 	case SBX_WIRE_CWD:
 		cfg->cwd = dup_entry(v, len);
 		return 0;

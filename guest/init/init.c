@@ -156,7 +156,7 @@ char *read_file(const char *path, size_t *len)
 }
 
 static const char *const env[] = {
-	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"PATH=" SBX_COMMAND_PATH,
 	"HOME=/root",
 	"USER=root",
 	"LOGNAME=root",
@@ -233,10 +233,17 @@ static void run_child(const struct init_config *cfg, const struct ports *p)
 			_exit(125);
 	}
 	environ = envp;
-	if (cfg->script)
+	if (cfg->script) {
 		exec_script(cfg, envp);
-	else
+	} else {
+		/*
+		 * lkvm's guess spares the 9p round trips of PATH's misses;
+		 * if it is wrong, the search below decides, as ever.
+		 */
+		if (cfg->path)
+			execve(cfg->path, cfg->argv, envp);
 		execvp(cfg->argv[0], cfg->argv);
+	}
 	err = errno;
 	fprintf(stderr, "lkvm-init: %s: %s\n",
 		cfg->script ? "the --sandbox script" : cfg->argv[0],

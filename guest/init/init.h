@@ -31,6 +31,7 @@ struct init_config {
 	bool root_ro;
 	bool tty;		/* the command runs on the console */
 	char **argv;		/* NULL-terminated (from lkvm's command) */
+	char *path;		/* where lkvm found argv[0] in PATH, or NULL */
 	char *script;		/* --sandbox SCRIPT, or NULL */
 	size_t script_len;
 };

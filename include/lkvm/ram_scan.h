@@ -44,6 +44,16 @@ static inline bool ram_block_test(const unsigned long *bits, uint64_t block)
  */
 unsigned long *ram_scan_blocks(const struct guest_mem *mem);
 
+/*
+ * Reads @mem's entries of /proc/self/pagemap in chunks, calling @fn with
+ * each: @page is the RAM page (offset >> page_shift) of entries[0].
+ * 0 or -errno.
+ */
+typedef void (*ram_pagemap_fn)(void *ctx, uint64_t page,
+			       const uint64_t *entries, size_t n);
+int ram_pagemap_walk(const struct guest_mem *mem, ram_pagemap_fn fn,
+		     void *ctx);
+
 /* The pure parts, for tests. */
 
 /* Sets the bit of each block [@off, @off + @len) touches, within @size. */

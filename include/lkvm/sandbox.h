@@ -96,6 +96,7 @@ bool sandbox_name_ok(const char *name);
 struct sandbox_request {
 	char **argv;		/* the command, or NULL with @script */
 	int argc;
+	char *path;		/* argv[0] found in the guest's PATH, or NULL */
 	const char *script;	/* --sandbox SCRIPT */
 	const char *modules;	/* --modules DIR, or NULL */
 	bool tty;		/* stdin and stdout are terminals */
@@ -108,6 +109,7 @@ struct sandbox_request {
 struct sandbox_run {
 	char **argv;		/* the command, or NULL with @script */
 	int argc;
+	char *path;		/* argv[0] found in the guest's PATH, or NULL */
 	char *script;		/* the --sandbox script's bytes, or NULL */
 	size_t script_len;
 	char *cwd;		/* where it starts: /host + lkvm's directory */
@@ -116,6 +118,16 @@ struct sandbox_run {
 	bool tty;
 	uint8_t seed[SBX_WIRE_SEED_BYTES];	/* fresh host entropy */
 };
+
+/*
+ * Where the guest's PATH search would find the command @name, walking
+ * the root directory @root and the directory @host the guest has on
+ * /host (the host's "/") as the guest sees them: the guest's path
+ * (allocated), or NULL when not found there or only the guest could
+ * tell (sandbox/command_path.c).
+ */
+char *sandbox_command_path(const char *root, const char *host,
+			   const char *name);
 
 /* The message for @run (allocated): 0, -ENOMEM or -E2BIG. */
 int sandbox_command_build(const struct sandbox_run *run, uint8_t **out,

@@ -16,6 +16,9 @@
  * byte, 1 when the command runs on the console; REALTIME is the host's
  * wall clock in nanoseconds since the epoch (u64) when lkvm sent it; SEED
  * is fresh host entropy the guest mixes into its RNG and reseeds from.
+ * PATH, for a command named without a "/", is where lkvm found it in
+ * the guest's SBX_COMMAND_PATH (sandbox/command_path.c): the init execs
+ * it first and searches the PATH itself only when that fails.
  */
 #define SBX_WIRE_MAGIC "LKC1"
 #define SBX_WIRE_HEADER 8U
@@ -33,7 +36,12 @@ enum sbx_wire_type {
 	SBX_WIRE_TERM = 6,
 	SBX_WIRE_REALTIME = 7,
 	SBX_WIRE_SEED = 8,
+	SBX_WIRE_PATH = 9,
 };
+
+/* The command's PATH in the guest. */
+#define SBX_COMMAND_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The init's first line on the status port: booted, waiting for this. */
 #define SBX_WIRE_READY "ready"

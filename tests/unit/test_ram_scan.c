@@ -8,6 +8,7 @@
 
 #include <lkvm/guest_mem.h>
 #include <lkvm/ram_scan.h>
+#include <lkvm/ram_touch.h>
 #include <lkvm/snapshot.h>
 #include <lkvm/state.h>
 
@@ -162,7 +163,43 @@ static void test_writer_file_backed(void)
 	check_writer(true);
 }
 
+/*
+ * The touched-RAM count of a restored VM: present pages per 2 MiB block,
+ * and of those the ones no longer the file's (copied on write); a page
+ * only swapped out was not touched in this run.
+ */
+static void test_touch_count(void)
+{
+	uint64_t size = 2 * SZ_2M;
+	uint8_t *ram = aligned_alloc(SZ_2M, size);
+	int pagemap = temp_file();
+	struct ram_touch_block b[2] = { 0 };
+	struct guest_mem mem;
+	const uint64_t file = 1ULL << 61;
+
+	CHECK(ram != NULL);
+	if (!ram)
+		return;
+	guest_mem_wrap(&mem, 0, ram, size);
+	mem.page_shift = PAGE_SHIFT;
+	mem.pagemap_fd = pagemap;
+	put_entry(pagemap, &mem, size / PAGE - 1, 0);
+	put_entry(pagemap, &mem, 3, RAM_PM_PRESENT | file);
+	put_entry(pagemap, &mem, 5, RAM_PM_PRESENT);
+	put_entry(pagemap, &mem, 511, RAM_PM_PRESENT | file);
+	put_entry(pagemap, &mem, 512, RAM_PM_PRESENT);
+	put_entry(pagemap, &mem, 700, RAM_PM_SWAPPED);
+	CHECK_EQ(ram_touch_count(&mem, b), 0);
+	CHECK_EQ(b[0].present, 3);
+	CHECK_EQ(b[0].copied, 1);
+	CHECK_EQ(b[1].present, 1);
+	CHECK_EQ(b[1].copied, 1);
+	close(pagemap);
+	free(ram);
+}
+
 static const struct unit_test tests[] = {
+	{"touch-count", test_touch_count},
 	{"mark-range", test_mark_range},
 	{"mark-pagemap", test_mark_pagemap},
 	{"writer-anonymous", test_writer_anonymous},

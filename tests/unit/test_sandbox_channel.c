@@ -501,11 +501,11 @@ static void test_command_message(void)
 	char *argv[] = { "sh", "-c", "" };
 	struct sandbox_run run = { .argv = argv, .argc = 3, .cwd = "/host",
 				   .hostname = "guest-1", .term = "xterm",
-				   .tty = true };
+				   .tty = true, .path = "/usr/bin/sh" };
 	const uint8_t want[] = { SBX_WIRE_REALTIME, SBX_WIRE_SEED,
 				 SBX_WIRE_CWD, SBX_WIRE_HOSTNAME, SBX_WIRE_TTY,
-				 SBX_WIRE_TERM, SBX_WIRE_ARG, SBX_WIRE_ARG,
-				 SBX_WIRE_ARG };
+				 SBX_WIRE_TERM, SBX_WIRE_PATH, SBX_WIRE_ARG,
+				 SBX_WIRE_ARG, SBX_WIRE_ARG };
 	uint8_t *cmd;
 	size_t len, at = SBX_WIRE_HEADER, n = 0;
 
@@ -522,6 +522,8 @@ static void test_command_message(void)
 			CHECK(l == 1 && cmd[at + 5] == 1);
 		if (cmd[at] == SBX_WIRE_SEED)
 			CHECK_EQ(l, SBX_WIRE_SEED_BYTES);
+		if (cmd[at] == SBX_WIRE_PATH)
+			CHECK(l == 11 && !memcmp(cmd + at + 5, "/usr/bin/sh", 11));
 		at += SBX_WIRE_ENTRY_HEADER + l;
 		n++;
 	}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef LKVM_RAM_TOUCH_H
+#define LKVM_RAM_TOUCH_H
+
+#include <stdint.h>
+
+struct guest_mem;
+
+struct ram_touch_block {
+	uint32_t present;	/* mapped in lkvm's page table */
+	uint32_t copied;	/* of those, written: no longer the file's */
+};
+
+/*
+ * Counts @mem's pages into @b, one entry per 2 MiB block (zeroed by the
+ * caller), from /proc/self/pagemap: 0 or -errno.
+ */
+int ram_touch_count(const struct guest_mem *mem, struct ram_touch_block *b);
+
+/*
+ * At --loglevel debug, for RAM mapped from a snapshot's file: how many
+ * of its pages the run touched and copied, per 2 MiB block, on one
+ * "destroy: guest RAM touched" line (core/ram_touch.c).
+ */
+void ram_touch_log(const struct guest_mem *mem);
+
+#endif
