@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* pagemap: the page is the file's (or shared anonymous memory). */
-#define PM_FILE (1ULL << 61)
 #define BUSIEST 8
 
 struct count_ctx {
@@ -40,7 +38,7 @@ static void count_entries(void *ctx, uint64_t page, const uint64_t *entries,
 		if (!(entries[k] & RAM_PM_PRESENT))
 			continue;
 		b->present++;
-		if (!(entries[k] & PM_FILE))
+		if (!(entries[k] & RAM_PM_FILE))
 			b->copied++;
 	}
 }
@@ -54,7 +52,9 @@ int ram_touch_count(const struct guest_mem *mem, struct ram_touch_block *b)
 
 void ram_touch_log(const struct guest_mem *mem)
 {
-	size_t nr = (size_t)(mem->size / SZ_2M), used = 0, at = 0;
+	/* A partial last block still gets its entry: the walk covers it. */
+	size_t nr = (size_t)(ALIGN_UP(mem->size, SZ_2M) / SZ_2M);
+	size_t used = 0, at = 0;
 	uint32_t present = 0, copied = 0;
 	struct ram_touch_block *b;
 	char line[BUSIEST * 32] = "";

@@ -25,6 +25,8 @@ struct guest_mem;
 
 #define RAM_PM_PRESENT (1ULL << 63)
 #define RAM_PM_SWAPPED (1ULL << 62)
+/* The page is the file's (or shared anonymous memory), not a private copy. */
+#define RAM_PM_FILE (1ULL << 61)
 
 static inline uint64_t ram_blocks(uint64_t ram_size)
 {

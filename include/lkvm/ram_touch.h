@@ -12,8 +12,9 @@ struct ram_touch_block {
 };
 
 /*
- * Counts @mem's pages into @b, one entry per 2 MiB block (zeroed by the
- * caller), from /proc/self/pagemap: 0 or -errno.
+ * Counts @mem's pages into @b (zeroed by the caller), one entry per 2 MiB
+ * block, a partial last one included, from /proc/self/pagemap: 0 or
+ * -errno.
  */
 int ram_touch_count(const struct guest_mem *mem, struct ram_touch_block *b);
 
