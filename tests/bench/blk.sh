@@ -13,11 +13,23 @@
 # notifications, register accesses, WFI, host interrupts) and the
 # interrupts the guest took from its disk. Then the data per request and
 # the flushes the guest sent, and per boot the request limits the guest
-# derived. Numbers only, no thresholds.
-BLK_ROUNDS=2
+# derived. Per workload, each thread's CPU time (user and system from
+# the 10 ms ticks, and the scheduler's exact time on a CPU) and how much
+# of the VMM's memory is in huge pages. Before the first boot, the floor:
+# the same 1 MiB reads of the image with no VMM (blkcopy, several ways,
+# in turns). Numbers only, no thresholds.
+#
+# For experiments (set here: run.sh does not pass its environment on):
+# BLK_VMMS (lkvm, kvmtool, null, or any lkvm-* binary in the nested
+# host's PATH), BLK_ROUNDS, BLK_COPY_ROUNDS (passes of the floor, none
+# if empty), and BLK_TEST=bench_blk_direct with BLK_WORKLOADS=
+# "read_direct1 read_direct2 read_direct3": three O_DIRECT passes only.
+BLK_ROUNDS=${BLK_ROUNDS:-2}
+BLK_COPY_ROUNDS=${BLK_COPY_ROUNDS-2}
 IMG=/tmp/bench-blk.img
 RES=/tmp/bench-blk.results
-WORKLOADS="read_direct read_buffered write randread"
+WORKLOADS=${BLK_WORKLOADS:-"read_direct read_buffered write randread"}
+BLK_TEST=${BLK_TEST:-bench_blk}
 : >"$RES"
 
 # vmm_cpu_ms PID: user + system time of a process and all its threads
@@ -41,6 +53,37 @@ vmm_cpu_ms() {
 	} END { print (total - vcpus) * 10 }' "/proc/$1/stat" /proc/$1/task/*/stat 2>/dev/null
 }
 
+# thread_cpu PID: "COMM USER-TICKS SYS-TICKS RUN-NS" per thread, threads
+# of one name summed (the blk workers share one); RUN-NS from schedstat,
+# the scheduler's exact time on a CPU.
+thread_cpu() {
+	for t in /proc/$1/task/*; do
+		echo "$(cat $t/stat 2>/dev/null) @@ $(cat $t/schedstat 2>/dev/null)"
+	done | awk '/@@ [0-9]/ {
+		comm = $0
+		sub(/^[^(]*\(/, "", comm)
+		sub(/\).*$/, "", comm)
+		gsub(/ /, "_", comm)
+		rest = $0
+		sub(/^.*\) /, "", rest)
+		split(rest, f, " ")
+		run = $0
+		sub(/^.*@@ /, "", run)
+		split(run, g, " ")
+		u[comm] += f[12]
+		s[comm] += f[13]
+		ns[comm] += g[1]
+	} END { for (c in u) print c, u[c], s[c], ns[c] }'
+}
+
+# thread_delta BEFORE AFTER: per thread name, "name:user/sys/run" in ms.
+thread_delta() {
+	awk 'NR == FNR { u[$1] = $2; s[$1] = $3; r[$1] = $4; next }
+		{ du = ($2 - u[$1]) * 10; ds = ($3 - s[$1]) * 10
+		  dr = ($4 - r[$1]) / 1e6
+		  if (du + ds + dr >= 1) printf "%s:%d/%d/%d ", $1, du, ds, dr }' "$1" "$2"
+}
+
 # KVM's count of guest exits, of every VM in this host (one runs at a
 # time here): debugfs, mounted for it.
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
@@ -61,11 +104,12 @@ blk_boot() {
 	OUT=/tmp/bench-blk-$vmm.log
 	rm -f "$IMG"
 	dd if=/dev/zero of="$IMG" bs=1048576 count=256 2>/dev/null
-	params="$L2_PARAMS lkvm.test=bench_blk"
+	params="$L2_PARAMS lkvm.test=$BLK_TEST"
 	case $vmm in
-	lkvm | null)
+	lkvm | null | lkvm-*)
 		bin=lkvm
 		[ "$vmm" = null ] && bin=lkvm-blk-null
+		case $vmm in lkvm-*) bin=$vmm ;; esac
 		set -- $bin run -k "$L2_KERNEL" -i "$L2_INITRD" -p "$params" \
 			-c 2 -m 512 -d "$IMG" --network mode=none
 		;;
@@ -85,6 +129,7 @@ blk_boot() {
 		return
 	fi
 	prev=$(vmm_cpu_ms $pid)
+	thread_cpu $pid >/tmp/bench-blk-threads.prev
 	pios=$(guest_value ios_start)
 	pexits=$(kvm_exits)
 	pirqs=$(guest_value irq_start)
@@ -97,6 +142,10 @@ blk_boot() {
 			break
 		fi
 		cpu=$(vmm_cpu_ms $pid)
+		thread_cpu $pid >/tmp/bench-blk-threads.now
+		echo "@@BENCH blk threads $vmm $w: $(thread_delta /tmp/bench-blk-threads.prev /tmp/bench-blk-threads.now)(ms: user/system from ticks, on a CPU from schedstat)"
+		mv /tmp/bench-blk-threads.now /tmp/bench-blk-threads.prev
+		echo "@@BENCH blk ram $vmm $w: $(awk '/^(Rss|AnonHugePages):/ { printf "%s %s kB ", $1, $2 }' /proc/$pid/smaps_rollup 2>/dev/null)"
 		exits=$(kvm_exits)
 		ios=$(guest_value ios_$w)
 		irqs=$(guest_value irq_$w)
@@ -104,6 +153,9 @@ blk_boot() {
 		flushes=$(guest_value flushes_$w)
 		case $w in
 		randread) fig=$(guest_value randread_iops) ;;
+		read_direct[0-9])
+			fig=$(sed -n "s/.*@@L2 read_direct_mbps=\([^ ]*\).*/\1/p" "$OUT" |
+				tr -d '\r' | sed -n "${w#read_direct}p") ;;
 		*) fig=$(guest_value ${w}_mbps) ;;
 		esac
 		n=$((ios - pios))
@@ -126,17 +178,25 @@ blk_boot() {
 	echo "@@BENCH blk boot $((r + 1)) $vmm: guest queue $(guest_value queue_limits)"
 }
 
+echo "@@BENCH blk thp: $(cat /sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/defrag 2>&1 | tr '\n' ' ')"
 vmms=lkvm
 [ -n "$KVMTOOL" ] && vmms="$vmms kvmtool"
-vmms="$vmms null"
+vmms="${BLK_VMMS:-$vmms null}"
 r=0
 while [ $r -lt $BLK_ROUNDS ]; do
+	# The floor: the same reads with no VMM (bench/blkcopy.c).
+	if [ $r = 0 ] && [ -n "$BLK_COPY_ROUNDS" ]; then
+		rm -f "$IMG"
+		dd if=/dev/zero of="$IMG" bs=1048576 count=256 2>/dev/null
+		blkcopy "$IMG" "$BLK_COPY_ROUNDS" | sed "s/^/@@BENCH blk floor: /"
+	fi
 	for v in $vmms; do
 		blk_boot $v
 	done
 	r=$((r + 1))
 done
 rm -f "$IMG"
+sed 's/^/@@BENCH blk raw /' "$RES"
 
 # mean VMM WORKLOAD FIELD: the mean of a column over the rounds.
 mean() {
@@ -147,6 +207,7 @@ mean() {
 for w in $WORKLOADS; do
 	case $w in
 	read_direct) what="seq-read 1M O_DIRECT 256MiB" unit=MB/s ;;
+	read_direct[0-9]) what="seq-read 1M O_DIRECT 256MiB, pass ${w#read_direct}" unit=MB/s ;;
 	read_buffered) what="seq-read 1M buffered 256MiB" unit=MB/s ;;
 	write) what="seq-write 1M + fsync 128MiB" unit=MB/s ;;
 	randread) what="rand-read 4K O_DIRECT QD1 10s" unit=IOPS ;;

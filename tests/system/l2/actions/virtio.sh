@@ -104,6 +104,15 @@ blk_mark() {
 	sleep 1
 }
 
+action_bench_blk_direct() {
+	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
+	blk_mark start
+	for i in 1 2 3; do
+		blkbench read /dev/vda 256 direct
+		blk_mark read_direct$i
+	done
+}
+
 action_bench_blk() {
 	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
 	blk_mark start
