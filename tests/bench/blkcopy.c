@@ -9,7 +9,7 @@
  *
  *   preadv-1      one iovec (a guest buffer in one piece)
  *   preadv-32     32 iovecs of 32 KiB (what the benchmark's guest sends:
- *                 about 34 segments a request)
+ *                 34 to 131 segments a request, boot to boot)
  *   preadv-256    256 iovecs of 4 KiB (a guest buffer in single pages)
  *   preadv-small  one iovec into memory without huge pages
  *   mmap-memcpy   the file mapped, memcpy() (kvmtool's read-only disks)
@@ -20,10 +20,9 @@
  *
  * Prints, per method, the median and least CPU and wall time in us, for
  * the first pass over the file (the mappings' pages fault in) and for the
- * later ones.
+ * later ones; each figure includes the two clock reads around it.
  * Numbers only, no thresholds.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
