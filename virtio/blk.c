@@ -148,6 +148,8 @@ static void *blk_worker(void *arg)
 	char name[16];
 
 	snprintf(name, sizeof(name), "lkvm-blk-worker");
+	/* By name in /proc, apart from the main thread that started it. */
+	pthread_setname_np(pthread_self(), name);
 	if (seccomp_enter(vd->dev.vm, SECCOMP_IO, name, NULL)) {
 		vm_request_stop(vd->dev.vm, VM_EXIT_ERROR);
 		return NULL;
