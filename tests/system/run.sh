@@ -17,8 +17,8 @@
 # MIG_MOVES=N: the migrate-killed suite repeats its forced move N times
 # in one boot (default 1).
 #
-# SANDBOX_RUNS=N, SANDBOX_COLD_RUNS=N: the sandbox-flake suite's warm
-# (200) and cold (0) runs.
+# SANDBOX_RUNS=N, SANDBOX_COLD_RUNS=N, SANDBOX_HOGS=N: the sandbox-flake
+# suite's warm (200) and cold (0) runs, and busy loops beside them (0).
 #
 # LKVM_BENCH_REF=PATH: the benchmarks' reference VMM (a kvmtool binary).
 set -euo pipefail
@@ -290,7 +290,7 @@ boot_l1() {
 		-fsdev "local,id=xch,path=$out/exchange,security_model=none" \
 		-device virtio-9p-device,fsdev=xch,mount_tag=lkvm-exchange \
 		-kernel "${kernel_dirs[$k]}/Image" -initrd "$initrd" \
-		-append "console=ttyAMA0 rdinit=/init panic=-1$extra quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300} lkvm.mig_moves=${MIG_MOVES:-1} lkvm.sandbox_runs=${SANDBOX_RUNS:-200} lkvm.sandbox_cold_runs=${SANDBOX_COLD_RUNS:-0}" \
+		-append "console=ttyAMA0 rdinit=/init panic=-1$extra quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300} lkvm.mig_moves=${MIG_MOVES:-1} lkvm.sandbox_runs=${SANDBOX_RUNS:-200} lkvm.sandbox_cold_runs=${SANDBOX_COLD_RUNS:-0} lkvm.sandbox_hogs=${SANDBOX_HOGS:-0}" \
 		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 }
 

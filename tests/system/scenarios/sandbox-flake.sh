@@ -3,7 +3,9 @@
 # of the guest init (PID 1 killed by SIGSEGV in a warm run: lkvm then
 # gets no status and exits 255). SANDBOX_RUNS (lkvm.sandbox_runs, 200)
 # runs cycle through exit 0, 1, 42, kill -9 $$ and kill -TERM $$;
-# SANDBOX_COLD_RUNS (lkvm.sandbox_cold_runs, 0) more boot afresh. The
+# SANDBOX_COLD_RUNS (lkvm.sandbox_cold_runs, 0) more boot afresh;
+# SANDBOX_HOGS (lkvm.sandbox_hogs, 0) busy loops in the nested host take
+# its CPUs from the guest's vcpu thread meanwhile. The
 # guest kernel prints every fatal signal with its registers, and each
 # failed run's whole output (the guest's console with it) and the nested
 # host's new kernel messages are printed as @@LOG lines.
@@ -15,6 +17,7 @@ L2_RELEASE=$(ls /guest/lib/modules)
 FLAKE_PARAMS="cryptomgr.notests print_fatal_signals=1 ignore_loglevel"
 FLAKE_RUNS=$(arg sandbox_runs)
 FLAKE_COLD_RUNS=$(arg sandbox_cold_runs)
+FLAKE_HOGS=$(arg sandbox_hogs)
 
 # flake_run MODE N: run N of MODE (warm or cold); its status in RC.
 flake_run() {
@@ -45,6 +48,13 @@ flake_run() {
 t_loop() {
 	FLAKES=0
 	dmesg -c >/dev/null 2>&1
+	hogs=
+	n=0
+	while [ $n -lt "${FLAKE_HOGS:-0}" ]; do
+		sh -c 'while :; do :; done' &
+		hogs="$hogs $!"
+		n=$((n + 1))
+	done
 	for mode in warm cold; do
 		if [ $mode = warm ]; then
 			runs=${FLAKE_RUNS:-200}
@@ -52,18 +62,22 @@ t_loop() {
 			runs=${FLAKE_COLD_RUNS:-0}
 		fi
 		i=0
-		start=$(cut -d' ' -f1 /proc/uptime)
+		mode_start=$(cut -d' ' -f1 /proc/uptime)
 		while [ $i -lt "$runs" ]; do
 			flake_run $mode $i
 			i=$((i + 1))
-			[ $((i % 25)) = 0 ] &&
-				echo "@@LOG $SUITE: $mode: $i runs, $FLAKES failed so far ($(elapsed "$start") s)"
+			[ $((i % 25)) = 0 ] || continue
+			echo "@@LOG $SUITE: $mode: $i runs, $FLAKES failed so far ($(elapsed "$mode_start") s)"
+			# The nested host's kernel complaining of runs that passed.
+			dmesg -c 2>/dev/null | grep -E "WARNING|Unable|Oops|BUG" |
+				sed "s|^|@@LOG $SUITE: $mode: L1 before run $i: |"
 		done
 		for k in 0 1 2 3 4; do
 			eval "n=\${FAIL_${mode}_$k:-0}"
 			echo "@@LOG $SUITE: $mode: command $k failed $n times"
 		done
 	done
+	[ -z "$hogs" ] || kill $hogs
 	[ "$FLAKES" = 0 ] || fail "$FLAKES runs did not end with their status"
 }
 
