@@ -17,6 +17,9 @@
 # MIG_MOVES=N: the migrate-killed suite repeats its forced move N times
 # in one boot (default 1).
 #
+# SANDBOX_RUNS=N, SANDBOX_COLD_RUNS=N, SANDBOX_HOGS=N: the sandbox-flake
+# suite's warm (200) and cold (0) runs, and busy loops beside them (0).
+#
 # LKVM_BENCH_REF=PATH: the benchmarks' reference VMM (a kvmtool binary).
 set -euo pipefail
 
@@ -55,8 +58,9 @@ while [ $# -gt 0 ]; do
 done
 
 # Suites --all leaves out: they take long and run only when named
-# (nested-linux, migrate-killed: make check-slow).
-LONG_SUITES=" stress nested-linux migrate-killed cpu-models "
+# (nested-linux, migrate-killed: make check-slow; sandbox-flake: a loop
+# of warm sandbox runs, by hand).
+LONG_SUITES=" stress nested-linux migrate-killed cpu-models sandbox-flake "
 
 # The kernels of scripts/kernels.conf, by name: their cache directories.
 # The first is the L2 guest kernel as well.
@@ -286,7 +290,7 @@ boot_l1() {
 		-fsdev "local,id=xch,path=$out/exchange,security_model=none" \
 		-device virtio-9p-device,fsdev=xch,mount_tag=lkvm-exchange \
 		-kernel "${kernel_dirs[$k]}/Image" -initrd "$initrd" \
-		-append "console=ttyAMA0 rdinit=/init panic=-1$extra quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300} lkvm.mig_moves=${MIG_MOVES:-1}" \
+		-append "console=ttyAMA0 rdinit=/init panic=-1$extra quiet cryptomgr.notests lkvm.host=$name lkvm.kernel=$k lkvm.suites=$suites lkvm.mode=$lmode lkvm.stress_boots=${STRESS_BOOTS:-200} lkvm.stress_io=${STRESS_IO:-300} lkvm.mig_moves=${MIG_MOVES:-1} lkvm.sandbox_runs=${SANDBOX_RUNS:-200} lkvm.sandbox_cold_runs=${SANDBOX_COLD_RUNS:-0} lkvm.sandbox_hogs=${SANDBOX_HOGS:-0}" \
 		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 }
 
