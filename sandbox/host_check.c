@@ -70,7 +70,8 @@ bool host_check_cache_hit(const char *path, const char *text, size_t len)
 	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == len) {
 		cached = malloc(len + 1);
 		/* One byte more than expected: the file must end there. */
-		hit = cached && read_upto(fd, cached, len + 1) == (ssize_t)len &&
+		hit = cached &&
+		      read_upto(fd, cached, len + 1) == (ssize_t)len &&
 		      !memcmp(cached, text, len);
 	}
 	free(cached);
@@ -142,10 +143,10 @@ static int cache_paths(const struct sandbox_template *t, char *dir,
 {
 	const char *key = strrchr(t->dir, '/');
 
-	if (!key || (size_t)snprintf(dir, dir_len, "%s/%s", t->root,
-				     HOST_CHECKS) >= dir_len ||
-	    (size_t)snprintf(path, path_len, "%s/%s", dir, key + 1) >=
-		    path_len)
+	if (!key ||
+	    (size_t)snprintf(dir, dir_len, "%s/%s", t->root, HOST_CHECKS) >=
+		    dir_len ||
+	    (size_t)snprintf(path, path_len, "%s/%s", dir, key + 1) >= path_len)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -157,8 +158,8 @@ int sandbox_host_check(const struct sandbox_template *t,
 	char dir[PATH_MAX], path[PATH_MAX];
 	size_t len = 0;
 	char *text = check_text(t, s, &len);
-	bool cached = text && !cache_paths(t, dir, sizeof(dir), path,
-					   sizeof(path));
+	bool cached =
+		text && !cache_paths(t, dir, sizeof(dir), path, sizeof(path));
 	int ret;
 
 	if (cached && host_check_cache_hit(path, text, len)) {
