@@ -382,3 +382,66 @@ int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
 	scratch_close(&s);
 	return ret;
 }
+
+/* The caps check_caps() and check_id_regs() ask, here of /dev/kvm. */
+static const long check_caps_asked[] = {
+	KVM_CAP_MAX_VCPUS,	   KVM_CAP_ARM_EL2,
+	KVM_CAP_ARM_EL2_E2H0,	   KVM_CAP_ARM_PMU_V3,
+	KVM_CAP_ARM_PTRAUTH_ADDRESS, KVM_CAP_ARM_PTRAUTH_GENERIC,
+	KVM_CAP_ARM_SVE,	   KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES,
+};
+
+static int put_kvm_facts(FILE *f)
+{
+	int kvm_fd, ret;
+
+	ret = kvm_open(&kvm_fd);
+	if (ret)
+		return ret;
+	fprintf(f, "kvm api %d ipa %d caps",
+		kvm_ioctl(kvm_fd, KVM_GET_API_VERSION, NULL),
+		arm_host_ipa_limit(kvm_fd));
+	for (size_t i = 0; i < ARRAY_SIZE(check_caps_asked); i++)
+		fprintf(f, " %ld:%d", check_caps_asked[i],
+			kvm_ioctl(kvm_fd, KVM_CHECK_EXTENSION,
+				  (void *)check_caps_asked[i]));
+	fputc('\n', f);
+	close(kvm_fd);
+	return 0;
+}
+
+int arch_snapshot_check_inputs(const struct json_value *m, uint64_t nr_vcpus,
+			       FILE *f)
+{
+	const struct json_value *regs = json_get(json_get(m, "host"), "id_regs");
+	struct arm_guest_arch g;
+	char why[SVE_WHY_MAX];
+
+	if (arm_snapshot_guest_arch(m, &g, why, sizeof(why)) || !regs ||
+	    regs->type != JSON_ARRAY || regs->count > MAX_ID_REGS)
+		return -EINVAL;
+	fprintf(f, "guest vcpus %llu ipa %llu pmu %d ptrauth %d nested %d e2h0 %d sve 0x%llx\n",
+		(unsigned long long)nr_vcpus, (unsigned long long)g.ipa_bits,
+		g.pmu, g.ptrauth, g.nested, g.e2h0, (unsigned long long)g.sve);
+	fprintf(f, "profile ");
+	if (g.has_profile)
+		cpu_profile_write_body(f, &g.profile);
+	fputc('\n', f);
+	for (size_t i = 0; i < regs->count; i++) {
+		const struct json_value *r = &regs->items[i];
+		uint64_t id, value;
+		const char *name;
+		char err[160];
+
+		if (json_member_hex(r, "id", &id, err, sizeof(err)) ||
+		    json_member_hex(r, "value", &value, err, sizeof(err)) ||
+		    json_member_string(r, "name", &name, err, sizeof(err)))
+			return -EINVAL;
+		/* The name only goes into messages; as JSON, one line. */
+		fprintf(f, "id_reg 0x%llx 0x%llx ", (unsigned long long)id,
+			(unsigned long long)value);
+		json_print_string(f, name);
+		fputc('\n', f);
+	}
+	return put_kvm_facts(f);
+}

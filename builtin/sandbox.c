@@ -96,7 +96,7 @@ static int restore_template(const struct sandbox_template *t,
 	wcfg->name = cfg->name;
 	if (!ret) {
 		pr_debug("sandbox: warm template: host check");
-		ret = snapshot_check_host(s, why, why_len);
+		ret = sandbox_host_check(t, s, why, why_len);
 		if (ret == 1)
 			ret = -EPERM;
 	}
@@ -138,6 +138,7 @@ static int run_warm(const struct sandbox_template *t, struct vm_config *cfg,
 		pr_info("sandbox: the warm template %s cannot be used (%s): booting afresh and saving a new one",
 			t->dir, why[0] ? why : strerror(-ret));
 		sandbox_template_forget(t);
+		sandbox_host_check_forget(t);
 	}
 	return status;
 }

@@ -102,7 +102,11 @@ static const unsigned long main_ioctls[] = {
 	KVM_GET_MP_STATE, KVM_GET_DEVICE_ATTR,	/* snapshots */
 	/* Live migration: dirty logging on guest RAM's slot, and its log. */
 	KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
-	KVM_IRQFD, KVM_IOEVENTFD, TCGETS, TCSETS, TCSETSW, TCSETSF,
+	/*
+	 * No KVM_IRQFD or KVM_IOEVENTFD: devices bind them before this
+	 * filter, and the final stop leaves them to the VM's close.
+	 */
+	TCGETS, TCSETS, TCSETSW, TCSETSF,
 	FIONBIO,
 	TUNSETOFFLOAD,	/* a tap NIC's offloads follow its guest's driver */
 };

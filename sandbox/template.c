@@ -326,15 +326,18 @@ void sandbox_template_forget(const struct sandbox_template *t)
 	snapshot_dir_remove(t->dir);
 }
 
-/* The inputs cache entries: without templates they save little. */
-static void clean_inputs(const char *root)
+/*
+ * The inputs cache entries and the kept host-check verdicts
+ * (sandbox/host_check.c): without templates they save little.
+ */
+static void clean_entries(const char *root, const char *name)
 {
 	char dir[PATH_MAX + 32];
 	struct dirent *e;
 	int fd;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), "%s/%s", root, INPUTS);
+	snprintf(dir, sizeof(dir), "%s/%s", root, name);
 	d = opendir(dir);
 	if (!d)
 		return;
@@ -357,7 +360,8 @@ int sandbox_template_clean(unsigned int *removed)
 		return -ENOENT;
 	}
 	snprintf(root, sizeof(root), "%s/%s", dir, TEMPLATES);
-	clean_inputs(root);
+	clean_entries(root, INPUTS);
+	clean_entries(root, ".host-check");
 	d = opendir(root);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;

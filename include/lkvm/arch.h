@@ -104,6 +104,17 @@ int arch_config_from_manifest(const struct json_value *m,
 			      size_t why_len);
 int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
 			char *why, size_t why_len);
+
+/*
+ * Everything arch_snapshot_check() reads, as text on @f: what it asks of
+ * the manifest, and what KVM says without a VM (the caps and limits it
+ * checks, asked of /dev/kvm). Two equal texts in one host boot get the
+ * same verdict: a cache key. 0, or -errno when the manifest does not say
+ * (the check itself then says why).
+ */
+int arch_snapshot_check_inputs(const struct json_value *m, uint64_t nr_vcpus,
+			       FILE *f);
+
 int arch_vm_load(struct vm *vm, const void *rec, size_t len, char *why,
 		 size_t why_len);
 int arch_vcpu_save(struct vcpu *vcpu, struct state_writer *w);

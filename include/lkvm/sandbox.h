@@ -210,6 +210,29 @@ void sandbox_template_forget(const struct sandbox_template *t);
 int sandbox_template_clean(unsigned int *removed);
 
 /*
+ * The warm template's host check (sandbox/host_check.c): as
+ * snapshot_check_host() (0 yes, 1 no with @why, -errno), or the "yes" of
+ * an earlier run in this host boot whose check read exactly the same.
+ */
+struct snapshot_source;
+int sandbox_host_check(const struct sandbox_template *t,
+		       const struct snapshot_source *s, char *why,
+		       size_t why_len);
+/* Drops the kept verdict of a template that could not be restored. */
+void sandbox_host_check_forget(const struct sandbox_template *t);
+
+/* The largest kept verdict read back (a few KiB in practice). */
+#define HOST_CHECK_TEXT_MAX (64U << 10)
+/*
+ * Whether @path holds exactly @text (@len bytes); false for any other
+ * content, size or error. Stores @text at @path atomically, creating
+ * @dir (0700) first: 0 or -errno.
+ */
+bool host_check_cache_hit(const char *path, const char *text, size_t len);
+int host_check_cache_store(const char *dir, const char *path,
+			   const char *text, size_t len);
+
+/*
  * The channel device without a VM, for unit tests: @mem is the guest's
  * RAM, the command's output goes to @out_fd and @err_fd, its input comes
  * from @in_fd (-1: none). Free with virtio_dev_teardown() and the ops'

@@ -191,6 +191,16 @@ int arch_snapshot_check(const struct json_value *m, uint64_t nr_vcpus,
 	return -1;
 }
 
+int arch_snapshot_check_inputs(const struct json_value *m, uint64_t nr_vcpus,
+			       FILE *f)
+{
+	(void)m;
+	(void)nr_vcpus;
+	(void)f;
+	unreachable(__func__);
+	return -1;
+}
+
 /* No precompiled seccomp filters for the build host: compiled on demand. */
 const struct seccomp_precompiled seccomp_precompiled[1];
 const unsigned int seccomp_nr_precompiled;

@@ -494,6 +494,52 @@ t_warm_inputs() {
 	expect_line "inputs are unchanged"
 }
 
+# A warm run's host check builds a scratch VM once per host boot: later
+# runs of the template trust the kept verdict only while it says exactly
+# what their own check would read. A verdict of another boot is not
+# trusted; nor one kept for a manifest that has changed since (here to ID
+# register values no host has: the full check refuses the template).
+t_warm_host_check() {
+	HC=$TPL/.host-check
+	sb 120 -- true
+	expect_rc 0 || return
+	rm -rf "$HC"
+	: >"$OUT"
+	sb 120 --loglevel debug -- true
+	expect_rc 0 || return
+	expect_line "started from the warm template" || return
+	expect_line "host check: its verdict kept in $HC/" || return
+	expect_no_line "verdict of an earlier run" || return
+	: >"$OUT"
+	sb 120 --loglevel debug -- sh -c 'exit 4'
+	expect_rc 4 || return
+	expect_line "host check: the verdict of an earlier run in this boot ($HC/" || return
+	for f in "$HC"/*; do
+		sed -i 's/^boot .*/boot 00000000-0000-0000-0000-000000000000/' "$f"
+	done
+	: >"$OUT"
+	sb 120 --loglevel debug -- true
+	expect_rc 0 || return
+	expect_no_line "verdict of an earlier run" || return
+	expect_line "host check: its verdict kept in $HC/" || return
+	grep -q "^boot $(cat /proc/sys/kernel/random/boot_id)\$" "$HC"/* ||
+		fail "the kept verdict does not name this boot" || return
+	for d in "$TPL"/*; do
+		sed -i 's/"value": "0x[0-9a-f]*"/"value": "0xffffffffffffffff"/g' "$d/manifest.json"
+	done
+	: >"$OUT"
+	sb 120 --loglevel debug -- sh -c 'exit 5'
+	expect_rc 5 || return
+	expect_no_line "verdict of an earlier run" || return
+	expect_line "cannot be used (the guest saw " || return
+	expect_line "saved a warm template" || return
+	: >"$OUT"
+	sb 120 --loglevel debug -- true
+	expect_rc 0 || return
+	expect_line "started from the warm template" || return
+	expect_line "host check: its verdict kept in $HC/"
+}
+
 run_test exit-statuses t_exit_statuses
 run_test clock t_clock
 run_test output t_output
@@ -519,4 +565,5 @@ if [ -z "$LKVM_SANDBOX_COLD" ]; then
 	run_test warm-fresh t_warm_fresh
 	run_test warm-rebuild t_warm_rebuild
 	run_test warm-inputs t_warm_inputs
+	run_test warm-host-check t_warm_host_check
 fi
