@@ -10,6 +10,7 @@
 #include <lkvm/kvm.h>
 #include <lkvm/kvm_stats.h>
 #include <lkvm/log.h>
+#include <lkvm/ram_hot.h>
 #include <lkvm/ram_touch.h>
 #include <lkvm/restore.h>
 #include <lkvm/seccomp.h>
@@ -138,9 +139,11 @@ static int create_ram(struct vm *vm, uint64_t gpa_base)
 	int ret;
 
 	/* A migration's RAM arrives later, into fresh (zero) memory. */
-	if (s && s->ram_fd >= 0)
+	if (s && s->ram_fd >= 0) {
 		ret = guest_mem_map_file(&vm->ram, gpa_base, size, s->ram_fd);
-	else
+		if (!ret && s->hot)
+			ret = ram_hot_copy(&vm->ram, &s->hot->hot, s->ram_fd);
+	} else
 		ret = guest_mem_alloc(&vm->ram, gpa_base, size);
 	if (ret)
 		return ret;
@@ -330,6 +333,8 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	mmio_bus_free(&vm->mmio);
 	ram_touch_log(&vm->ram);
+	if (vm->cfg && vm->cfg->restore)
+		ram_hot_record(vm->cfg->restore->hot, &vm->ram);
 	guest_mem_free(&vm->ram);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
