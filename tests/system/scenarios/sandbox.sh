@@ -485,6 +485,61 @@ t_warm_inputs() {
 	expect_line "inputs are unchanged"
 }
 
+# The first warm run of a template records its hot RAM blocks (mapped
+# most, never written); later warm runs copy them into huge pages. A
+# damaged or hostile record is ignored with one info line, the run
+# works, and the next records them again.
+hot_copied() {
+	grep -qE "restore: copied [1-9][0-9]* hot RAM blocks into huge pages" "$OUT" ||
+		fail "no hot RAM blocks copied"
+}
+
+hot_ignored() {
+	: >"$OUT"
+	sb 120 --loglevel info -- sh -c 'echo still'
+	expect_rc 0 || return
+	expect_stdout still || return
+	n=$(grep -c "hot-blocks ignored (" "$OUT")
+	[ "$n" = 1 ] || fail "$n lines said the record was ignored after $1, expected one" || return
+	expect_no_line "lkvm: error" || return
+	: >"$OUT"
+	sb 120 --loglevel debug -- true
+	expect_rc 0 || return
+	hot_copied
+}
+
+t_warm_hot() {
+	lkvm setup --clean-cache >/dev/null
+	sb 120 -- true
+	expect_rc 0 || return
+	dir=$(ls -d "$TPL"/* | grep -v tmp | head -n 1)
+	: >"$OUT"
+	sb 120 --loglevel debug -- true
+	expect_rc 0 || return
+	expect_line "this run records the hot RAM blocks" || return
+	expect_line "destroy: recorded" || return
+	expect_no_line "copying the hot RAM blocks" || return
+	: >"$OUT"
+	sb 120 --loglevel debug -- sh -c 'echo hot'
+	expect_rc 0 || return
+	expect_stdout hot || return
+	hot_copied || return
+	[ -f "$dir/hot-blocks" ] && [ ! -e "$dir/hot-blocks.new" ] ||
+		fail "after two warm runs: $(ls "$dir")" || return
+	grep -q "^blocks [0-9]" "$dir/hot-blocks" ||
+		fail "hot-blocks says '$(cat "$dir/hot-blocks")'" || return
+	printf 'lkvm-hot-blocks 1\nram_bytes 0x10000000\nblocks 1 99999\n' >"$dir/hot-blocks"
+	hot_ignored "a block outside RAM" || return
+	head -c 400 /dev/urandom >"$dir/hot-blocks"
+	hot_ignored "random bytes" || return
+	rm -f "$dir/hot-blocks"
+	mkfifo "$dir/hot-blocks"
+	hot_ignored "a FIFO" || return
+	# Removing the template takes its record along.
+	lkvm setup --clean-cache >"$OUT.clean"
+	[ ! -e "$dir" ] || fail "--clean-cache left $(ls "$dir")"
+}
+
 run_test exit-statuses t_exit_statuses
 run_test clock t_clock
 run_test output t_output
@@ -510,4 +565,5 @@ if [ -z "$LKVM_SANDBOX_COLD" ]; then
 	run_test warm-fresh t_warm_fresh
 	run_test warm-rebuild t_warm_rebuild
 	run_test warm-inputs t_warm_inputs
+	run_test warm-hot t_warm_hot
 fi
