@@ -2,7 +2,7 @@
 /*
  * A sandbox template's hot RAM blocks (include/lkvm/ram_hot.h): chosen
  * from lkvm's page table at the end of a warm run, kept in a small text
- * file of the template's directory, copied into huge pages at later
+ * file of the template's directory, put in huge pages at later
  * restores. The file is input anyone may have edited: read bounded,
  * parsed strictly, every block checked against RAM's size.
  *
@@ -30,6 +30,10 @@
 #include <unistd.h>
 
 #define HOT_HEADER "lkvm-hot-blocks 1\n"
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
 
 void ram_hot_choose(const struct ram_touch_block *b, size_t nr,
 		    struct ram_hot *h)
@@ -318,83 +322,54 @@ void ram_hot_plan_free(struct ram_hot_plan *p)
 	free(p);
 }
 
-static int map_anonymous(uint8_t *p)
+/*
+ * Done once, MADV_COLLAPSE puts a block of a tmpfs file's page cache in
+ * one huge page, where it stays as long as the file; every later run's
+ * read fault there then maps the whole block, and KVM maps it whole at
+ * stage 2. Asking again for a block already huge costs little. The
+ * first ask for a block has been seen to fail once and take the next
+ * time (Linux 6.1): hence the second try.
+ */
+static int collapse(uint8_t *p, unsigned int block)
 {
-	void *m = mmap(p, RAM_HOT_BLOCK, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
-		       -1, 0);
-
-	if (m == MAP_FAILED)
-		return -errno;
-	madvise(p, RAM_HOT_BLOCK, MADV_HUGEPAGE);
-	return 0;
+	if (!madvise(p, RAM_HOT_BLOCK, MADV_COLLAPSE))
+		return 0;
+	if (errno == EINVAL)
+		return -EINVAL;
+	pr_debug("restore: RAM block %u: MADV_COLLAPSE: %s; once more", block,
+		 strerror(errno));
+	return madvise(p, RAM_HOT_BLOCK, MADV_COLLAPSE) ? -errno : 0;
 }
 
-static int map_file(uint8_t *p, int fd, uint64_t off)
-{
-	void *m = mmap(p, RAM_HOT_BLOCK, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, (off_t)off);
-
-	return m == MAP_FAILED ? -errno : 0;
-}
-
-static int fill(uint8_t *p, int fd, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < RAM_HOT_BLOCK) {
-		ssize_t n = pread(fd, p + got, RAM_HOT_BLOCK - got,
-				  (off_t)(off + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		got += (size_t)n;
-	}
-	return 0;
-}
-
-int ram_hot_copy(const struct guest_mem *mem, const struct ram_hot *h, int fd)
+void ram_hot_collapse(const struct guest_mem *mem, const struct ram_hot *h)
 {
 	char list[RAM_HOT_MAX * 12] = "";
-	size_t at = 0;
 	unsigned int done = 0;
+	size_t at = 0;
+	int ret = 0;
 
 	/* With other than 4 KiB pages a huge page is not 2 MiB. */
 	if (!h->nr || mem->page_shift != 12)
-		return 0;
+		return;
 	for (unsigned int i = 0; i < h->nr && i < RAM_HOT_MAX; i++)
 		at += (size_t)snprintf(list + at, sizeof(list) - at, " %u",
 				       h->block[i]);
-	pr_debug("restore: copying the hot RAM blocks%s", list);
+	pr_debug("restore: hot RAM blocks%s into huge pages", list);
 	for (unsigned int i = 0; i < h->nr && i < RAM_HOT_MAX; i++) {
 		uint64_t off = (uint64_t)h->block[i] * RAM_HOT_BLOCK;
-		uint8_t *p = mem->host + off;
-		int ret;
 
 		/* Checked when read; RAM's size comes from the manifest. */
 		if (off >= mem->size || mem->size - off < RAM_HOT_BLOCK)
 			continue;
-		ret = map_anonymous(p);
-		ret = ret ?: fill(p, fd, off);
-		if (!ret) {
+		ret = collapse(mem->host + off, h->block[i]);
+		if (!ret)
 			done++;
-			continue;
-		}
-		pr_info("restore: RAM block %u not copied (%s): left mapped "
-			"from the file",
-			h->block[i], strerror(-ret));
-		ret = map_file(p, fd, off);
-		if (ret) {
-			pr_err("restore: cannot map RAM block %u from the file "
-			       "again: %s",
-			       h->block[i], strerror(-ret));
-			return ret;
-		}
+		/* Not a tmpfs file, or a kernel before 6.1: none will do. */
+		else if (ret == -EINVAL)
+			break;
 	}
-	pr_debug("restore: copied %u hot RAM blocks into huge pages", done);
-	return 0;
+	pr_debug("restore: %u hot RAM blocks in huge pages%s%s", done,
+		 ret ? ", the last refused: " : "", ret ? strerror(-ret) : "");
 }
 
 void ram_hot_record(struct ram_hot_plan *p, const struct guest_mem *mem)

@@ -142,7 +142,7 @@ static int create_ram(struct vm *vm, uint64_t gpa_base)
 	if (s && s->ram_fd >= 0) {
 		ret = guest_mem_map_file(&vm->ram, gpa_base, size, s->ram_fd);
 		if (!ret && s->hot)
-			ret = ram_hot_copy(&vm->ram, &s->hot->hot, s->ram_fd);
+			ram_hot_collapse(&vm->ram, &s->hot->hot);
 	} else
 		ret = guest_mem_alloc(&vm->ram, gpa_base, size);
 	if (ret)

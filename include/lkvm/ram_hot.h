@@ -12,18 +12,18 @@ struct ram_touch_block;
  * runs map most and never write (the kernel's text and read-only data).
  * A warm run maps RAM copy-on-write from the template's file, and KVM
  * maps that into the guest a 4 KiB page at a time, each page one
- * stage-2 fault, one guest exit (costly in a nested host). A block
- * copied into anonymous memory at the restore gets a huge page, which
- * KVM maps whole on the first fault. The first warm run of a template
- * records which blocks are worth it in a file of the template's
- * directory; later runs read it and copy those blocks
- * (Documentation/lkvm-sandbox.txt, WARM START).
+ * stage-2 fault, one guest exit (costly in a nested host). A block the
+ * host holds in a huge page, KVM maps whole on the first fault. The
+ * first warm run of a template records which blocks are worth it in a
+ * file of the template's directory; later runs read it and ask the
+ * kernel for huge pages there (Documentation/lkvm-sandbox.txt, WARM
+ * START).
  */
 #define RAM_HOT_FILE "hot-blocks"
 /* Being written by the run that records; renamed by a later run. */
 #define RAM_HOT_NEW   "hot-blocks.new"
 #define RAM_HOT_BLOCK SZ_2M
-/* Blocks copied at most: each costs a huge page's clearing and a copy. */
+/* Blocks at most: each costs a huge page (2 MiB) of the file's. */
 #define RAM_HOT_MAX 8
 /* Pages a run had mapped in a block (of 512) for the block to count. */
 #define RAM_HOT_MIN_PAGES 128
@@ -37,7 +37,7 @@ struct ram_hot {
 
 /* What one restore does with a template's hot blocks. */
 struct ram_hot_plan {
-	struct ram_hot hot; /* to copy at this restore */
+	struct ram_hot hot; /* for huge pages at this restore */
 	int record_fd;	    /* RAM_HOT_NEW, locked: this run records; or -1 */
 };
 
@@ -52,12 +52,12 @@ struct ram_hot_plan *ram_hot_plan_open(const char *dir, uint64_t ram_bytes);
 void ram_hot_plan_free(struct ram_hot_plan *p);
 
 /*
- * Replaces @h's blocks of @mem (mapped from @fd) with anonymous memory
- * advised to huge pages, filled from @fd. A block that cannot be copied
- * is left mapped from the file. 0, or -errno when RAM could not be put
- * back (then unusable).
+ * Asks the kernel to keep @h's blocks of the file @mem is mapped from
+ * in huge pages (MADV_COLLAPSE): where the file is in tmpfs, as in
+ * $HOME of the nested test host, they stay so for every later run too.
+ * Elsewhere the kernel refuses and RAM stays as it was. Advice only.
  */
-int ram_hot_copy(const struct guest_mem *mem, const struct ram_hot *h, int fd);
+void ram_hot_collapse(const struct guest_mem *mem, const struct ram_hot *h);
 
 /*
  * At the end of the recording run, while RAM is still mapped: chooses
@@ -69,7 +69,7 @@ void ram_hot_record(struct ram_hot_plan *p, const struct guest_mem *mem);
 /* The pure parts, for tests. */
 
 /*
- * The blocks of @b (@nr 2 MiB blocks) worth copying: never written,
+ * The blocks of @b (@nr 2 MiB blocks) worth a huge page: never written,
  * at least RAM_HOT_MIN_PAGES mapped, the RAM_HOT_MAX with the most.
  */
 void ram_hot_choose(const struct ram_touch_block *b, size_t nr,
