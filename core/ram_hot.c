@@ -326,19 +326,22 @@ void ram_hot_plan_free(struct ram_hot_plan *p)
  * Done once, MADV_COLLAPSE puts a block of a tmpfs file's page cache in
  * one huge page, where it stays as long as the file; every later run's
  * read fault there then maps the whole block, and KVM maps it whole at
- * stage 2. Asking again for a block already huge costs little. The
- * first ask for a block has been seen to fail once and take the next
- * time (Linux 6.1): hence the second try.
+ * stage 2. What it returns says little of that: Linux 6.1 collapses the
+ * file's pages and still fails with EINVAL when this process has no
+ * page table there yet to map the huge page into (the restore has
+ * touched nothing), and also fails with EINVAL where it cannot collapse
+ * at all (another file system). So every block is asked for, whatever
+ * the one before got; asking again for a block already huge costs
+ * little. EAGAIN (pages still on their way to an LRU list, or locked)
+ * gets a second try.
  */
-static int collapse(uint8_t *p, unsigned int block)
+static int collapse(uint8_t *p)
 {
-	if (!madvise(p, RAM_HOT_BLOCK, MADV_COLLAPSE))
-		return 0;
-	if (errno == EINVAL)
-		return -EINVAL;
-	pr_debug("restore: RAM block %u: MADV_COLLAPSE: %s; once more", block,
-		 strerror(errno));
-	return madvise(p, RAM_HOT_BLOCK, MADV_COLLAPSE) ? -errno : 0;
+	int ret = madvise(p, RAM_HOT_BLOCK, MADV_COLLAPSE) ? -errno : 0;
+
+	if (ret == -EAGAIN)
+		ret = madvise(p, RAM_HOT_BLOCK, MADV_COLLAPSE) ? -errno : 0;
+	return ret;
 }
 
 void ram_hot_collapse(const struct guest_mem *mem, const struct ram_hot *h)
@@ -354,22 +357,25 @@ void ram_hot_collapse(const struct guest_mem *mem, const struct ram_hot *h)
 	for (unsigned int i = 0; i < h->nr && i < RAM_HOT_MAX; i++)
 		at += (size_t)snprintf(list + at, sizeof(list) - at, " %u",
 				       h->block[i]);
-	pr_debug("restore: hot RAM blocks%s into huge pages", list);
+	pr_debug("restore: asking for the hot RAM blocks%s in huge pages",
+		 list);
 	for (unsigned int i = 0; i < h->nr && i < RAM_HOT_MAX; i++) {
 		uint64_t off = (uint64_t)h->block[i] * RAM_HOT_BLOCK;
+		int r;
 
 		/* Checked when read; RAM's size comes from the manifest. */
 		if (off >= mem->size || mem->size - off < RAM_HOT_BLOCK)
 			continue;
-		ret = collapse(mem->host + off, h->block[i]);
-		if (!ret)
+		r = collapse(mem->host + off);
+		if (r)
+			ret = r;
+		else
 			done++;
-		/* Not a tmpfs file, or a kernel before 6.1: none will do. */
-		else if (ret == -EINVAL)
-			break;
 	}
-	pr_debug("restore: %u hot RAM blocks in huge pages%s%s", done,
-		 ret ? ", the last refused: " : "", ret ? strerror(-ret) : "");
+	pr_debug("restore: asked for %u hot RAM blocks in huge pages: %u "
+		 "done%s%s",
+		 h->nr, done, ret ? ", the last refusal: " : "",
+		 ret ? strerror(-ret) : "");
 }
 
 void ram_hot_record(struct ram_hot_plan *p, const struct guest_mem *mem)
