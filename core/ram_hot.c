@@ -300,8 +300,7 @@ struct ram_hot_plan *ram_hot_plan_open(const char *dir, uint64_t ram_bytes)
 	publish(dir_fd, dir, ram_bytes);
 	ret = load(dir_fd, RAM_HOT_FILE, ram_bytes, &p->hot, why, sizeof(why));
 	if (ret && ret != -ENOENT) {
-		pr_info("restore: %s/%s ignored (%s): this run records the hot "
-			"RAM blocks again",
+		pr_info("restore: %s/%s ignored (%s): this run records the hot RAM blocks again",
 			dir, RAM_HOT_FILE, why);
 		unlinkat(dir_fd, RAM_HOT_FILE, 0);
 	}
@@ -372,8 +371,7 @@ void ram_hot_collapse(const struct guest_mem *mem, const struct ram_hot *h)
 		else
 			done++;
 	}
-	pr_debug("restore: asked for %u hot RAM blocks in huge pages: %u "
-		 "done%s%s",
+	pr_debug("restore: asked for %u hot RAM blocks in huge pages: %u done%s%s",
 		 h->nr, done, ret ? ", the last refusal: " : "",
 		 ret ? strerror(-ret) : "");
 }

@@ -143,8 +143,9 @@ static int create_ram(struct vm *vm, uint64_t gpa_base)
 		ret = guest_mem_map_file(&vm->ram, gpa_base, size, s->ram_fd);
 		if (!ret && s->hot)
 			ram_hot_collapse(&vm->ram, &s->hot->hot);
-	} else
+	} else {
 		ret = guest_mem_alloc(&vm->ram, gpa_base, size);
+	}
 	if (ret)
 		return ret;
 	ret = vm_set_ram_flags(vm, 0);

@@ -70,8 +70,9 @@ void snapshot_close(struct snapshot_source *s);
 
 /*
  * For a sandbox template, before any filter: the RAM blocks this
- * restore copies into huge pages, or that this run records for the
- * next (core/ram_hot.c). Never fails the restore.
+ * restore asks the host to hold in huge pages, or, with none recorded
+ * yet, this run records them for the next (core/ram_hot.c). Never
+ * fails the restore.
  */
 void snapshot_use_hot_blocks(struct snapshot_source *s);
 
