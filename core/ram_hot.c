@@ -98,17 +98,18 @@ int ram_hot_format(const struct ram_hot *h, uint64_t ram_bytes, char *buf,
 	return (int)at;
 }
 
-/* A decimal or 0x number of at most 16 digits at *@p, then *@p past it. */
-static bool take_number(const char **p, const char *end, uint64_t *out)
+/*
+ * A number in @base (10, or 16 in lower case) of at most 16 digits and
+ * no leading zeros at *@p, then *@p past it: one spelling per value, as
+ * ram_hot_format() writes it.
+ */
+static bool take_number(const char **p, const char *end, unsigned int base,
+			uint64_t *out)
 {
 	const char *s = *p;
-	unsigned int base = 10, digits = 0;
+	unsigned int digits = 0;
 	uint64_t v = 0;
 
-	if (end - s > 2 && s[0] == '0' && s[1] == 'x') {
-		base = 16;
-		s += 2;
-	}
 	for (; s < end && digits < 17; s++, digits++) {
 		unsigned int d;
 
@@ -120,7 +121,7 @@ static bool take_number(const char **p, const char *end, uint64_t *out)
 			break;
 		v = v * base + d;
 	}
-	if (!digits || digits > 16)
+	if (!digits || digits > 16 || (digits > 1 && **p == '0'))
 		return false;
 	*out = v;
 	*p = s;
@@ -148,7 +149,7 @@ static int parse(const char *text, size_t len, uint64_t ram_bytes,
 		return parse_error(why, why_len,
 				   "not \"%.*s\" on its first line",
 				   (int)strlen(HOT_HEADER) - 1, HOT_HEADER);
-	if (!take(&p, end, "ram_bytes ") || !take_number(&p, end, &v) ||
+	if (!take(&p, end, "ram_bytes 0x") || !take_number(&p, end, 16, &v) ||
 	    !take(&p, end, "\n"))
 		return parse_error(why, why_len, "no ram_bytes line");
 	if (v != ram_bytes)
@@ -159,7 +160,7 @@ static int parse(const char *text, size_t len, uint64_t ram_bytes,
 	if (!take(&p, end, "blocks"))
 		return parse_error(why, why_len, "no blocks line");
 	while (take(&p, end, " ")) {
-		if (!take_number(&p, end, &v))
+		if (!take_number(&p, end, 10, &v))
 			return parse_error(why, why_len,
 					   "a block is not a number");
 		if (h->nr == RAM_HOT_MAX)

@@ -108,6 +108,12 @@ static void test_parse_refuses(void)
 	refused(text, "ascending");
 	snprintf(text, sizeof(text), "%sblocks -1\n", head);
 	refused(text, "not a number");
+	/* One spelling per value: no leading zeros, RAM's size in hex. */
+	snprintf(text, sizeof(text), "%sblocks 01\n", head);
+	refused(text, "not a number");
+	refused("lkvm-hot-blocks 1\nram_bytes 0x01000000\nblocks 1\n", "ram_bytes");
+	refused("lkvm-hot-blocks 1\nram_bytes 16777216\nblocks 1\n", "ram_bytes");
+	refused("lkvm-hot-blocks 1\nram_bytes 0x1000000\nblocks  1\n", "not a number");
 	snprintf(text, sizeof(text), "%sblocks 1", head);
 	refused(text, "text after");
 	snprintf(text, sizeof(text), "%sblocks 1\nmore\n", head);
