@@ -94,6 +94,8 @@ static int restore_template(const struct sandbox_template *t,
 	wcfg->loglevel = cfg->loglevel;
 	ret = ret ?: snapshot_config(s, wcfg, NULL, why, why_len);
 	wcfg->name = cfg->name;
+	if (!ret)
+		snapshot_use_hot_blocks(s);
 	if (!ret) {
 		pr_debug("sandbox: warm template: host check");
 		ret = sandbox_host_check(t, s, why, why_len);

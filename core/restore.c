@@ -14,6 +14,7 @@
 #include <lkvm/json.h>
 #include <lkvm/migrate_wire.h>
 #include <lkvm/parse.h>
+#include <lkvm/ram_hot.h>
 #include <lkvm/snapshot.h>
 #include <lkvm/state.h>
 #include <lkvm/vm.h>
@@ -270,10 +271,17 @@ int snapshot_open(struct snapshot_source *s, const char *dir, char *why,
 	return ret;
 }
 
+void snapshot_use_hot_blocks(struct snapshot_source *s)
+{
+	if (s->dir && s->ram_fd >= 0 && !s->hot)
+		s->hot = ram_hot_plan_open(s->dir, s->ram_bytes);
+}
+
 void snapshot_close(struct snapshot_source *s)
 {
 	if (s->ram_fd >= 0)
 		close(s->ram_fd);
+	ram_hot_plan_free(s->hot);
 	json_free(s->manifest);
 	free(s->state);
 	free(s->dir);

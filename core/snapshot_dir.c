@@ -3,6 +3,7 @@
 #include <lkvm/snapshot_dir.h>
 
 #include <lkvm/log.h>
+#include <lkvm/ram_hot.h>
 #include <lkvm/snapshot.h>
 
 #include <errno.h>
@@ -25,6 +26,9 @@ void snapshot_dir_remove(const char *dir)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(snapshot_files); i++)
 		unlinkat(fd, snapshot_files[i], 0);
+	/* A sandbox template's record of its hot RAM blocks (ram_hot.h). */
+	unlinkat(fd, RAM_HOT_FILE, 0);
+	unlinkat(fd, RAM_HOT_NEW, 0);
 	close(fd);
 	if (rmdir(dir))
 		pr_warn("%s: not removed: %s", dir, strerror(errno));

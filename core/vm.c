@@ -10,6 +10,7 @@
 #include <lkvm/kvm.h>
 #include <lkvm/kvm_stats.h>
 #include <lkvm/log.h>
+#include <lkvm/ram_hot.h>
 #include <lkvm/ram_touch.h>
 #include <lkvm/restore.h>
 #include <lkvm/seccomp.h>
@@ -138,10 +139,13 @@ static int create_ram(struct vm *vm, uint64_t gpa_base)
 	int ret;
 
 	/* A migration's RAM arrives later, into fresh (zero) memory. */
-	if (s && s->ram_fd >= 0)
+	if (s && s->ram_fd >= 0) {
 		ret = guest_mem_map_file(&vm->ram, gpa_base, size, s->ram_fd);
-	else
+		if (!ret && s->hot)
+			ram_hot_collapse(&vm->ram, &s->hot->hot);
+	} else {
 		ret = guest_mem_alloc(&vm->ram, gpa_base, size);
+	}
 	if (ret)
 		return ret;
 	ret = vm_set_ram_flags(vm, 0);
@@ -330,6 +334,8 @@ void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	mmio_bus_free(&vm->mmio);
 	ram_touch_log(&vm->ram);
+	if (vm->cfg && vm->cfg->restore)
+		ram_hot_record(vm->cfg->restore->hot, &vm->ram);
 	guest_mem_free(&vm->ram);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

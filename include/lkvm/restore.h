@@ -56,6 +56,8 @@ struct snapshot_source {
 	bool incoming;
 	bool same_host;			/* the source runs in this boot */
 	unsigned int page_shift;
+	/* A sandbox template's hot RAM blocks (ram_hot.h); NULL: none. */
+	struct ram_hot_plan *hot;
 };
 
 /*
@@ -65,6 +67,14 @@ struct snapshot_source {
 int snapshot_open(struct snapshot_source *s, const char *dir, char *why,
 		  size_t why_len);
 void snapshot_close(struct snapshot_source *s);
+
+/*
+ * For a sandbox template, before any filter: the RAM blocks this
+ * restore asks the host to hold in huge pages, or, with none recorded
+ * yet, this run records them for the next (core/ram_hot.c). Never
+ * fails the restore.
+ */
+void snapshot_use_hot_blocks(struct snapshot_source *s);
 
 /* Reads all of RAM and compares its CRC (--verify); 0 or -errno, @why. */
 int snapshot_verify_ram(const struct snapshot_source *s, char *why,

@@ -540,6 +540,73 @@ t_warm_host_check() {
 	expect_line "host check: its verdict kept in $HC/"
 }
 
+# The first warm run of a template records its hot RAM blocks (mapped
+# most, never written); later warm runs ask for them in huge pages, and
+# where the template is in tmpfs (here) the kernel makes them so. A
+# damaged or hostile record is ignored with one info line, the run
+# works, and the next records them again.
+hot_asked() {
+	expect_line "restore: asking for the hot RAM blocks " || return
+	expect_line "restore: asked for "
+}
+
+shmem_huge_kb() {
+	awk '/^ShmemHugePages:/ { print $2 }' /proc/meminfo
+}
+
+hot_ignored() {
+	: >"$OUT"
+	sb 120 --loglevel info -- sh -c 'echo still'
+	expect_rc 0 || return
+	expect_stdout still || return
+	n=$(grep -c "hot-blocks ignored (" "$OUT")
+	[ "$n" = 1 ] || fail "$n lines said the record was ignored after $1, expected one" || return
+	expect_no_line "lkvm: error" || return
+	: >"$OUT"
+	sb 120 --loglevel debug -- true
+	expect_rc 0 || return
+	hot_asked
+}
+
+t_warm_hot() {
+	lkvm setup --clean-cache >/dev/null
+	huge0=$(shmem_huge_kb)
+	sb 120 -- true
+	expect_rc 0 || return
+	dir=$(ls -d "$TPL"/* | grep -v tmp | head -n 1)
+	: >"$OUT"
+	sb 120 --loglevel debug -- true
+	expect_rc 0 || return
+	expect_line "this run records the hot RAM blocks" || return
+	expect_line "destroy: recorded" || return
+	expect_no_line "asking for the hot RAM blocks" || return
+	: >"$OUT"
+	sb 120 --loglevel debug -- sh -c 'echo hot'
+	expect_rc 0 || return
+	expect_stdout hot || return
+	hot_asked || return
+	# Nothing else here puts tmpfs pages in huge ones (huge=never).
+	if [ "$(stat -f -c %T "$HOME")" = tmpfs ]; then
+		huge1=$(shmem_huge_kb)
+		[ "${huge1:-0}" -gt "${huge0:-0}" ] ||
+			fail "ShmemHugePages $huge0 -> $huge1 kB: no block of the template's RAM in a huge page" || return
+	fi
+	[ -f "$dir/hot-blocks" ] && [ ! -e "$dir/hot-blocks.new" ] ||
+		fail "after two warm runs: $(ls "$dir")" || return
+	grep -q "^blocks [0-9]" "$dir/hot-blocks" ||
+		fail "hot-blocks says '$(cat "$dir/hot-blocks")'" || return
+	printf 'lkvm-hot-blocks 1\nram_bytes 0x10000000\nblocks 1 99999\n' >"$dir/hot-blocks"
+	hot_ignored "a block outside RAM" || return
+	head -c 400 /dev/urandom >"$dir/hot-blocks"
+	hot_ignored "random bytes" || return
+	rm -f "$dir/hot-blocks"
+	mkfifo "$dir/hot-blocks"
+	hot_ignored "a FIFO" || return
+	# Removing the template takes its record along.
+	lkvm setup --clean-cache >"$OUT.clean"
+	[ ! -e "$dir" ] || fail "--clean-cache left $(ls "$dir")"
+}
+
 run_test exit-statuses t_exit_statuses
 run_test clock t_clock
 run_test output t_output
@@ -566,4 +633,5 @@ if [ -z "$LKVM_SANDBOX_COLD" ]; then
 	run_test warm-rebuild t_warm_rebuild
 	run_test warm-inputs t_warm_inputs
 	run_test warm-host-check t_warm_host_check
+	run_test warm-hot t_warm_hot
 fi
