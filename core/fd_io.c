@@ -2,7 +2,9 @@
 #include <lkvm/fd_io.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static int write_loop(int fd, const void *buf, size_t len, bool at,
@@ -33,4 +35,41 @@ int fd_write_all(int fd, const void *buf, size_t len)
 int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	return write_loop(fd, buf, len, true, off);
+}
+
+/* At most IOV_MAX entries per call; a short write resumes mid-entry. */
+int fd_writev_all(int fd, const struct iovec *iov, unsigned int nr)
+{
+	struct iovec part[64];
+	unsigned int i = 0;
+	size_t skip = 0;	/* bytes of iov[i] already written */
+
+	while (i < nr) {
+		unsigned int n = 0;
+		ssize_t w;
+
+		for (unsigned int j = i; j < nr && n < 64 && n < IOV_MAX; j++) {
+			size_t off = j == i ? skip : 0;
+
+			if (iov[j].iov_len == off)
+				continue;
+			part[n].iov_base = (uint8_t *)iov[j].iov_base + off;
+			part[n++].iov_len = iov[j].iov_len - off;
+		}
+		if (!n)
+			return 0;
+		w = writev(fd, part, (int)n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		/* Skip what was written: whole entries, then part of one. */
+		while (i < nr && (size_t)w >= iov[i].iov_len - skip) {
+			w -= (ssize_t)(iov[i].iov_len - skip);
+			skip = 0;
+			i++;
+		}
+		skip += (size_t)w;
+	}
+	return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 /*
  * Writes all @len bytes to a blocking @fd, retrying after signals and
@@ -13,5 +14,12 @@ int fd_write_all(int fd, const void *buf, size_t len);
 
 /* The same at file offset @off, leaving the descriptor's offset alone. */
 int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+
+/*
+ * Writes all bytes of @iov[0..@nr) to a blocking @fd in as few writev()
+ * calls as it takes, in order, retrying after signals and short writes.
+ * @iov is the caller's and is not changed. Returns as fd_write_all().
+ */
+int fd_writev_all(int fd, const struct iovec *iov, unsigned int nr);
 
 #endif

@@ -19,9 +19,12 @@
 #define VIRTIO_PORT_NAME_MAX 32U
 
 struct vports_ops {
-	/* Bytes the guest wrote to @port (one buffer; may be called often). */
-	void (*output)(void *opaque, unsigned int port, const uint8_t *buf,
-		       size_t len);
+	/*
+	 * Bytes the guest wrote to @port: one buffer, its readable parts
+	 * @iov[0..@nr) in order (guest memory; may be called often).
+	 */
+	void (*output)(void *opaque, unsigned int port,
+		       const struct iovec *iov, unsigned int nr);
 	/* Everything the guest had written to @port went to output(). */
 	void (*output_done)(void *opaque, unsigned int port);
 	/* Whether the host has bytes for the guest on @port. */

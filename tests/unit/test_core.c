@@ -1,8 +1,13 @@
 #include "harness.h"
 
 #include <lkvm/console.h>
+#include <lkvm/fd_io.h>
 #include <lkvm/guest_mem.h>
 #include <lkvm/mmio.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 
 static void test_guest_mem_ranges(void)
 {
@@ -131,11 +136,49 @@ static void test_console_sysrq(void)
 	CHECK_STR(t.buf, "h");
 }
 
+/*
+ * A buffer's parts in one write: more parts than one writev() takes,
+ * empty ones among them, arrive byte for byte and in order.
+ */
+static void test_fd_writev_all(void)
+{
+	static uint8_t src[200 * 97];
+	static uint8_t back[sizeof(src)];
+	struct iovec iov[200];
+	unsigned int nr = 0;
+	size_t at = 0, total = 0;
+	FILE *f = tmpfile();
+	int fd;
+
+	CHECK(f != NULL);
+	fd = fileno(f);
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + i / 251);
+	for (unsigned int i = 0; i < 200; i++) {
+		size_t len = i % 5 == 3 ? 0 : 1 + (i * 13) % 97;
+
+		iov[nr].iov_base = src + at;
+		iov[nr++].iov_len = len;
+		at += len;
+	}
+	total = at;
+	CHECK_EQ(fd_writev_all(fd, iov, nr), 0);
+	CHECK_EQ(fd_writev_all(fd, iov, 0), 0);
+	CHECK_EQ(lseek(fd, 0, SEEK_END), (off_t)total);
+	CHECK_EQ(pread(fd, back, total, 0), (ssize_t)total);
+	CHECK(!memcmp(back, src, total));
+	/* The caller's entries are left as they were. */
+	CHECK(iov[1].iov_base == src + iov[0].iov_len);
+	fclose(f);
+	CHECK_EQ(fd_writev_all(-1, iov, nr), -EBADF);
+}
+
 static const struct unit_test tests[] = {
 	{ "guest-mem-ranges", test_guest_mem_ranges },
 	{ "mmio-bus", test_mmio_bus },
 	{ "console-escape", test_console_escape },
 	{ "console-sysrq", test_console_sysrq },
+	{ "fd-writev-all", test_fd_writev_all },
 };
 
 UNIT_MAIN(tests)
