@@ -78,7 +78,25 @@ t_output() {
 	: >"$OUT"
 	sb 180 -- sh -c 'head -c 262144 /dev/zero | tr "\000" x; exit 9'
 	expect_rc 9 || return
-	[ "$(wc -c <"$STDOUT")" = 262144 ] || fail "$(wc -c <"$STDOUT") of 262144 bytes arrived"
+	[ "$(wc -c <"$STDOUT")" = 262144 ] || fail "$(wc -c <"$STDOUT") of 262144 bytes arrived" || return
+	# 2 MiB of random bytes, byte for byte and in order, through both of
+	# the guest's ways of writing: cat splices (buffers of up to 64 KiB
+	# in 4 KiB parts), dd writes 7000 bytes at a time; to a file and to
+	# a pipe.
+	head -c 2097152 /dev/urandom >$SBDIR/big
+	for how in "cat /host$SBDIR/big" "dd if=/host$SBDIR/big bs=7000"; do
+		: >"$OUT"
+		sb 180 -- $how
+		expect_rc 0 || return
+		cmp -s "$STDOUT" $SBDIR/big ||
+			fail "$how: stdout differs ($(wc -c <"$STDOUT") bytes; $(cmp "$STDOUT" $SBDIR/big 2>&1))" ||
+			return
+	done
+	want=$(md5sum <$SBDIR/big | cut -d' ' -f1)
+	got=$(timeout 180 lkvm sandbox -k "$L2_KERNEL" -c 1 -m 256 -p "$SB_PARAMS" \
+		-- cat /host$SBDIR/big </dev/null 2>>"$OUT" | md5sum | cut -d' ' -f1)
+	rm -f $SBDIR/big
+	[ "$got" = "$want" ] || fail "2 MiB through a pipe arrived changed"
 }
 
 # Arguments reach the command exactly: spaces, quotes, empty ones, newlines.
