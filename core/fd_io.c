@@ -2,7 +2,6 @@
 #include <lkvm/fd_io.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -37,10 +36,13 @@ int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 	return write_loop(fd, buf, len, true, off);
 }
 
-/* At most IOV_MAX entries per call; a short write resumes mid-entry. */
+/* Entries per writev(), well under IOV_MAX (1024 on Linux). */
+#define WRITEV_PARTS 64U
+
+/* A short write resumes mid-entry; empty entries are skipped. */
 int fd_writev_all(int fd, const struct iovec *iov, unsigned int nr)
 {
-	struct iovec part[64];
+	struct iovec part[WRITEV_PARTS];
 	unsigned int i = 0;
 	size_t skip = 0;	/* bytes of iov[i] already written */
 
@@ -48,7 +50,7 @@ int fd_writev_all(int fd, const struct iovec *iov, unsigned int nr)
 		unsigned int n = 0;
 		ssize_t w;
 
-		for (unsigned int j = i; j < nr && n < 64 && n < IOV_MAX; j++) {
+		for (unsigned int j = i; j < nr && n < WRITEV_PARTS; j++) {
 			size_t off = j == i ? skip : 0;
 
 			if (iov[j].iov_len == off)
