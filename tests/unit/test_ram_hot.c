@@ -86,9 +86,20 @@ static void refused(const char *text, const char *reason)
 			     text, why, reason);
 }
 
+/* A valid head for 16 MiB of RAM, then the line under test. */
+#define HOT_HEAD "lkvm-hot-blocks 1\nram_bytes 0x1000000\n"
+
+static void refused_after_head(const char *rest, const char *reason)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text), "%s%s", HOT_HEAD, rest);
+	refused(text, reason);
+}
+
 static void test_parse_refuses(void)
 {
-	const char head[] = "lkvm-hot-blocks 1\nram_bytes 0x1000000\n";
+	const char head[] = HOT_HEAD;
 	char text[256];
 
 	refused("", "first line");
@@ -96,28 +107,19 @@ static void test_parse_refuses(void)
 	refused("lkvm-hot-blocks 1\nram_bytes 0x2000000\nblocks 1\n", "not 0x1000000");
 	refused("lkvm-hot-blocks 1\nram_bytes 0x12345678901234567\nblocks 1\n", "ram_bytes");
 	refused("lkvm-hot-blocks 1\nram_bytes \nblocks\n", "ram_bytes");
-	snprintf(text, sizeof(text), "%sblocks 8\n", head);
-	refused(text, "outside RAM");
-	snprintf(text, sizeof(text), "%sblocks 4294967296\n", head);
-	refused(text, "outside RAM");
-	snprintf(text, sizeof(text), "%sblocks 18446744073709551615\n", head);
-	refused(text, "not a number");
-	snprintf(text, sizeof(text), "%sblocks 2 1\n", head);
-	refused(text, "ascending");
-	snprintf(text, sizeof(text), "%sblocks 1 1\n", head);
-	refused(text, "ascending");
-	snprintf(text, sizeof(text), "%sblocks -1\n", head);
-	refused(text, "not a number");
+	refused_after_head("blocks 8\n", "outside RAM");
+	refused_after_head("blocks 4294967296\n", "outside RAM");
+	refused_after_head("blocks 18446744073709551615\n", "not a number");
+	refused_after_head("blocks 2 1\n", "ascending");
+	refused_after_head("blocks 1 1\n", "ascending");
+	refused_after_head("blocks -1\n", "not a number");
 	/* One spelling per value: no leading zeros, RAM's size in hex. */
-	snprintf(text, sizeof(text), "%sblocks 01\n", head);
-	refused(text, "not a number");
+	refused_after_head("blocks 01\n", "not a number");
 	refused("lkvm-hot-blocks 1\nram_bytes 0x01000000\nblocks 1\n", "ram_bytes");
 	refused("lkvm-hot-blocks 1\nram_bytes 16777216\nblocks 1\n", "ram_bytes");
 	refused("lkvm-hot-blocks 1\nram_bytes 0x1000000\nblocks  1\n", "not a number");
-	snprintf(text, sizeof(text), "%sblocks 1", head);
-	refused(text, "text after");
-	snprintf(text, sizeof(text), "%sblocks 1\nmore\n", head);
-	refused(text, "text after");
+	refused_after_head("blocks 1", "text after");
+	refused_after_head("blocks 1\nmore\n", "text after");
 	snprintf(text, sizeof(text), "%sblocks 1\n", head);
 	text[strlen(text) - 3] = 0;	/* a NUL inside: the length counts */
 	{
