@@ -27,19 +27,17 @@ int vm_irq_line(struct vm *vm, unsigned int spi, int level)
 	return ret < 0 ? ret : 0;
 }
 
-int vm_irqfd(struct vm *vm, unsigned int spi, int fd, bool assign)
+int vm_irqfd(struct vm *vm, unsigned int spi, int fd)
 {
 	/* arm64 routes irqfd GSIs to SPIs: GSI n is interrupt ID 32 + n. */
 	struct kvm_irqfd irqfd = {
 		.fd = (uint32_t)fd,
 		.gsi = spi,
-		.flags = assign ? 0 : KVM_IRQFD_FLAG_DEASSIGN,
 	};
 	int ret = kvm_ioctl(vm->vm_fd, KVM_IRQFD, &irqfd);
 
 	if (ret < 0) {
-		pr_err("KVM_IRQFD %s for SPI %u failed: %s",
-		       assign ? "assign" : "deassign", spi, strerror(-ret));
+		pr_err("KVM_IRQFD for SPI %u failed: %s", spi, strerror(-ret));
 		return ret;
 	}
 	return 0;

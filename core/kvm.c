@@ -63,21 +63,19 @@ int kvm_require_caps(int fd, const struct kvm_required_cap *caps,
 }
 
 int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
-		 uint64_t datamatch, int fd, bool assign)
+		 uint64_t datamatch, int fd)
 {
 	struct kvm_ioeventfd io = {
 		.datamatch = datamatch,
 		.addr = addr,
 		.len = len,
 		.fd = fd,
-		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH |
-			 (assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN),
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
 	};
 	int ret = kvm_ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
 
 	if (ret < 0) {
-		pr_warn("KVM_IOEVENTFD %s at 0x%llx (value %llu) failed: %s",
-			assign ? "assign" : "deassign",
+		pr_warn("KVM_IOEVENTFD at 0x%llx (value %llu) failed: %s",
 			(unsigned long long)addr, (unsigned long long)datamatch,
 			strerror(-ret));
 		return ret;

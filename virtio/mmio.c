@@ -478,16 +478,13 @@ static int virtio_mmio_start(struct device *dev)
 	int ret;
 
 	/* The vGIC is initialised by now, as KVM_IRQFD on arm64 needs. */
-	ret = vm_irqfd(dev->vm, dev->spi, vd->irq_efd, true);
+	ret = vm_irqfd(dev->vm, dev->spi, vd->irq_efd);
 	if (ret)
 		return ret;
-	vd->irqfd = true;
-	for (unsigned int q = 0; q < vd->vops->nr_queues; q++) {
-		/* Without it, QueueNotify exits and the handler kicks. */
-		vd->queues[q].ioeventfd =
-			!vm_ioeventfd(dev->vm, notify_addr(vd), 4, q,
-				      vd->queues[q].kick_efd, true);
-	}
+	/* Where one fails, QueueNotify exits and the handler kicks. */
+	for (unsigned int q = 0; q < vd->vops->nr_queues; q++)
+		vm_ioeventfd(dev->vm, notify_addr(vd), 4, q,
+			     vd->queues[q].kick_efd);
 	if (!vd->vops->on_main_loop) {
 		ret = -pthread_create(&vd->thread, NULL, io_thread, vd);
 		if (ret) {

@@ -122,8 +122,7 @@ static int get_queue(struct virtio_dev *vd, struct state_reader *r,
 		return ret;
 	*q = (struct virtio_queue){ .num = (uint32_t)num, .desc = desc,
 				    .avail = avail, .used = used,
-				    .kick_efd = q->kick_efd,
-				    .ioeventfd = q->ioeventfd };
+				    .kick_efd = q->kick_efd };
 	if (!ready)
 		return 0;
 	/* The same checks as a driver enabling the queue. */

@@ -14,10 +14,12 @@ struct vm;
 int vm_irq_line(struct vm *vm, unsigned int spi, int level);
 
 /*
- * Routes eventfd @fd to @spi with KVM_IRQFD (each write is one edge), or
- * removes that route. On arm64 the in-kernel GIC must be initialised.
+ * Routes eventfd @fd to @spi with KVM_IRQFD (each write is one edge).
+ * The route lasts as long as the VM or @fd: lkvm never removes one, as
+ * removing waits for a KVM SRCU grace period. On arm64 the in-kernel GIC
+ * must be initialised.
  */
-int vm_irqfd(struct vm *vm, unsigned int spi, int fd, bool assign);
+int vm_irqfd(struct vm *vm, unsigned int spi, int fd);
 
 /* Appends an "interrupts" property for @spi to the open FDT node. */
 int fdt_prop_spi(void *fdt, unsigned int spi, bool edge);

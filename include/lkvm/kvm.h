@@ -27,10 +27,11 @@ struct vm;
 /*
  * KVM_IOEVENTFD: a guest write of @len bytes with value @datamatch at
  * guest physical @addr signals @fd inside KVM instead of exiting to lkvm.
- * @assign false removes it. Returns 0 or -errno (logged).
+ * It lasts as long as the VM or @fd, as vm_irqfd()'s routes do. Returns 0
+ * or -errno (logged).
  */
 int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len,
-		 uint64_t datamatch, int fd, bool assign);
+		 uint64_t datamatch, int fd);
 
 /* ioctl() retried on EINTR; returns the ioctl's value or -errno. */
 int kvm_ioctl(int fd, unsigned long request, void *arg);

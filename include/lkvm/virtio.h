@@ -158,7 +158,6 @@ struct virtio_queue {
 	uint64_t desc, avail, used;	/* as the guest wrote them */
 	struct virtq vq;		/* valid while ready */
 	int kick_efd;			/* QueueNotify for this queue */
-	bool ioeventfd;			/* kick_efd registered with KVM */
 };
 
 struct virtio_dev {
@@ -185,7 +184,6 @@ struct virtio_dev {
 	atomic_uint status;
 	atomic_uint isr;
 	int irq_efd;			/* KVM_IRQFD; written to interrupt */
-	bool irqfd;
 	int wake_efd;
 	int stop_efd;
 	pthread_t thread;

@@ -122,12 +122,11 @@ int vm_irq_line(struct vm *vm, unsigned int spi, int level)
 	return -1;
 }
 
-int vm_irqfd(struct vm *vm, unsigned int spi, int fd, bool assign)
+int vm_irqfd(struct vm *vm, unsigned int spi, int fd)
 {
 	(void)vm;
 	(void)spi;
 	(void)fd;
-	(void)assign;
 	unreachable(__func__);
 	return -1;
 }
