@@ -18,6 +18,7 @@
 #include <lkvm/log.h>
 #include <lkvm/parse.h>
 #include <lkvm/ram_touch.h>
+#include <lkvm/small_file.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define HOT_HEADER "lkvm-hot-blocks 1\n"
@@ -192,53 +192,29 @@ int ram_hot_parse(const char *text, size_t len, uint64_t ram_bytes,
 	return ret;
 }
 
-/* The whole file @name beneath @dir_fd, a regular one of a bounded size. */
-static int read_hot_file(int dir_fd, const char *name, char *buf, size_t cap,
-			 size_t *len)
-{
-	int fd = openat(dir_fd, name,
-			O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	struct stat st;
-	ssize_t n;
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size >= cap)
-		ret = -EFBIG;
-	while (!ret) {
-		n = pread(fd, buf, cap - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			ret = -errno;
-		else if ((size_t)n >= cap - 1)
-			ret = -EFBIG;
-		else
-			*len = (size_t)n;
-		break;
-	}
-	close(fd);
-	return ret;
-}
-
+/*
+ * At most RAM_HOT_FILE_MAX - 1 bytes: all ram_hot_format() writes into
+ * its RAM_HOT_FILE_MAX with the NUL.
+ */
 static int load(int dir_fd, const char *name, uint64_t ram_bytes,
 		struct ram_hot *h, char *why, size_t why_len)
 {
-	char buf[RAM_HOT_FILE_MAX + 1];
 	size_t len = 0;
-	int ret = read_hot_file(dir_fd, name, buf, sizeof(buf), &len);
+	char *text;
+	int ret = small_file_read_at(dir_fd, name, RAM_HOT_FILE_MAX - 1, &text,
+				     &len);
 
-	if (ret == -EFBIG)
+	if (ret == -EFBIG || ret == -EINVAL)
 		return parse_error(why, why_len,
 				   "not a regular file of at most %d bytes",
-				   RAM_HOT_FILE_MAX);
+				   RAM_HOT_FILE_MAX - 1);
 	if (ret) {
 		snprintf(why, why_len, "%s", strerror(-ret));
 		return ret;
 	}
-	return ram_hot_parse(buf, len, ram_bytes, h, why, why_len);
+	ret = ram_hot_parse(text, len, ram_bytes, h, why, why_len);
+	free(text);
+	return ret;
 }
 
 /*

@@ -11,16 +11,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int small_file_read(const char *path, size_t max, char **text, size_t *len)
+/* All of @fd, at most @max bytes; the callers' contract, @fd closed. */
+static int read_whole(int fd, size_t max, char **text, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t cap = 4096, n = 0;
 	char *buf;
 	int ret = 0;
 
-	*text = NULL;
-	if (fd < 0)
-		return -errno;
 	buf = malloc(cap);
 	if (!buf)
 		ret = -ENOMEM;
@@ -58,6 +55,37 @@ int small_file_read(const char *path, size_t max, char **text, size_t *len)
 	if (ret)
 		free(buf);
 	return ret;
+}
+
+int small_file_read(const char *path, size_t max, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*text = NULL;
+	if (fd < 0)
+		return -errno;
+	return read_whole(fd, max, text, len);
+}
+
+int small_file_read_at(int dir_fd, const char *name, size_t max, char **text,
+		       size_t *len)
+{
+	int fd = openat(dir_fd, name,
+			O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+
+	*text = NULL;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	return read_whole(fd, max, text, len);
 }
 
 int small_file_write_atomic(const char *path, const char *text, size_t len)

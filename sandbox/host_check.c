@@ -30,52 +30,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HOST_CHECKS ".host-check"
 #define HOST_CHECK_FORMAT 1
 #define BOOT_ID_LEN 36
 
-/* Reads up to @len bytes: how many there were, or -1. */
-static ssize_t read_upto(int fd, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	while (n < len) {
-		ssize_t r = read(fd, buf + n, len - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (!r)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
 /*
  * Only a regular file, not followed through a symlink, opened without
- * waiting (a FIFO put there would block open()), whose size is @len.
+ * waiting (a FIFO put there would block open()), holding @text exactly.
  */
 bool host_check_cache_hit(const char *path, const char *text, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	char *cached = NULL;
-	struct stat st;
-	bool hit = false;
+	char *cached;
+	size_t got = 0;
+	bool hit;
 
-	if (fd < 0)
+	if (len > HOST_CHECK_TEXT_MAX ||
+	    small_file_read_at(AT_FDCWD, path, len, &cached, &got))
 		return false;
-	if (len <= HOST_CHECK_TEXT_MAX && !fstat(fd, &st) &&
-	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == len) {
-		cached = malloc(len + 1);
-		/* One byte more than expected: the file must end there. */
-		hit = cached &&
-		      read_upto(fd, cached, len + 1) == (ssize_t)len &&
-		      !memcmp(cached, text, len);
-	}
+	hit = got == len && !memcmp(cached, text, len);
 	free(cached);
-	close(fd);
 	return hit;
 }
 
@@ -144,7 +116,7 @@ static int cache_paths(const struct sandbox_template *t, char *dir,
 	const char *key = strrchr(t->dir, '/');
 
 	if (!key ||
-	    (size_t)snprintf(dir, dir_len, "%s/%s", t->root, HOST_CHECKS) >=
+	    (size_t)snprintf(dir, dir_len, "%s/%s", t->root, HOST_CHECKS_DIR) >=
 		    dir_len ||
 	    (size_t)snprintf(path, path_len, "%s/%s", dir, key + 1) >= path_len)
 		return -ENAMETOOLONG;

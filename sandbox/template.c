@@ -361,7 +361,7 @@ int sandbox_template_clean(unsigned int *removed)
 	}
 	snprintf(root, sizeof(root), "%s/%s", dir, TEMPLATES);
 	clean_entries(root, INPUTS);
-	clean_entries(root, ".host-check");
+	clean_entries(root, HOST_CHECKS_DIR);
 	d = opendir(root);
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;

@@ -221,6 +221,8 @@ int sandbox_host_check(const struct sandbox_template *t,
 /* Drops the kept verdict of a template that could not be restored. */
 void sandbox_host_check_forget(const struct sandbox_template *t);
 
+/* Where the kept verdicts are, beside the templates (KEY each). */
+#define HOST_CHECKS_DIR ".host-check"
 /* The largest kept verdict read back (a few KiB in practice). */
 #define HOST_CHECK_TEXT_MAX (64U << 10)
 /*
