@@ -306,10 +306,13 @@ static int create_socket(struct control *ctl, const char *dir)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* A leftover of a killed process that had our pid. */
-	unlink(addr.sun_path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(fd, CONTROL_MAX_CLIENTS) < 0 ||
+	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	if (ret < 0 && errno == EADDRINUSE) {
+		/* A leftover of a killed process that had our pid. */
+		unlink(addr.sun_path);
+		ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	}
+	if (ret < 0 || listen(fd, CONTROL_MAX_CLIENTS) < 0 ||
 	    link(addr.sun_path, ctl->path) < 0 || stat(ctl->path, &st) < 0) {
 		ret = -errno;
 		unlink(addr.sun_path);
