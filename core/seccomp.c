@@ -462,7 +462,7 @@ int seccomp_compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
 	 * first, not as a binary tree of numbers: a tree is 13 comparisons
 	 * longer in the main filter and 8 in the vcpu one, and the kernel
 	 * spends about a thousand instructions per BPF instruction loading
-	 * a filter (checking, translating and JIT-compiling it; testing.md,
+	 * a filter (checking, translating and compiling it; testing.md,
 	 * "Where start-up time goes"). The tree was for the kernel's walk
 	 * of the program for every system-call number at load time, which
 	 * cache_stop now ends at once; a call the thread makes often is
