@@ -70,11 +70,18 @@ static int run(struct vm_config *cfg, int argc, char **argv)
 	}
 	if (!builtin_kernel_readable(cfg->kernel))
 		return 1;
+	/*
+	 * Before the VM is built, so that these fail fast: the --dump-dtb
+	 * file, or a name the user chose that another VM has. The default
+	 * name holds this process's ID, and control_start() still refuses
+	 * it if someone took it: not worth a look-up at every start.
+	 */
 	if (cfg->dump_dtb) {
 		dtb_fd = open_dtb_output(cfg->dump_dtb);
 		if (dtb_fd < 0)
 			return 1;
-	} else if (control_check_name(cfg->name)) {
+	} else if (cfg->name != cfg->default_name &&
+		   control_check_name(cfg->name)) {
 		return 1;
 	}
 

@@ -26,7 +26,6 @@
 #include <sys/socket.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,9 +219,16 @@ static void on_listen(struct event_handler *h, uint32_t events)
 			       "too many control clients at once; try again");
 			continue;
 		}
+		/* Every client has a deadline, which the timer enforces. */
+		if (control_arm_timer(ctl, true)) {
+			refuse(fd, -EAGAIN,
+			       "cannot time a request now; try again");
+			continue;
+		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(fd);
+			control_release_timer(ctl);
 			continue;
 		}
 		c->ctl = ctl;
@@ -236,12 +242,12 @@ static void on_listen(struct event_handler *h, uint32_t events)
 			ipc_reader_fini(&c->rd);
 			free(c);
 			close(fd);
+			control_release_timer(ctl);
 			continue;
 		}
 		c->next = ctl->clients;
 		ctl->clients = c;
 		ctl->nr_clients++;
-		control_arm_timer(ctl, true);
 	}
 }
 
@@ -300,10 +306,13 @@ static int create_socket(struct control *ctl, const char *dir)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* A leftover of a killed process that had our pid. */
-	unlink(addr.sun_path);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(fd, CONTROL_MAX_CLIENTS) < 0 ||
+	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	if (ret < 0 && errno == EADDRINUSE) {
+		/* A leftover of a killed process that had our pid. */
+		unlink(addr.sun_path);
+		ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+	}
+	if (ret < 0 || listen(fd, CONTROL_MAX_CLIENTS) < 0 ||
 	    link(addr.sun_path, ctl->path) < 0 || stat(ctl->path, &st) < 0) {
 		ret = -errno;
 		unlink(addr.sun_path);
@@ -402,19 +411,14 @@ static int add_handlers(struct control *ctl)
 						 .fd = ctl->listen_fd };
 	ctl->pause_ev = (struct event_handler){ .fn = on_pause_event,
 						.fd = ctl->vm->pause.efd };
-	ctl->timer_ev.fn = on_timer;
-	ctl->timer_ev.fd = timerfd_create(CLOCK_MONOTONIC,
-					  TFD_NONBLOCK | TFD_CLOEXEC);
-	if (ctl->timer_ev.fd < 0)
-		return -errno;
+	ctl->timer_ev.fn = on_timer;	/* its timerfd: at the first client */
 	ctl->self.ev.fn = control_on_self_snapshot;
 	ctl->self.ev.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (ctl->self.ev.fd < 0)
 		return -errno;
 	ret = event_loop_add(ctl->loop, &ctl->listen_ev, EPOLLIN);
 	ret = ret ?: event_loop_add(ctl->loop, &ctl->pause_ev, EPOLLIN);
-	ret = ret ?: event_loop_add(ctl->loop, &ctl->self.ev, EPOLLIN);
-	return ret ?: event_loop_add(ctl->loop, &ctl->timer_ev, EPOLLIN);
+	return ret ?: event_loop_add(ctl->loop, &ctl->self.ev, EPOLLIN);
 }
 
 int control_start(struct vm *vm, struct event_loop *loop)

@@ -76,7 +76,10 @@ struct control {
 };
 
 /* Client I/O (control_client.c). */
-void control_arm_timer(struct control *ctl, bool on);
+/* Made at the first call with @on; 0 or -errno. */
+int control_arm_timer(struct control *ctl, bool on);
+/* Disarms it when no client is left. */
+void control_release_timer(struct control *ctl);
 void client_set_events(struct control_client *c, uint32_t events);
 void client_free(struct control_client *c);
 /*
