@@ -310,6 +310,11 @@ void vm_destroy(struct vm *vm)
 
 	if (!vm)
 		return;
+	if (vm->vcpus_left_running) {
+		/* A vcpu thread may still use any of it (vcpus_stop()). */
+		pr_debug("destroy: skipped, a vcpu thread still runs: the VM is left to the process's exit");
+		return;
+	}
 	pr_debug("destroy: devices");
 	for (dev = vm->devices; dev; dev = next) {
 		next = dev->next;
