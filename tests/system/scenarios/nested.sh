@@ -82,6 +82,21 @@ t_el1_timers_e2h0() {
 	el1_timer_e2h0 el1_ptimer ptimer 30
 }
 
+# SIGTERM ends a running guest with EL2: status 143 (lkvm-run(1)),
+# however long the host kernel then takes to free the VM.
+t_sigterm_e2h0() {
+	timeout 60 lkvm run --e2h0 -k "$BM/echo.img" -c 1 -m 64 \
+		</dev/null >"$OUT" 2>&1 &
+	pid=$!
+	wait_for "$OUT" "baremetal: echo ready" 60
+	kill -TERM $pid
+	wait $pid
+	RC=$?
+	expect_rc 143 || return
+	expect_line "received signal 15" || return
+	expect_no_line "had not stopped"
+}
+
 t_version_json() {
 	lkvm_run 10 version --json
 	expect_rc 0 || return
@@ -110,6 +125,7 @@ if nested_host; then
 	run_test current-el2 t_current_el2
 	run_test current-el2-e2h0 t_current_el2_e2h0
 	run_test el1-timers-e2h0 t_el1_timers_e2h0
+	run_test sigterm-e2h0 t_sigterm_e2h0
 	run_test version-json t_version_json
 else
 	run_test refused t_refused
