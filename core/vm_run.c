@@ -188,9 +188,9 @@ static int wait_vcpus_launched(struct vm *vm)
 	return ret;
 }
 
-static void *vcpu_thread(void *arg)
+/* The vcpu's run loop, until the VM stops or the vcpu cannot go on. */
+static void vcpu_run_loop(struct vcpu *vcpu)
 {
-	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->vm;
 	sigset_t kick;
 	char name[16], why[160];
@@ -202,7 +202,7 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
 	if (vcpu->id == 0 && launch_vcpus(vcpu, name)) {
 		vm_request_stop(vm, VM_EXIT_ERROR);
-		return NULL;
+		return;
 	}
 	if (vcpu->id)
 		seccomp_inherited(vm, SECCOMP_VCPU, name);
@@ -226,26 +226,20 @@ static void *vcpu_thread(void *arg)
 					 " (the guest accessed MMIO with an instruction KVM cannot emulate, such as a load pair)" :
 					 "");
 			vcpu_fail(vcpu, why);
-			break;
+			return;
 		}
 		if (!handle_exit(vcpu))
-			break;
+			return;
 	}
-	return NULL;
 }
 
-/* Makes every vcpu leave KVM_RUN (or its pause) and waits for its thread. */
-static void stop_vcpus(struct vm *vm)
+static void *vcpu_thread(void *arg)
 {
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
-		if (vm->vcpus[i].thread_started)
-			vcpu_kick(&vm->vcpus[i]);
-	vm_pause_wake_for_stop(vm);
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		if (vm->vcpus[i].thread_started)
-			pthread_join(vm->vcpus[i].thread, NULL);
-		vm->vcpus[i].thread_started = false;
-	}
+	struct vcpu *vcpu = arg;
+
+	vcpu_run_loop(vcpu);
+	vcpu_thread_done(vcpu);
+	return NULL;
 }
 
 struct main_loop {
@@ -438,7 +432,9 @@ int vm_run(struct vm *vm)
 	pr_debug("run: stopping");
 	/* No new clients from here on: the name is free again. */
 	control_close_listener(vm->control);
-	stop_vcpus(vm);
+	/* 0 is what a set-up that failed early left: no signalfd. */
+	vcpus_stop(vm, ml.signal_ev.fd > 0 ? ml.signal_ev.fd : -1,
+		   VCPU_STOP_WAIT_MS);
 	pr_debug("run: vcpus stopped");
 	stop_devices(vm);
 	pr_debug("run: devices stopped");

@@ -27,6 +27,7 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool thread_started;
+	atomic_bool thread_done;	/* its last step (vcpu_thread_done()) */
 	struct arch_vcpu *arch;
 };
 
@@ -83,6 +84,11 @@ struct vm {
 	atomic_bool stopping;
 	int exit_status;
 	int stop_efd;		/* eventfd: wakes the main loop */
+	/*
+	 * vcpus_stop() gave up on a vcpu thread: it may still use the VM,
+	 * so vm_destroy() leaves everything to the process's exit.
+	 */
+	bool vcpus_left_running;
 
 	struct vm_pause pause;
 	struct vcpu_launch launch;
@@ -119,6 +125,24 @@ void vm_request_stop(struct vm *vm, int exit_status);
  */
 #define SIG_VCPU_KICK SIGUSR1
 void vcpu_kick(struct vcpu *vcpu);
+
+/*
+ * How long the stop waits for the vcpu threads once they were kicked.
+ * They leave in milliseconds even on the nested TCG test bed; one that
+ * has not left after this is held where no kick reaches it.
+ */
+#define VCPU_STOP_WAIT_MS 5000
+
+/*
+ * Main thread, stopping: kicks every started vcpu thread and joins it,
+ * waiting at most @wait_ms for all of them; a signal readable on
+ * @signal_fd (-1: none) ends the wait at once. A thread not joined gets
+ * a warning line naming its vcpu and sets vm->vcpus_left_running.
+ * Returns how many were left running.
+ */
+unsigned int vcpus_stop(struct vm *vm, int signal_fd, unsigned int wait_ms);
+/* vcpu thread, its last step: tells vcpus_stop() it can be joined. */
+void vcpu_thread_done(struct vcpu *vcpu);
 
 int vm_pause_init(struct vm *vm);
 void vm_pause_fini(struct vm *vm);

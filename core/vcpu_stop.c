@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The end of a run: every vcpu thread is kicked out of KVM_RUN and
+ * joined, but waited for only so long. A vcpu that the host kernel keeps
+ * in KVM_RUN however often it is kicked must not keep lkvm from exiting
+ * with the guest's status, and a signal that comes during the wait (a
+ * second Ctrl-C, a SIGTERM) ends the wait at once.
+ */
+#include <lkvm/vm.h>
+
+#include <lkvm/log.h>
+
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+void vcpu_thread_done(struct vcpu *vcpu)
+{
+	uint64_t one = 1;
+
+	atomic_store(&vcpu->thread_done, true);
+	/* Wakes vcpus_stop(); a counter already non-zero does that too. */
+	if (write(vcpu->vm->stop_efd, &one, sizeof(one)) < 0)
+		return;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Joins the threads that said they are done; returns how many still run. */
+static unsigned int join_done_threads(struct vm *vm)
+{
+	unsigned int running = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		struct vcpu *vcpu = &vm->vcpus[i];
+
+		if (!vcpu->thread_started)
+			continue;
+		if (!atomic_load(&vcpu->thread_done)) {
+			running++;
+			continue;
+		}
+		/* Only its return is left: this join is short. */
+		pthread_join(vcpu->thread, NULL);
+		vcpu->thread_started = false;
+	}
+	return running;
+}
+
+static void drain_eventfd(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		return;	/* already drained: the wake-up was seen */
+}
+
+/*
+ * Waits up to @ms for a vcpu thread's wake-up or a signal on @signal_fd
+ * (-1: none). Returns the signal's number, or 0.
+ */
+static int wait_for_wakeup(struct vm *vm, int signal_fd, int ms)
+{
+	struct pollfd fds[2] = {
+		{ .fd = vm->stop_efd, .events = POLLIN },
+		{ .fd = signal_fd, .events = POLLIN },
+	};
+	struct signalfd_siginfo si;
+
+	if (poll(fds, signal_fd >= 0 ? 2 : 1, ms) <= 0)
+		return 0;
+	if (fds[0].revents & POLLIN)
+		drain_eventfd(vm->stop_efd);
+	if (signal_fd >= 0 && (fds[1].revents & POLLIN) &&
+	    read(signal_fd, &si, sizeof(si)) == sizeof(si))
+		return (int)si.ssi_signo;
+	return 0;
+}
+
+unsigned int vcpus_stop(struct vm *vm, int signal_fd, unsigned int wait_ms)
+{
+	int64_t deadline = now_ms() + wait_ms;
+	unsigned int running;
+	char why[96] = "";
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started)
+			vcpu_kick(&vm->vcpus[i]);
+	vm_pause_wake_for_stop(vm);
+	while ((running = join_done_threads(vm))) {
+		int64_t left = deadline - now_ms();
+		int sig;
+
+		if (left <= 0) {
+			snprintf(why, sizeof(why), "within %u ms of the stop",
+				 wait_ms);
+			break;
+		}
+		sig = wait_for_wakeup(vm, signal_fd, (int)left);
+		if (sig) {
+			snprintf(why, sizeof(why),
+				 "when signal %d (%s) came during the stop", sig,
+				 strsignal(sig));
+			break;
+		}
+	}
+	if (!running)
+		return 0;
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i].thread_started)
+			pr_warn("vcpu %u had not stopped %s (in KVM_RUN or handling an exit): exiting without it",
+				vm->vcpus[i].id, why);
+	/* Its thread may still use the VM: nothing of it may be freed. */
+	vm->vcpus_left_running = true;
+	return running;
+}
