@@ -1,12 +1,39 @@
 # VMM memory overhead (runs inside the nested host): a Debian guest with
 # 1 vcpu and 256 MiB, a virtio console, an rng, one disk and the default
 # NIC, idle after booting. The overhead is the VMM's resident memory less
-# what the guest touched of its RAM (the resident part of the RAM
-# mapping, the VMM's largest), from /proc/PID/smaps. lkvm, and kvmtool
+# what the guest touched of its RAM (the resident part of the mappings
+# that hold the guest's RAM: the VMM's largest and the anonymous ones
+# next to it, up to the RAM's size), from /proc/PID/smaps. lkvm, and kvmtool
 # when make bench has it (LKVM_BENCH_REF). passt, lkvm's user-mode
 # network, is a process of its own: its resident memory is shown apart.
 IMG=/tmp/bench-mem.img
 dd if=/dev/zero of="$IMG" bs=1048576 count=64 2>/dev/null
+
+# Guest RAM is the largest mapping and the anonymous read-write
+# mappings next to it, up to the guest's RAM size: lkvm's RAM is split
+# into several (small pages where the DTB lies).
+RAM_AWK='
+/^[0-9a-f]+-[0-9a-f]+ / {
+	n++
+	split($1, a, "-")
+	lo[n] = a[1]; hi[n] = a[2]
+	anon[n] = ($2 == "rw-p" && $5 == 0 && NF == 5)
+}
+/^Size:/ { size[n] = $2 }
+/^Rss:/ { r[n] = $2; rss += $2; if ($2 > 0 && size[n] > size[big]) big = n }
+END {
+	total = size[big]; ram = r[big]
+	for (i = big - 1; i > 0 && anon[i] && hi[i] == lo[i + 1] &&
+	     total + size[i] <= ram_kib; i--) {
+		total += size[i]; ram += r[i]
+	}
+	for (i = big + 1; i <= n && anon[i] && lo[i] == hi[i - 1] &&
+	     total + size[i] <= ram_kib; i++) {
+		total += size[i]; ram += r[i]
+	}
+	print rss, ram, rss - ram
+}
+'
 
 # mem_measure NAME COMMAND...: "TOTAL_KIB RAM_KIB OVERHEAD_KIB".
 mem_measure() {
@@ -17,9 +44,7 @@ mem_measure() {
 	pid=$!
 	if wait_for "$OUT" "@@L2 sleeping" 300; then
 		sleep 2
-		awk '/^Size:/ { size = $2 }
-		     /^Rss:/ { rss += $2; if (size > max) { max = size; ram = $2 } }
-		     END { print rss, ram, rss - ram }' /proc/$pid/smaps
+		awk -v ram_kib=$((256 * 1024)) "$RAM_AWK" /proc/$pid/smaps
 		if [ "$name" = lkvm ]; then
 			for p in $(pidof passt); do
 				awk '/^VmRSS:/ { print "passt", $2 }' /proc/$p/status
