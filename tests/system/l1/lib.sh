@@ -66,6 +66,22 @@ lkvm_run() {
 	return 0
 }
 
+# sigterm_when TEXT SECONDS ARGS...: `lkvm ARGS` in the background, output
+# in $OUT, sent SIGTERM once a line of $OUT contains TEXT (or after
+# SECONDS without one); its status in $RC.
+sigterm_when() {
+	text=$1
+	t=$2
+	shift 2
+	timeout "$t" lkvm "$@" </dev/null >"$OUT" 2>&1 &
+	pid=$!
+	wait_for "$OUT" "$text" "$t"
+	kill -TERM $pid
+	wait $pid
+	RC=$?
+	return 0
+}
+
 # run_l2 TIMEOUT ACTION [lkvm run options]: boots the Debian guest whose
 # init performs ACTION (see tests/system/l2/init).
 run_l2() {

@@ -95,13 +95,8 @@ t_linux_console_input() {
 }
 
 t_linux_sigterm() {
-	timeout 120 lkvm run -k "$L2_KERNEL" -i "$L2_INITRD" -c 1 -m 256 \
-		-p "$L2_PARAMS lkvm.test=sleep" </dev/null >"$OUT" 2>&1 &
-	pid=$!
-	wait_for "$OUT" "@@L2 sleeping" 120
-	kill -TERM $pid
-	wait $pid
-	RC=$?
+	sigterm_when "@@L2 sleeping" 120 run -k "$L2_KERNEL" -i "$L2_INITRD" \
+		-c 1 -m 256 -p "$L2_PARAMS lkvm.test=sleep"
 	expect_rc 143 || return
 	expect_line "received signal 15"
 }

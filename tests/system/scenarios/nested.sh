@@ -85,13 +85,8 @@ t_el1_timers_e2h0() {
 # SIGTERM ends a running guest with EL2: status 143 (lkvm-run(1)),
 # however long the host kernel then takes to free the VM.
 t_sigterm_e2h0() {
-	timeout 60 lkvm run --e2h0 -k "$BM/echo.img" -c 1 -m 64 \
-		</dev/null >"$OUT" 2>&1 &
-	pid=$!
-	wait_for "$OUT" "baremetal: echo ready" 60
-	kill -TERM $pid
-	wait $pid
-	RC=$?
+	sigterm_when "baremetal: echo ready" 60 run --e2h0 -k "$BM/echo.img" \
+		-c 1 -m 64
 	expect_rc 143 || return
 	expect_line "received signal 15" || return
 	expect_no_line "had not stopped"
