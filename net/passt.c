@@ -107,7 +107,11 @@ static int passt_write(struct net_backend *be, const uint8_t *p, size_t n)
 		w = 0;
 	if (w < 0)
 		return gone(be, errno, "closed the connection");
-	if ((size_t)w < n && !ps->txbuf) {
+	if ((size_t)w == n) {
+		ps->tx_off = ps->tx_len = 0;
+		return 0;
+	}
+	if (!ps->txbuf) {
 		ps->txbuf = malloc(NET_STREAM_PREFIX + NET_FRAME_MAX);
 		if (!ps->txbuf) {
 			snprintf(be->err, sizeof(be->err),
@@ -115,14 +119,10 @@ static int passt_write(struct net_backend *be, const uint8_t *p, size_t n)
 			return -ENOMEM;
 		}
 	}
-	if ((size_t)w < n) {
-		/* p may already point into txbuf: memmove. */
-		memmove(ps->txbuf, p + w, n - (size_t)w);
-		ps->tx_off = 0;
-		ps->tx_len = n - (size_t)w;
-	} else {
-		ps->tx_off = ps->tx_len = 0;
-	}
+	/* p may already point into txbuf: memmove. */
+	memmove(ps->txbuf, p + w, n - (size_t)w);
+	ps->tx_off = 0;
+	ps->tx_len = n - (size_t)w;
 	return 0;
 }
 
