@@ -75,3 +75,19 @@ int fd_writev_all(int fd, const struct iovec *iov, unsigned int nr)
 	}
 	return 0;
 }
+
+void efd_signal(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0)
+		return;	/* saturated: already signalled */
+}
+
+void efd_drain(int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) < 0)
+		return;	/* empty (EAGAIN): nothing to reset */
+}

@@ -8,31 +8,20 @@
  */
 #include <lkvm/vm.h>
 
+#include <lkvm/deadline.h>
+#include <lkvm/fd_io.h>
 #include <lkvm/log.h>
 
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 void vcpu_thread_done(struct vcpu *vcpu)
 {
-	uint64_t one = 1;
-
 	atomic_store(&vcpu->thread_done, true);
-	/* Wakes vcpus_stop(); a counter already non-zero does that too. */
-	if (write(vcpu->vm->stop_efd, &one, sizeof(one)) < 0)
-		return;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	efd_signal(vcpu->vm->stop_efd);	/* wakes vcpus_stop() */
 }
 
 /* Joins the threads that said they are done; returns how many still run. */
@@ -56,14 +45,6 @@ static unsigned int join_done_threads(struct vm *vm)
 	return running;
 }
 
-static void drain_eventfd(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0)
-		return;	/* already drained: the wake-up was seen */
-}
-
 /*
  * Waits up to @ms for a vcpu thread's wake-up or a signal on @signal_fd
  * (-1: none). Returns the signal's number, or 0.
@@ -79,7 +60,7 @@ static int wait_for_wakeup(struct vm *vm, int signal_fd, int ms)
 	if (poll(fds, signal_fd >= 0 ? 2 : 1, ms) <= 0)
 		return 0;
 	if (fds[0].revents & POLLIN)
-		drain_eventfd(vm->stop_efd);
+		efd_drain(vm->stop_efd);
 	if (signal_fd >= 0 && (fds[1].revents & POLLIN) &&
 	    read(signal_fd, &si, sizeof(si)) == sizeof(si))
 		return (int)si.ssi_signo;
@@ -88,7 +69,7 @@ static int wait_for_wakeup(struct vm *vm, int signal_fd, int ms)
 
 unsigned int vcpus_stop(struct vm *vm, int signal_fd, unsigned int wait_ms)
 {
-	int64_t deadline = now_ms() + wait_ms;
+	int64_t deadline = monotonic_ms() + wait_ms;
 	unsigned int running;
 	char why[96] = "";
 
@@ -97,7 +78,7 @@ unsigned int vcpus_stop(struct vm *vm, int signal_fd, unsigned int wait_ms)
 			vcpu_kick(&vm->vcpus[i]);
 	vm_pause_wake_for_stop(vm);
 	while ((running = join_done_threads(vm))) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - monotonic_ms();
 		int sig;
 
 		if (left <= 0) {

@@ -7,6 +7,7 @@
 
 #include <lkvm/control.h>
 #include <lkvm/event_loop.h>
+#include <lkvm/fd_io.h>
 #include <lkvm/log.h>
 #include <lkvm/seccomp.h>
 #include <lkvm/reg_set.h>
@@ -253,11 +254,9 @@ struct main_loop {
 static void on_stop(struct event_handler *h, uint32_t events)
 {
 	struct main_loop *ml = container_of(h, struct main_loop, stop_ev);
-	uint64_t v;
 
 	(void)events;
-	if (read(ml->vm->stop_efd, &v, sizeof(v)) < 0)
-		return;
+	efd_drain(ml->vm->stop_efd);
 }
 
 static void on_signal(struct event_handler *h, uint32_t events)

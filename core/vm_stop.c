@@ -6,18 +6,15 @@
  */
 #include <lkvm/vm.h>
 
-#include <unistd.h>
+#include <lkvm/fd_io.h>
 
 void vm_request_stop(struct vm *vm, int exit_status)
 {
-	uint64_t one = 1;
-
 	pthread_mutex_lock(&vm->stop_lock);
 	if (!atomic_load(&vm->stopping)) {
 		vm->exit_status = exit_status;
 		atomic_store(&vm->stopping, true);
 	}
 	pthread_mutex_unlock(&vm->stop_lock);
-	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
-		return;	/* the counter is already non-zero */
+	efd_signal(vm->stop_efd);
 }

@@ -8,6 +8,7 @@
  */
 #include <lkvm/virtio.h>
 
+#include <lkvm/fd_io.h>
 #include <lkvm/irq.h>
 #include <lkvm/kvm.h>
 #include <lkvm/run_options.h>
@@ -26,23 +27,6 @@
 
 #define IO_EVENT_STOP (VIRTIO_MAX_QUEUES + 1)
 #define IO_EVENT_WAKE (VIRTIO_MAX_QUEUES + 2)
-
-static void efd_signal(int fd)
-{
-	uint64_t one = 1;
-
-	/* Fails only when the counter is saturated: already signalled. */
-	if (write(fd, &one, sizeof(one)) < 0)
-		return;
-}
-
-static void efd_drain(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0)
-		return;
-}
 
 static int new_efd(void)
 {

@@ -20,6 +20,7 @@
 
 #include <lkvm/devices.h>
 #include <lkvm/event_loop.h>
+#include <lkvm/fd_io.h>
 #include <lkvm/json.h>
 #include <lkvm/net_backend.h>
 #include <lkvm/parse.h>
@@ -71,14 +72,6 @@ struct vnet {
 static struct vnet *to_vnet(struct virtio_dev *vd)
 {
 	return container_of(vd, struct vnet, vd);
-}
-
-static void efd_drain(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0)
-		return;
 }
 
 /* As the transport decides it: between DRIVER_OK and a reset. */

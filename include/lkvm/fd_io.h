@@ -22,4 +22,13 @@ int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
  */
 int fd_writev_all(int fd, const struct iovec *iov, unsigned int nr);
 
+/*
+ * Adds one to eventfd @fd's counter. It fails only when the counter is
+ * saturated, which has the same effect: the reader is woken.
+ */
+void efd_signal(int fd);
+
+/* Resets non-blocking eventfd @fd's counter; an empty one stays empty. */
+void efd_drain(int fd);
+
 #endif
