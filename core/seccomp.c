@@ -111,8 +111,15 @@ static const unsigned long main_ioctls[] = {
 	TUNSETOFFLOAD,	/* a tap NIC's offloads follow its guest's driver */
 };
 static const unsigned long io_ioctls[] = { TCSETS, TCGETS };
+/* A vcpu thread doing queue work: io_ioctls less what vcpu_ioctls has. */
+static const unsigned long vcpu_io_ioctls[] = { TCGETS };
 
-static const char *const kind_names[] = { "main", "vcpu", "io" };
+static const char *const kind_names[] = { "main", "vcpu", "io", "vcpu-io" };
+
+static bool is_vcpu_kind(enum seccomp_thread kind)
+{
+	return kind == SECCOMP_VCPU || kind == SECCOMP_VCPU_IO;
+}
 
 static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 {
@@ -182,7 +189,8 @@ int seccomp_prepare(struct vm *vm)
 	 * start in the nested test host, and the vcpu threads allocate
 	 * nothing else (testing.md, "Where start-up time goes").
 	 */
-	ret = cached_prog(vm->seccomp, SECCOMP_VCPU, NULL, &fp);
+	ret = cached_prog(vm->seccomp, vm->vcpu_filter, vm->vcpu_filter_extra,
+			  &fp);
 	if (ret)
 		pr_err("seccomp: cannot make the vcpu filter: %s",
 		       strerror(-ret));
@@ -323,9 +331,17 @@ static int build(scmp_filter_ctx ctx, enum seccomp_thread kind,
 		ret = ret ?: allow_ioctls(ctx, main_ioctls, ARRAY_SIZE(main_ioctls));
 		break;
 	case SECCOMP_VCPU:
+	case SECCOMP_VCPU_IO:
 		ret = ret ?: allow_all(ctx, vcpu_syscalls, ARRAY_SIZE(vcpu_syscalls));
 		ret = ret ?: allow_thread_start(ctx);
 		ret = ret ?: allow_ioctls(ctx, vcpu_ioctls, ARRAY_SIZE(vcpu_ioctls));
+		if (kind == SECCOMP_VCPU)
+			break;
+		ret = ret ?: allow_all(ctx, io_syscalls, ARRAY_SIZE(io_syscalls));
+		ret = ret ?: allow_fd_calls(ctx, stat_fd_calls,
+					    ARRAY_SIZE(stat_fd_calls));
+		ret = ret ?: allow_ioctls(ctx, vcpu_io_ioctls,
+					  ARRAY_SIZE(vcpu_io_ioctls));
 		break;
 	case SECCOMP_IO:
 		ret = ret ?: allow_all(ctx, io_syscalls, ARRAY_SIZE(io_syscalls));
@@ -363,9 +379,9 @@ static const int io_hot[] = {
 /* libseccomp puts a call of higher priority earlier in the list. */
 static int put_hot_first(scmp_filter_ctx ctx, enum seccomp_thread kind)
 {
-	const int *hot = kind == SECCOMP_VCPU ? vcpu_hot :
+	const int *hot = is_vcpu_kind(kind) ? vcpu_hot :
 			 kind == SECCOMP_MAIN ? main_hot : io_hot;
-	unsigned int n = kind == SECCOMP_VCPU ? ARRAY_SIZE(vcpu_hot) :
+	unsigned int n = is_vcpu_kind(kind) ? ARRAY_SIZE(vcpu_hot) :
 			 kind == SECCOMP_MAIN ? ARRAY_SIZE(main_hot) :
 						ARRAY_SIZE(io_hot);
 
@@ -397,13 +413,16 @@ static void test_violation(enum seccomp_thread kind,
 	else if (!strcmp(want, "io-cwd") && kind == SECCOMP_IO && extra &&
 		 extra->nr_fd_calls)
 		syscall(SYS_openat, AT_FDCWD, "/", O_PATH);
+	else if (!strcmp(want, "vcpu-io-cwd") && kind == SECCOMP_VCPU_IO &&
+		 extra && extra->nr_fd_calls)
+		syscall(SYS_openat, AT_FDCWD, "/", O_PATH);
 	else if (!strcmp(want, "main-unlink") && kind == SECCOMP_MAIN)
 		syscall(SYS_unlinkat, AT_FDCWD, "/nonexistent", 0);
 	else if (!strcmp(want, "main-kill") && kind == SECCOMP_MAIN)
 		syscall(SYS_kill, 1, 0);
-	else if (!strcmp(want, "vcpu-tgkill") && kind == SECCOMP_VCPU)
+	else if (!strcmp(want, "vcpu-tgkill") && is_vcpu_kind(kind))
 		syscall(SYS_tgkill, 1, 1, 0);
-	else if (!strcmp(want, "vcpu-fork") && kind == SECCOMP_VCPU &&
+	else if (!strcmp(want, "vcpu-fork") && is_vcpu_kind(kind) &&
 		 syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0) == 0)
 		_exit(0);	/* a child: only if the filter let it be made */
 }

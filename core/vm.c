@@ -273,6 +273,7 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 		return -ENOMEM;
 	vm->cfg = cfg;
 	vm->kvm_fd = vm->vm_fd = vm->control_dir_fd = -1;
+	vm->vcpu_filter = SECCOMP_VCPU;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	atomic_init(&vm->stopping, false);
 	console_init_fds(&vm->console, STDIN_FILENO, STDOUT_FILENO);

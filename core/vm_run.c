@@ -164,7 +164,8 @@ static int start_other_vcpus(struct vm *vm)
 static int launch_vcpus(struct vcpu *vcpu0, const char *name)
 {
 	struct vcpu_launch *l = &vcpu0->vm->launch;
-	int ret = seccomp_enter(vcpu0->vm, SECCOMP_VCPU, name, NULL);
+	int ret = seccomp_enter(vcpu0->vm, vcpu0->vm->vcpu_filter, name,
+				vcpu0->vm->vcpu_filter_extra);
 
 	ret = ret ?: start_other_vcpus(vcpu0->vm);
 	pthread_mutex_lock(&l->lock);
@@ -206,7 +207,7 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 		return;
 	}
 	if (vcpu->id)
-		seccomp_inherited(vm, SECCOMP_VCPU, name);
+		seccomp_inherited(vm, vm->vcpu_filter, name);
 
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {

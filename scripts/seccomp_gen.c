@@ -37,12 +37,15 @@ static const struct {
 	{ SECCOMP_VCPU, NULL },
 	{ SECCOMP_IO, NULL },
 	{ SECCOMP_IO, &virtio_9p_seccomp },
+	{ SECCOMP_VCPU_IO, NULL },
+	{ SECCOMP_VCPU_IO, &virtio_9p_seccomp },
 };
 
 static const char *const kind_names[] = {
 	[SECCOMP_MAIN] = "SECCOMP_MAIN",
 	[SECCOMP_VCPU] = "SECCOMP_VCPU",
 	[SECCOMP_IO] = "SECCOMP_IO",
+	[SECCOMP_VCPU_IO] = "SECCOMP_VCPU_IO",
 };
 
 #define NAMES_MAX 512

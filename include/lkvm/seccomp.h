@@ -19,6 +19,12 @@ enum seccomp_thread {
 	SECCOMP_MAIN,	/* event loop, control socket, teardown */
 	SECCOMP_VCPU,	/* KVM_RUN and the MMIO handlers it calls */
 	SECCOMP_IO,	/* device I/O threads and workers */
+	/*
+	 * A vcpu thread that also does its devices' queue work when the
+	 * guest notifies them (lkvm sandbox: virtio.md, "Notifications on
+	 * the vcpu thread"): SECCOMP_VCPU and SECCOMP_IO together.
+	 */
+	SECCOMP_VCPU_IO,
 };
 
 /*

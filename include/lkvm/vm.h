@@ -9,6 +9,7 @@
 #include <lkvm/guest_mem.h>
 #include <lkvm/mmio.h>
 #include <lkvm/resources.h>
+#include <lkvm/seccomp.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -101,6 +102,12 @@ struct vm {
 	 */
 	int control_dir_fd;
 	struct seccomp_cache *seccomp;	/* compiled filters, while running */
+	/*
+	 * What the vcpu threads load: SECCOMP_VCPU, or SECCOMP_VCPU_IO and
+	 * the extra of the devices whose queue work they do.
+	 */
+	enum seccomp_thread vcpu_filter;
+	const struct seccomp_extra *vcpu_filter_extra;
 };
 
 /* Exit statuses of `lkvm run`. */

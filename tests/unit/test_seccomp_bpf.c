@@ -55,9 +55,12 @@ static void test_complete(void)
 	CHECK(find(SECCOMP_MAIN, NULL));
 	CHECK(find(SECCOMP_VCPU, NULL));
 	CHECK(find(SECCOMP_IO, NULL));
-	for (size_t i = 0; i < ARRAY_SIZE(extras); i++)
+	CHECK(find(SECCOMP_VCPU_IO, NULL));
+	for (size_t i = 0; i < ARRAY_SIZE(extras); i++) {
 		CHECK(find(SECCOMP_IO, extras[i]->name));
-	CHECK_EQ(seccomp_nr_precompiled, 3 + ARRAY_SIZE(extras));
+		CHECK(find(SECCOMP_VCPU_IO, extras[i]->name));
+	}
+	CHECK_EQ(seccomp_nr_precompiled, 4 + 2 * ARRAY_SIZE(extras));
 }
 
 /* Patched with @pid, each program equals libseccomp's for @pid. */
