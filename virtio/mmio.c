@@ -346,10 +346,26 @@ static uint32_t read_reg(struct virtio_dev *vd, uint64_t off)
  * or 4-byte accesses inside its size. Anything else reads as zero and is
  * ignored.
  */
+static void io_event(struct virtio_dev *vd, uint64_t what);
+
 void virtio_mmio_access(struct virtio_dev *vd, uint64_t offset,
 			uint8_t *data, unsigned int len, bool is_write)
 {
 	uint32_t v = 0;
+
+	/*
+	 * The queue's work, there and then, without the register lock: a
+	 * request may take long, and the queue lock is what orders it
+	 * with the I/O thread's work and with queue changes.
+	 */
+	if (vd->notify_on_vcpu && is_write &&
+	    offset == VIRTIO_MMIO_QUEUE_NOTIFY && len == 4) {
+		memcpy(&v, data, 4);
+		v = le32toh(v);
+		if (v < vd->vops->nr_queues)
+			io_event(vd, v);
+		return;
+	}
 
 	if (!is_write)
 		memset(data, 0, len);
@@ -466,7 +482,8 @@ static int virtio_mmio_start(struct device *dev)
 	if (ret)
 		return ret;
 	/* Where one fails, QueueNotify exits and the handler kicks. */
-	for (unsigned int q = 0; q < vd->vops->nr_queues; q++)
+	for (unsigned int q = 0; !vd->notify_on_vcpu && q < vd->vops->nr_queues;
+	     q++)
 		vm_ioeventfd(dev->vm, notify_addr(vd), 4, q,
 			     vd->queues[q].kick_efd);
 	if (!vd->vops->on_main_loop) {
@@ -598,6 +615,27 @@ static void virtio_mmio_handler(void *opaque, uint64_t offset,
 	virtio_mmio_access(opaque, offset, data, len, is_write);
 }
 
+/*
+ * The vcpu threads will do @vd's queue work: their filter becomes
+ * SECCOMP_VCPU_IO with the device's extra. One extra only: the filters
+ * are compiled when lkvm is built, one per kind and extra.
+ */
+static int notify_on_vcpu(struct vm *vm, struct virtio_dev *vd)
+{
+	const struct seccomp_extra *x = vd->vops->seccomp;
+
+	if (x && vm->vcpu_filter_extra && vm->vcpu_filter_extra != x) {
+		pr_err("%s: its queue work cannot run on the vcpu threads beside another device's (system-call filters %s and %s)",
+		       vd->dev.name, x->name, vm->vcpu_filter_extra->name);
+		return -EINVAL;
+	}
+	if (x)
+		vm->vcpu_filter_extra = x;
+	vm->vcpu_filter = SECCOMP_VCPU_IO;
+	vd->notify_on_vcpu = true;
+	return 0;
+}
+
 int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd,
 		       const struct virtio_dev_ops *vops, uint64_t features,
 		       const char *name)
@@ -613,6 +651,11 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vd,
 		pr_err("%s: cannot create its eventfds: %s", name,
 		       strerror(-ret));
 		return ret;
+	}
+	if (vm->cfg->notify_on_vcpu && !vops->on_main_loop) {
+		ret = notify_on_vcpu(vm, vd);
+		if (ret)
+			return ret;
 	}
 	ret = res_alloc_mmio(&vm->res, RES_VIRTIO_MMIO, name,
 			     &vd->dev.mmio_base, &vd->dev.mmio_size);

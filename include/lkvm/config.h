@@ -91,6 +91,11 @@ struct vm_config {
 	bool seccomp;			/* per-thread filters; --seccomp=off */
 	bool debug;
 	bool start_paused;		/* lkvm restore --paused */
+	/*
+	 * Devices with an I/O thread do a queue's work on the vcpu thread
+	 * whose QueueNotify asked for it (lkvm sandbox; virtio.md).
+	 */
+	bool notify_on_vcpu;
 	enum log_level loglevel;
 	const char *dump_dtb;
 

@@ -188,6 +188,12 @@ struct virtio_dev {
 	int stop_efd;
 	pthread_t thread;
 	bool thread_started;
+	/*
+	 * QueueNotify is handled on the vcpu thread that wrote it, which
+	 * does the queue's work there and then, and no ioeventfd is bound
+	 * (vm_config.notify_on_vcpu; virtio.md).
+	 */
+	bool notify_on_vcpu;
 	struct log_ratelimit log_rl;
 };
 

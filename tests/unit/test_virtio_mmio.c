@@ -266,6 +266,40 @@ static void test_queue_notify(void)
 	teardown(&vd);
 }
 
+/*
+ * Notifications on the vcpu thread (lkvm sandbox): the write itself does
+ * the queue's work, only for a live device and a ready queue, and kicks
+ * no eventfd.
+ */
+static void test_queue_notify_on_vcpu(void)
+{
+	struct virtio_dev vd;
+
+	setup(&vd);
+	vd.notify_on_vcpu = true;
+	notified = 0;
+	wr(&vd, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	CHECK_EQ(notified, 0);		/* no driver yet */
+	to_features_ok(&vd, BIT_ULL(VIRTIO_F_VERSION_1));
+	setup_queue(&vd, 1, 8, VQB_DESC);
+	wr(&vd, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	CHECK_EQ(notified, 0);		/* no DRIVER_OK yet */
+	wr(&vd, VIRTIO_MMIO_STATUS, rd(&vd, VIRTIO_MMIO_STATUS) |
+					    VIRTIO_STATUS_DRIVER_OK);
+	/* DRIVER_OK's look at every queue, for the I/O thread. */
+	CHECK_EQ(efd_count(vd.queues[0].kick_efd), 1);
+	CHECK_EQ(efd_count(vd.queues[1].kick_efd), 1);
+	wr(&vd, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	CHECK_EQ(notified, 1);
+	wr(&vd, VIRTIO_MMIO_QUEUE_NOTIFY, 0);	/* queue 0 not ready */
+	wr(&vd, VIRTIO_MMIO_QUEUE_NOTIFY, 2);	/* no such queue */
+	wr(&vd, VIRTIO_MMIO_QUEUE_NOTIFY, 0xffffffff);
+	CHECK_EQ(notified, 1);
+	CHECK_EQ(efd_count(vd.queues[0].kick_efd), 0);
+	CHECK_EQ(efd_count(vd.queues[1].kick_efd), 0);
+	teardown(&vd);
+}
+
 static void test_queue_enable(void)
 {
 	struct virtio_dev vd;
@@ -471,6 +505,7 @@ static const struct unit_test tests[] = {
 	{ "virtio_mmio_odd_accesses", test_odd_accesses },
 	{ "virtio_mmio_queue_select_out_of_range", test_queue_select_out_of_range },
 	{ "virtio_mmio_queue_notify", test_queue_notify },
+	{ "virtio_mmio_queue_notify_on_vcpu", test_queue_notify_on_vcpu },
 	{ "virtio_mmio_queue_enable", test_queue_enable },
 	{ "virtio_mmio_bad_queue_needs_reset", test_bad_queue_needs_reset },
 	{ "virtio_mmio_broken_ring_and_irq", test_broken_ring_and_irq },
