@@ -38,6 +38,20 @@ t_vcpu_inherited_violation() {
 }
 t_vcpu_fork_violation() { seccomp_kill vcpu-fork lkvm-vcpu0 clone; }
 
+# lkvm sandbox: the vcpu threads do the devices' queue work, under the
+# vcpu and I/O sets and the 9p calls (security.md), and still open no
+# socket and resolve no path from the working directory.
+sandbox_seccomp_kill() {
+	LKVM_SECCOMP_TEST=$1 timeout 120 lkvm-seccomp-test sandbox \
+		-k "$L2_KERNEL" -c 1 -m 256 -p cryptomgr.notests --cold -- true \
+		</dev/null >"$OUT" 2>&1
+	RC=$?
+	expect_rc 159 || return
+	expect_line "seccomp: thread lkvm-vcpu0 made a forbidden system call: $2"
+}
+t_sandbox_vcpu_violation() { sandbox_seccomp_kill vcpu-io socket; }
+t_sandbox_vcpu_cwd_violation() { sandbox_seccomp_kill vcpu-io-cwd openat; }
+
 t_seccomp_off() {
 	LKVM_SECCOMP_TEST=vcpu timeout 30 lkvm-seccomp-test run -k $BM/hello.flat \
 		-c 1 -m 64 --seccomp=off </dev/null >"$OUT" 2>&1
@@ -74,6 +88,8 @@ run_test seccomp-main-kill t_main_kill_violation
 run_test seccomp-vcpu-tgkill t_vcpu_tgkill_violation
 run_test seccomp-vcpu-inherited t_vcpu_inherited_violation
 run_test seccomp-vcpu-fork t_vcpu_fork_violation
+run_test seccomp-sandbox-vcpu t_sandbox_vcpu_violation
+run_test seccomp-sandbox-vcpu-cwd t_sandbox_vcpu_cwd_violation
 run_test seccomp-off t_seccomp_off
 run_test seccomp-all-threads t_all_threads_filtered
 rm -f /tmp/sec.img
