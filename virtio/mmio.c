@@ -339,6 +339,8 @@ static uint32_t read_reg(struct virtio_dev *vd, uint64_t off)
 	}
 }
 
+static void io_event(struct virtio_dev *vd, uint64_t what);
+
 /*
  * Guest-controlled: @offset, @len and @data. The bus guarantees only
  * that the access lies inside the 512-byte window. Registers take
@@ -346,8 +348,6 @@ static uint32_t read_reg(struct virtio_dev *vd, uint64_t off)
  * or 4-byte accesses inside its size. Anything else reads as zero and is
  * ignored.
  */
-static void io_event(struct virtio_dev *vd, uint64_t what);
-
 void virtio_mmio_access(struct virtio_dev *vd, uint64_t offset,
 			uint8_t *data, unsigned int len, bool is_write)
 {
