@@ -8,9 +8,12 @@
  * between any two reads the device makes.
  *
  * Input: u8 flags (bit 0 EVENT_IDX, 1 INDIRECT_DESC, 2 lkvm has a
- * standard input), u8 log2 of the queue size (every queue), u8 n and n
- * bytes of standard input (when bit 2 is set), u8 k and k kicks (each a
- * queue number % 11; 10 is the stdin reader's wake-up), the race script
+ * standard input, 3 the kicks are the guest's QueueNotify writes, whose
+ * queue's work the write does, as on lkvm sandbox's vcpu threads), u8
+ * log2 of the queue size (every queue), u8 n and n bytes of standard
+ * input (when bit 2 is set), u8 k and k kicks (each a queue number %
+ * 11, 10 the stdin reader's wake-up; with bit 3 a byte that is not a
+ * wake-up is the value written, queue or not), the race script
  * (u16 length, then the ops), then guest RAM (at least 128 KiB) with
  * the ten queues' rings back to back from offset 0 (fuzz_rings()).
  *
@@ -190,8 +193,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* One read of the data, one of its end. */
 		wait_for_reader(vd, in_len ? 2 : 1);
 	}
+	vd->notify_on_vcpu = flags & 8;
 	for (size_t i = 0; i < nr_kicks; i++) {
-		kick(vd, kicks[i] % (NR_QUEUES + 1));
+		if (vd->notify_on_vcpu && kicks[i] % (NR_QUEUES + 1) != WAKE)
+			reg_write(vd, VIRTIO_MMIO_QUEUE_NOTIFY, kicks[i]);
+		else
+			kick(vd, kicks[i] % (NR_QUEUES + 1));
 		check_result(&result);
 	}
 out:

@@ -239,9 +239,9 @@ put("net_tx", "race-header", bytes([1 | 2 | 8, 3]) + race(
     skip(ANY, 6), here(BUFFER, 0, bytes([0x03, 0x04]), 2)) +
     tx_ram([csum, tso]))
 
-# fuzz_sandbox_channel: flags u8 (EVENT_IDX, INDIRECT, stdin), num_log2
-# u8, [u8 n + n bytes of stdin], u8 k + k kicks (queue numbers, 10 the
-# stdin wake-up), the race script; RAM (128 KiB at least) with the ten
+# fuzz_sandbox_channel: flags u8 (EVENT_IDX, INDIRECT, stdin, kicks as
+# QueueNotify writes), num_log2 u8, [u8 n + n bytes of stdin], u8 k + k
+# kicks (queue numbers, 10 the stdin wake-up), the race script; RAM (128 KiB at least) with the ten
 # queues' rings back to back from offset 0. Queues: 0/1 the status port,
 # 2/3 control to/from the guest, 4/5 stdin, 6/7 stdout, 8/9 stderr.
 def ctrl(port, event, value):
@@ -282,6 +282,10 @@ put("sandbox_channel", "session", bytes([1 | 4, 4, len(STDIN)]) + STDIN +
     kicks(3, 10, 4, 7, 9, 1) + NO_RACE + channel_ram(16, True))
 put("sandbox_channel", "no-stdin", bytes([0, 4]) + kicks(3, 2, 1, 7) +
     NO_RACE + channel_ram(16, False))
+# As lkvm sandbox runs it: the queue's work done by the QueueNotify write
+# (one to a queue that does not exist).
+put("sandbox_channel", "notify-on-vcpu", bytes([1 | 4 | 8, 4, len(STDIN)]) +
+    STDIN + kicks(3, 10, 4, 7, 200, 9, 1) + NO_RACE + channel_ram(16, True))
 # The guest posts more output while stdout is drained, and turns a
 # control message into another as it is copied.
 put("sandbox_channel", "race-output-and-control", bytes([1 | 2, 4]) +
