@@ -102,6 +102,12 @@ static bool handle_exit(struct vcpu *vcpu)
 			pr_info("guest requested %s on vcpu %u: stopping",
 				system_event_name(run->system_event.type),
 				vcpu->id);
+			/*
+			 * KVM (PSCI SYSTEM_OFF, SYSTEM_RESET) has already put
+			 * every vcpu in the stopped state and made each leave
+			 * the guest: none runs guest code again.
+			 */
+			atomic_store(&vcpu->vm->guest_stopped_vcpus, true);
 			vm_request_stop(vcpu->vm, VM_EXIT_OK);
 			return false;
 		case KVM_SYSTEM_EVENT_CRASH:
@@ -208,11 +214,27 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 	if (vcpu->id)
 		seccomp_inherited(vm, SECCOMP_VCPU, name);
 
-	while (!atomic_load(&vm->stopping)) {
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			int err = errno;
+	for (;;) {
+		int ret, err;
 
-			/* A kick: stopping, or pausing (park here). */
+		/*
+		 * in_run before the look at vm->stopping, and cleared before
+		 * the next: vcpus_stop() reads in_run after vm->stopping was
+		 * set (all sequentially consistent), so either this thread
+		 * sees the stop, or the stop sees it in KVM_RUN and kicks it
+		 * (core/vcpu_stop.c).
+		 */
+		atomic_store(&vcpu->in_run, true);
+		if (atomic_load(&vm->stopping))
+			break;
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		err = errno;
+		atomic_store(&vcpu->in_run, false);
+		/* Whatever this run brought, the VM is going: not handled. */
+		if (atomic_load(&vm->stopping))
+			break;
+		if (ret < 0) {
+			/* A kick: pausing (park here). */
 			if (err == EINTR || err == EAGAIN) {
 				vcpu_pause_point(vcpu);
 				continue;
@@ -232,6 +254,7 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 		if (!handle_exit(vcpu))
 			return;
 	}
+	atomic_store(&vcpu->in_run, false);
 }
 
 static void *vcpu_thread(void *arg)

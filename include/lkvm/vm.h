@@ -28,6 +28,12 @@ struct vcpu {
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool thread_done;	/* its last step (vcpu_thread_done()) */
+	/*
+	 * Set from before the thread's last look at vm->stopping until its
+	 * KVM_RUN returned: only then can a kick be needed (vcpus_stop()).
+	 */
+	atomic_bool in_run;
+	bool left_in_run;	/* the stop left it to the process's exit */
 	struct arch_vcpu *arch;
 };
 
@@ -85,10 +91,21 @@ struct vm {
 	int exit_status;
 	int stop_efd;		/* eventfd: wakes the main loop */
 	/*
-	 * vcpus_stop() gave up on a vcpu thread: it may still use the VM,
-	 * so vm_destroy() leaves everything to the process's exit.
+	 * vcpus_stop() gave up on a vcpu thread, or left it in KVM_RUN: it
+	 * may still use the VM, so vm_destroy() leaves everything to the
+	 * process's exit.
 	 */
 	bool vcpus_left_running;
+	/*
+	 * The guest powered off or reset: KVM has stopped every vcpu, and
+	 * one in KVM_RUN stays there until a signal (core/vcpu_stop.c).
+	 */
+	atomic_bool guest_stopped_vcpus;
+	/*
+	 * The process exits when vm_run() returns (`lkvm run`): the stop
+	 * may leave vcpus that KVM stopped in KVM_RUN for that exit.
+	 */
+	bool exit_follows_run;
 
 	struct vm_pause pause;
 	struct vcpu_launch launch;
@@ -134,10 +151,13 @@ void vcpu_kick(struct vcpu *vcpu);
 #define VCPU_STOP_WAIT_MS 5000
 
 /*
- * Main thread, stopping: kicks every started vcpu thread and joins it,
- * waiting at most @wait_ms for all of them; a signal readable on
- * @signal_fd (-1: none) ends the wait at once. A thread not joined gets
- * a warning line naming its vcpu and sets vm->vcpus_left_running.
+ * Main thread, stopping: kicks every started vcpu thread that is in
+ * KVM_RUN and joins every one, waiting at most @wait_ms for all of them;
+ * a signal readable on @signal_fd (-1: none) ends the wait at once. A
+ * thread not joined gets a warning line naming its vcpu and sets
+ * vm->vcpus_left_running. With vm->exit_follows_run after the guest's
+ * power-off or reset, threads in KVM_RUN are neither kicked nor joined
+ * (no warning): KVM keeps them there until the process's exit.
  * Returns how many were left running.
  */
 unsigned int vcpus_stop(struct vm *vm, int signal_fd, unsigned int wait_ms);
