@@ -105,9 +105,11 @@ static bool handle_exit(struct vcpu *vcpu)
 			/*
 			 * KVM (PSCI SYSTEM_OFF, SYSTEM_RESET) has already put
 			 * every vcpu in the stopped state and made each leave
-			 * the guest: none runs guest code again.
+			 * the guest: none runs guest code again. This thread
+			 * touches nothing of the VM's devices from here on.
 			 */
 			atomic_store(&vcpu->vm->guest_stopped_vcpus, true);
+			atomic_store(&vcpu->in_exit, false);
 			vm_request_stop(vcpu->vm, VM_EXIT_OK);
 			return false;
 		case KVM_SYSTEM_EVENT_CRASH:
@@ -218,18 +220,19 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 		int ret, err;
 
 		/*
-		 * in_run before the look at vm->stopping, and cleared before
-		 * the next: vcpus_stop() reads in_run after vm->stopping was
-		 * set (all sequentially consistent), so either this thread
-		 * sees the stop, or the stop sees it in KVM_RUN and kicks it
-		 * (core/vcpu_stop.c).
+		 * in_exit is cleared before each look at vm->stopping and set
+		 * before the one after KVM_RUN; vcpus_stop() reads it after
+		 * vm->stopping was set (all sequentially consistent). So a
+		 * thread the stop sees without it handles no exit after the
+		 * stop (it sees the stop first), and one the stop sees with
+		 * it sees the stop when done (core/vcpu_stop.c).
 		 */
-		atomic_store(&vcpu->in_run, true);
+		atomic_store(&vcpu->in_exit, false);
 		if (atomic_load(&vm->stopping))
 			break;
 		ret = ioctl(vcpu->fd, KVM_RUN, 0);
 		err = errno;
-		atomic_store(&vcpu->in_run, false);
+		atomic_store(&vcpu->in_exit, true);
 		/* Whatever this run brought, the VM is going: not handled. */
 		if (atomic_load(&vm->stopping))
 			break;
@@ -254,7 +257,6 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 		if (!handle_exit(vcpu))
 			return;
 	}
-	atomic_store(&vcpu->in_run, false);
 }
 
 static void *vcpu_thread(void *arg)

@@ -29,11 +29,13 @@ struct vcpu {
 	bool thread_started;
 	atomic_bool thread_done;	/* its last step (vcpu_thread_done()) */
 	/*
-	 * Set from before the thread's last look at vm->stopping until its
-	 * KVM_RUN returned: only then can a kick be needed (vcpus_stop()).
+	 * Handling an exit: set when KVM_RUN returned, before the thread
+	 * looks at vm->stopping, and cleared before its next look (or when
+	 * it took the guest's power-off). A thread without it neither
+	 * handles an exit nor will before it sees the stop (vcpus_stop()).
 	 */
-	atomic_bool in_run;
-	bool left_in_run;	/* the stop left it to the process's exit */
+	atomic_bool in_exit;
+	bool left_running;	/* the stop left it to the process's exit */
 	struct arch_vcpu *arch;
 };
 
@@ -103,7 +105,7 @@ struct vm {
 	atomic_bool guest_stopped_vcpus;
 	/*
 	 * The process exits when vm_run() returns (`lkvm run`): the stop
-	 * may leave vcpus that KVM stopped in KVM_RUN for that exit.
+	 * may leave vcpu threads that handle no exit to that exit.
 	 */
 	bool exit_follows_run;
 
@@ -151,14 +153,15 @@ void vcpu_kick(struct vcpu *vcpu);
 #define VCPU_STOP_WAIT_MS 5000
 
 /*
- * Main thread, stopping: kicks every started vcpu thread that is in
- * KVM_RUN and joins every one, waiting at most @wait_ms for all of them;
- * a signal readable on @signal_fd (-1: none) ends the wait at once. A
- * thread not joined gets a warning line naming its vcpu and sets
- * vm->vcpus_left_running. With vm->exit_follows_run after the guest's
- * power-off or reset, threads in KVM_RUN are neither kicked nor joined
- * (no warning): KVM keeps them there until the process's exit.
- * Returns how many were left running.
+ * Main thread, stopping: kicks every started vcpu thread that is not
+ * handling an exit (one that is sees the stop when done) and joins every
+ * one, waiting at most @wait_ms for all of them; a signal readable on
+ * @signal_fd (-1: none) ends the wait at once. A thread not joined gets
+ * a warning line naming its vcpu and sets vm->vcpus_left_running. With
+ * vm->exit_follows_run after the guest's power-off or reset, the threads
+ * that handle no exit are neither kicked nor joined (no warning): KVM
+ * keeps them in KVM_RUN, or they see the stop before they enter it,
+ * until the process's exit. Returns how many were left running.
  */
 unsigned int vcpus_stop(struct vm *vm, int signal_fd, unsigned int wait_ms);
 /* vcpu thread, its last step: tells vcpus_stop() it can be joined. */

@@ -48,7 +48,7 @@ static void *kickable_vcpu(void *arg)
 
 	while (!__atomic_load_n(&vcpu->run->immediate_exit, __ATOMIC_ACQUIRE))
 		nap();
-	atomic_store(&vcpu->in_run, false);
+	atomic_store(&vcpu->in_exit, true);
 	vcpu_thread_done(vcpu);
 	return NULL;
 }
@@ -95,8 +95,8 @@ static void setup(struct fixture *f, void *(*fn[NR])(void *))
 		f->vcpus[i].run = &f->runs[i];
 		if (!fn[i])
 			continue;
-		/* In KVM_RUN from the start, as far as the stop can tell. */
-		atomic_store(&f->vcpus[i].in_run, fn[i] != outside_vcpu);
+		/* Else in KVM_RUN from the start, as far as the stop can tell. */
+		atomic_store(&f->vcpus[i].in_exit, fn[i] == outside_vcpu);
 		CHECK(!pthread_create(&f->vcpus[i].thread, NULL, fn[i],
 				      &f->vcpus[i]));
 		f->vcpus[i].thread_started = true;
@@ -182,8 +182,8 @@ static void test_signal_ends_wait(void)
 	close(p[1]);
 }
 
-/* Only a thread in KVM_RUN is kicked; the other is joined all the same. */
-static void test_vcpu_outside_run_not_kicked(void)
+/* A thread handling an exit is not kicked, and is joined all the same. */
+static void test_vcpu_handling_exit_not_kicked(void)
 {
 	void *(*fn[NR])(void *) = { outside_vcpu, kickable_vcpu };
 	struct fixture f;
@@ -200,8 +200,8 @@ static void test_vcpu_outside_run_not_kicked(void)
 
 /*
  * After the guest's power-off, with the process's exit next, a vcpu in
- * KVM_RUN is left there unkicked, at once and without a warning; the
- * vcpu that took the power-off is joined.
+ * KVM_RUN is left there unkicked, at once and without a warning; one
+ * handling an exit is joined.
  */
 static void test_stopped_guest_vcpus_left_for_exit(void)
 {
@@ -214,7 +214,7 @@ static void test_stopped_guest_vcpus_left_for_exit(void)
 	CHECK_EQ(vcpus_stop(&f.vm, -1, 60000), 1);
 	CHECK(!f.vcpus[0].thread_started);
 	CHECK(f.vcpus[1].thread_started);
-	CHECK(f.vcpus[1].left_in_run);
+	CHECK(f.vcpus[1].left_running);
 	CHECK_EQ(f.runs[1].immediate_exit, 0);
 	CHECK(f.vm.vcpus_left_running);
 	teardown(&f);
@@ -231,7 +231,7 @@ static void test_stopped_guest_vcpus_kicked_without_exit(void)
 	CHECK_EQ(vcpus_stop(&f.vm, -1, 60000), 0);
 	CHECK_EQ(f.runs[1].immediate_exit, 1);
 	CHECK(!f.vcpus[1].thread_started);
-	CHECK(!f.vcpus[1].left_in_run);
+	CHECK(!f.vcpus[1].left_running);
 	CHECK(!f.vm.vcpus_left_running);
 	teardown(&f);
 }
@@ -241,7 +241,7 @@ static const struct unit_test tests[] = {
 	{ "vcpu_done_before_stop_joined", test_vcpu_done_before_stop_joined },
 	{ "held_vcpu_left_after_wait", test_held_vcpu_left_after_wait },
 	{ "signal_ends_wait", test_signal_ends_wait },
-	{ "vcpu_outside_run_not_kicked", test_vcpu_outside_run_not_kicked },
+	{ "vcpu_handling_exit_not_kicked", test_vcpu_handling_exit_not_kicked },
 	{ "stopped_guest_vcpus_left_for_exit",
 	  test_stopped_guest_vcpus_left_for_exit },
 	{ "stopped_guest_vcpus_kicked_without_exit",
