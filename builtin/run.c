@@ -98,13 +98,16 @@ static int run(struct vm_config *cfg, int argc, char **argv)
 		(unsigned long long)(vm->ram.size >> 20), vm->nr_vcpus,
 		cfg->name);
 	arch_log_summary(vm);
+	vm->exit_follows_run = true;
 	status = vm_run(vm);
 	/*
 	 * Not vm_destroy(): the process ends here, and its exit closes the
 	 * VM's descriptors and unmaps guest RAM in fewer instructions than
 	 * undoing them one by one (testing.md, "Where start-up time goes").
-	 * vm_run() has stopped every thread, restored the terminal and
-	 * removed the control socket; every write is already in the files.
+	 * vm_run() has stopped every thread (or, after the guest's
+	 * power-off, left vcpu threads that KVM stopped in KVM_RUN for
+	 * this exit), restored the terminal and removed the control
+	 * socket; every write is already in the files.
 	 */
 	pr_debug("exit with status %d: the VM is left to the process's exit",
 		 status);

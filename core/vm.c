@@ -276,6 +276,7 @@ int vm_create(struct vm **vmp, const struct vm_config *cfg)
 	vm->vcpu_filter = SECCOMP_VCPU;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	atomic_init(&vm->stopping, false);
+	atomic_init(&vm->guest_stopped_vcpus, false);
 	console_init_fds(&vm->console, STDIN_FILENO, STDOUT_FILENO);
 	*vmp = vm;
 	/* Before any failure: vm_destroy() undoes them. */

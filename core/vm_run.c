@@ -102,6 +102,14 @@ static bool handle_exit(struct vcpu *vcpu)
 			pr_info("guest requested %s on vcpu %u: stopping",
 				system_event_name(run->system_event.type),
 				vcpu->id);
+			/*
+			 * KVM (PSCI SYSTEM_OFF, SYSTEM_RESET) has already put
+			 * every vcpu in the stopped state and made each leave
+			 * the guest: none runs guest code again. This thread
+			 * touches nothing of the VM's devices from here on.
+			 */
+			atomic_store(&vcpu->vm->guest_stopped_vcpus, true);
+			atomic_store(&vcpu->in_exit, false);
 			vm_request_stop(vcpu->vm, VM_EXIT_OK);
 			return false;
 		case KVM_SYSTEM_EVENT_CRASH:
@@ -209,11 +217,28 @@ static void vcpu_run_loop(struct vcpu *vcpu)
 	if (vcpu->id)
 		seccomp_inherited(vm, vm->vcpu_filter, name);
 
-	while (!atomic_load(&vm->stopping)) {
-		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			int err = errno;
+	for (;;) {
+		int ret, err;
 
-			/* A kick: stopping, or pausing (park here). */
+		/*
+		 * in_exit is cleared before each look at vm->stopping and set
+		 * before the one after KVM_RUN; vcpus_stop() reads it after
+		 * vm->stopping was set (all sequentially consistent). So a
+		 * thread the stop sees without it handles no exit after the
+		 * stop (it sees the stop first), and one the stop sees with
+		 * it sees the stop when done (core/vcpu_stop.c).
+		 */
+		atomic_store(&vcpu->in_exit, false);
+		if (atomic_load(&vm->stopping))
+			break;
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		err = errno;
+		atomic_store(&vcpu->in_exit, true);
+		/* Whatever this run brought, the VM is going: not handled. */
+		if (atomic_load(&vm->stopping))
+			break;
+		if (ret < 0) {
+			/* A kick: pausing (park here). */
 			if (err == EINTR || err == EAGAIN) {
 				vcpu_pause_point(vcpu);
 				continue;

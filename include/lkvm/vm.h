@@ -29,6 +29,14 @@ struct vcpu {
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool thread_done;	/* its last step (vcpu_thread_done()) */
+	/*
+	 * Handling an exit: set when KVM_RUN returned, before the thread
+	 * looks at vm->stopping, and cleared before its next look (or when
+	 * it took the guest's power-off). A thread without it neither
+	 * handles an exit nor will before it sees the stop (vcpus_stop()).
+	 */
+	atomic_bool in_exit;
+	bool left_running;	/* the stop left it to the process's exit */
 	struct arch_vcpu *arch;
 };
 
@@ -86,10 +94,21 @@ struct vm {
 	int exit_status;
 	int stop_efd;		/* eventfd: wakes the main loop */
 	/*
-	 * vcpus_stop() gave up on a vcpu thread: it may still use the VM,
-	 * so vm_destroy() leaves everything to the process's exit.
+	 * vcpus_stop() gave up on a vcpu thread, or left it in KVM_RUN: it
+	 * may still use the VM, so vm_destroy() leaves everything to the
+	 * process's exit.
 	 */
 	bool vcpus_left_running;
+	/*
+	 * The guest powered off or reset: KVM has stopped every vcpu, and
+	 * one in KVM_RUN stays there until a signal (core/vcpu_stop.c).
+	 */
+	atomic_bool guest_stopped_vcpus;
+	/*
+	 * The process exits when vm_run() returns (`lkvm run`): the stop
+	 * may leave vcpu threads that handle no exit to that exit.
+	 */
+	bool exit_follows_run;
 
 	struct vm_pause pause;
 	struct vcpu_launch launch;
@@ -141,11 +160,15 @@ void vcpu_kick(struct vcpu *vcpu);
 #define VCPU_STOP_WAIT_MS 5000
 
 /*
- * Main thread, stopping: kicks every started vcpu thread and joins it,
- * waiting at most @wait_ms for all of them; a signal readable on
+ * Main thread, stopping: kicks every started vcpu thread that is not
+ * handling an exit (one that is sees the stop when done) and joins every
+ * one, waiting at most @wait_ms for all of them; a signal readable on
  * @signal_fd (-1: none) ends the wait at once. A thread not joined gets
- * a warning line naming its vcpu and sets vm->vcpus_left_running.
- * Returns how many were left running.
+ * a warning line naming its vcpu and sets vm->vcpus_left_running. With
+ * vm->exit_follows_run after the guest's power-off or reset, the threads
+ * that handle no exit are neither kicked nor joined (no warning): KVM
+ * keeps them in KVM_RUN, or they see the stop before they enter it,
+ * until the process's exit. Returns how many were left running.
  */
 unsigned int vcpus_stop(struct vm *vm, int signal_fd, unsigned int wait_ms);
 /* vcpu thread, its last step: tells vcpus_stop() it can be joined. */

@@ -1,8 +1,9 @@
 /*
  * The stop's wait for the vcpu threads (core/vcpu_stop.c), with threads
- * that stand in for vcpus: one leaves when kicked (its KVM_RUN would
- * return), one is held where no kick reaches it until the test lets it
- * go, and a pipe stands in for the main thread's signalfd.
+ * that stand in for vcpus: one in KVM_RUN leaves when kicked (its
+ * KVM_RUN would return), one is held where no kick reaches it until the
+ * test lets it go, one is outside KVM_RUN (handling an exit) and leaves
+ * by itself; a pipe stands in for the main thread's signalfd.
  */
 #include "harness.h"
 
@@ -47,6 +48,18 @@ static void *kickable_vcpu(void *arg)
 
 	while (!__atomic_load_n(&vcpu->run->immediate_exit, __ATOMIC_ACQUIRE))
 		nap();
+	atomic_store(&vcpu->in_exit, true);
+	vcpu_thread_done(vcpu);
+	return NULL;
+}
+
+/* Handling an exit: it sees vm->stopping and leaves, kicked or not. */
+static void *outside_vcpu(void *arg)
+{
+	struct vcpu *vcpu = arg;
+
+	for (int i = 0; i < 20; i++)
+		nap();
 	vcpu_thread_done(vcpu);
 	return NULL;
 }
@@ -82,6 +95,8 @@ static void setup(struct fixture *f, void *(*fn[NR])(void *))
 		f->vcpus[i].run = &f->runs[i];
 		if (!fn[i])
 			continue;
+		/* Else in KVM_RUN from the start, as far as the stop can tell. */
+		atomic_store(&f->vcpus[i].in_exit, fn[i] == outside_vcpu);
 		CHECK(!pthread_create(&f->vcpus[i].thread, NULL, fn[i],
 				      &f->vcpus[i]));
 		f->vcpus[i].thread_started = true;
@@ -167,11 +182,70 @@ static void test_signal_ends_wait(void)
 	close(p[1]);
 }
 
+/* A thread handling an exit is not kicked, and is joined all the same. */
+static void test_vcpu_handling_exit_not_kicked(void)
+{
+	void *(*fn[NR])(void *) = { outside_vcpu, kickable_vcpu };
+	struct fixture f;
+
+	setup(&f, fn);
+	CHECK_EQ(vcpus_stop(&f.vm, -1, 60000), 0);
+	CHECK_EQ(f.runs[0].immediate_exit, 0);
+	CHECK_EQ(f.runs[1].immediate_exit, 1);
+	CHECK(!f.vcpus[0].thread_started);
+	CHECK(!f.vcpus[1].thread_started);
+	CHECK(!f.vm.vcpus_left_running);
+	teardown(&f);
+}
+
+/*
+ * After the guest's power-off, with the process's exit next, a vcpu in
+ * KVM_RUN is left there unkicked, at once and without a warning; one
+ * handling an exit is joined.
+ */
+static void test_stopped_guest_vcpus_left_for_exit(void)
+{
+	void *(*fn[NR])(void *) = { outside_vcpu, held_vcpu };
+	struct fixture f;
+
+	setup(&f, fn);
+	f.vm.exit_follows_run = true;
+	atomic_store(&f.vm.guest_stopped_vcpus, true);
+	CHECK_EQ(vcpus_stop(&f.vm, -1, 60000), 1);
+	CHECK(!f.vcpus[0].thread_started);
+	CHECK(f.vcpus[1].thread_started);
+	CHECK(f.vcpus[1].left_running);
+	CHECK_EQ(f.runs[1].immediate_exit, 0);
+	CHECK(f.vm.vcpus_left_running);
+	teardown(&f);
+}
+
+/* Without the process's exit next, the power-off changes nothing. */
+static void test_stopped_guest_vcpus_kicked_without_exit(void)
+{
+	void *(*fn[NR])(void *) = { outside_vcpu, kickable_vcpu };
+	struct fixture f;
+
+	setup(&f, fn);
+	atomic_store(&f.vm.guest_stopped_vcpus, true);
+	CHECK_EQ(vcpus_stop(&f.vm, -1, 60000), 0);
+	CHECK_EQ(f.runs[1].immediate_exit, 1);
+	CHECK(!f.vcpus[1].thread_started);
+	CHECK(!f.vcpus[1].left_running);
+	CHECK(!f.vm.vcpus_left_running);
+	teardown(&f);
+}
+
 static const struct unit_test tests[] = {
 	{ "kicked_vcpus_joined", test_kicked_vcpus_joined },
 	{ "vcpu_done_before_stop_joined", test_vcpu_done_before_stop_joined },
 	{ "held_vcpu_left_after_wait", test_held_vcpu_left_after_wait },
 	{ "signal_ends_wait", test_signal_ends_wait },
+	{ "vcpu_handling_exit_not_kicked", test_vcpu_handling_exit_not_kicked },
+	{ "stopped_guest_vcpus_left_for_exit",
+	  test_stopped_guest_vcpus_left_for_exit },
+	{ "stopped_guest_vcpus_kicked_without_exit",
+	  test_stopped_guest_vcpus_kicked_without_exit },
 };
 
 UNIT_MAIN(tests)
