@@ -9,6 +9,8 @@
  */
 #include <lkvm/vm.h>
 
+#include <lkvm/fd_io.h>
+
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
@@ -104,14 +106,11 @@ void vcpu_pause_point(struct vcpu *vcpu)
 {
 	struct vm *vm = vcpu->vm;
 	struct vm_pause *p = &vm->pause;
-	uint64_t one = 1;
 
 	pthread_mutex_lock(&p->lock);
 	if (p->requested && !atomic_load(&vm->stopping)) {
 		p->nr_parked++;
-		if (write(p->efd, &one, sizeof(one)) < 0) {
-			/* Only when the counter is non-zero: a wake-up is due. */
-		}
+		efd_signal(p->efd);
 		while (p->requested && !atomic_load(&vm->stopping))
 			pthread_cond_wait(&p->cond, &p->lock);
 		p->nr_parked--;
