@@ -17,6 +17,7 @@
 #include <lkvm/guest_mem.h>
 #include <lkvm/log.h>
 #include <lkvm/parse.h>
+#include <lkvm/ram_scan.h>
 #include <lkvm/ram_touch.h>
 #include <lkvm/small_file.h>
 
@@ -29,10 +30,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define HOT_HEADER "lkvm-hot-blocks 1\n"
+#define HOT_HEADER "lkvm-hot-blocks 2\n"
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
 #endif
 
 void ram_hot_choose(const struct ram_touch_block *b, size_t nr,
@@ -75,6 +79,25 @@ void ram_hot_choose(const struct ram_touch_block *b, size_t nr,
 		}
 }
 
+bool ram_hot_add_written(struct ram_hot *h, uint32_t page)
+{
+	struct ram_hot_run *last =
+		h->nr_written ? &h->written[h->nr_written - 1] : NULL;
+
+	if (h->written_pages >= RAM_HOT_WRITTEN_PAGES_MAX)
+		return false;
+	if (last && page == last->first + last->pages) {
+		last->pages++;
+	} else {
+		if (h->nr_written >= RAM_HOT_WRITTEN_MAX)
+			return false;
+		h->written[h->nr_written++] =
+			(struct ram_hot_run){ .first = page, .pages = 1 };
+	}
+	h->written_pages++;
+	return true;
+}
+
 int ram_hot_format(const struct ram_hot *h, uint64_t ram_bytes, char *buf,
 		   size_t len)
 {
@@ -87,6 +110,18 @@ int ram_hot_format(const struct ram_hot *h, uint64_t ram_bytes, char *buf,
 	at = (size_t)n;
 	for (unsigned int i = 0; i < h->nr && i < RAM_HOT_MAX; i++) {
 		n = snprintf(buf + at, len - at, " %u", h->block[i]);
+		if (n < 0 || (size_t)n >= len - at)
+			return -ENOSPC;
+		at += (size_t)n;
+	}
+	n = snprintf(buf + at, len - at, "\nwritten");
+	if (n < 0 || (size_t)n >= len - at)
+		return -ENOSPC;
+	at += (size_t)n;
+	for (unsigned int i = 0; i < h->nr_written && i < RAM_HOT_WRITTEN_MAX;
+	     i++) {
+		n = snprintf(buf + at, len - at, " %u+%u", h->written[i].first,
+			     h->written[i].pages);
 		if (n < 0 || (size_t)n >= len - at)
 			return -ENOSPC;
 		at += (size_t)n;
@@ -139,6 +174,45 @@ static bool take(const char **p, const char *end, const char *word)
 	return true;
 }
 
+/* The written line's runs, " FIRST+PAGES" each, after "written". */
+static int parse_written(const char **p, const char *end, uint64_t ram_pages,
+			 struct ram_hot *h, char *why, size_t why_len)
+{
+	uint64_t first, pages, next = 0;
+
+	while (take(p, end, " ")) {
+		if (!take_number(p, end, 10, &first) || !take(p, end, "+") ||
+		    !take_number(p, end, 10, &pages) || !pages)
+			return parse_error(why, why_len,
+					   "a written run is not FIRST+PAGES");
+		if (h->nr_written == RAM_HOT_WRITTEN_MAX)
+			return parse_error(why, why_len,
+					   "more than %d written runs",
+					   RAM_HOT_WRITTEN_MAX);
+		if (first > ram_pages || pages > ram_pages - first)
+			return parse_error(why, why_len,
+					   "written run %llu+%llu is outside RAM's %llu pages",
+					   (unsigned long long)first,
+					   (unsigned long long)pages,
+					   (unsigned long long)ram_pages);
+		/* Apart: two runs that touch would be one. */
+		if (h->nr_written && first <= next)
+			return parse_error(why, why_len,
+					   "written runs not ascending and apart");
+		if (pages > RAM_HOT_WRITTEN_PAGES_MAX - h->written_pages)
+			return parse_error(why, why_len,
+					   "more than %d written pages",
+					   RAM_HOT_WRITTEN_PAGES_MAX);
+		h->written[h->nr_written++] = (struct ram_hot_run){
+			.first = (uint32_t)first, .pages = (uint32_t)pages };
+		h->written_pages += (uint32_t)pages;
+		next = first + pages;
+	}
+	if (!take(p, end, "\n") || *p != end)
+		return parse_error(why, why_len, "text after the written runs");
+	return 0;
+}
+
 static int parse(const char *text, size_t len, uint64_t ram_bytes,
 		 struct ram_hot *h, char *why, size_t why_len)
 {
@@ -176,9 +250,11 @@ static int parse(const char *text, size_t len, uint64_t ram_bytes,
 					   "blocks not in ascending order");
 		h->block[h->nr++] = (uint32_t)v;
 	}
-	if (!take(&p, end, "\n") || p != end)
-		return parse_error(why, why_len, "text after the blocks");
-	return 0;
+	if (!take(&p, end, "\n") || !take(&p, end, "written"))
+		return parse_error(why, why_len, "no written line after the blocks");
+	/* A run's pages are counted in 32 bits. */
+	return parse_written(&p, end, MIN(ram_bytes / RAM_HOT_PAGE, UINT32_MAX),
+			     h, why, why_len);
 }
 
 int ram_hot_parse(const char *text, size_t len, uint64_t ram_bytes,
@@ -353,31 +429,87 @@ void ram_hot_collapse(const struct guest_mem *mem, const struct ram_hot *h)
 		 ret ? strerror(-ret) : "");
 }
 
+void ram_hot_prewrite(const struct guest_mem *mem, const struct ram_hot *h)
+{
+	uint64_t ram_pages = mem->size / RAM_HOT_PAGE;
+	unsigned int done = 0;
+	uint32_t pages = 0;
+	int ret = 0;
+
+	if (!h->nr_written || mem->page_shift != 12)
+		return;
+	for (unsigned int i = 0; i < h->nr_written && i < RAM_HOT_WRITTEN_MAX;
+	     i++) {
+		const struct ram_hot_run *r = &h->written[i];
+
+		/* Checked when read; RAM's size comes from the manifest. */
+		if (r->first > ram_pages || r->pages > ram_pages - r->first)
+			continue;
+		if (madvise(mem->host + (uint64_t)r->first * RAM_HOT_PAGE,
+			    (size_t)r->pages * RAM_HOT_PAGE,
+			    MADV_POPULATE_WRITE)) {
+			ret = -errno;
+			break;
+		}
+		done++;
+		pages += r->pages;
+	}
+	pr_debug("restore: made %u written pages private in %u of %u runs%s%s",
+		 pages, done, h->nr_written, ret ? ", then: " : "",
+		 ret ? strerror(-ret) : "");
+}
+
+struct written_ctx {
+	struct ram_hot *h;
+};
+
+static void add_written_entries(void *ctx, uint64_t page,
+				const uint64_t *entries, size_t n)
+{
+	struct written_ctx *c = ctx;
+
+	for (size_t k = 0; k < n; k++)
+		if ((entries[k] & RAM_PM_PRESENT) &&
+		    !(entries[k] & RAM_PM_FILE) &&
+		    (page + k > UINT32_MAX ||
+		     !ram_hot_add_written(c->h, (uint32_t)(page + k))))
+			return;
+}
+
 void ram_hot_record(struct ram_hot_plan *p, const struct guest_mem *mem)
 {
 	size_t nr = (size_t)(ALIGN_UP(mem->size, SZ_2M) / SZ_2M);
-	char buf[RAM_HOT_FILE_MAX];
 	struct ram_touch_block *b;
-	struct ram_hot h;
+	struct written_ctx wc;
+	struct ram_hot *h;
+	char *buf;
 	int len;
 
 	if (!p || p->record_fd < 0 || mem->pagemap_fd < 0 || mem->file_fd < 0 ||
 	    !nr)
 		return;
 	b = calloc(nr, sizeof(*b));
-	if (!b)
-		return;
-	if (!ram_touch_count(mem, b)) {
-		ram_hot_choose(b, nr, &h);
-		len = ram_hot_format(&h, mem->size, buf, sizeof(buf));
+	h = calloc(1, sizeof(*h));
+	buf = malloc(RAM_HOT_FILE_MAX);
+	wc.h = h;
+	if (b && h && buf && !ram_touch_count(mem, b)) {
+		ram_hot_choose(b, nr, h);
+		/* 4 KiB pages only: the list's unit. */
+		if (mem->page_shift == 12 &&
+		    ram_pagemap_walk(mem, add_written_entries, &wc))
+			h->nr_written = h->written_pages = 0;
+		len = ram_hot_format(h, mem->size, buf, RAM_HOT_FILE_MAX);
 		/*
 		 * No block worth it (a run that hardly ran): no record, so
 		 * that the next run records instead.
 		 */
-		if (h.nr && len > 0 &&
+		if (h->nr && len > 0 &&
 		    pwrite(p->record_fd, buf, (size_t)len, 0) == len &&
 		    !fdatasync(p->record_fd))
-			pr_debug("destroy: recorded %u hot RAM blocks", h.nr);
+			pr_debug("destroy: recorded %u hot RAM blocks and %u written pages in %u runs",
+				 h->nr, h->written_pages, h->nr_written);
 	}
+	free(buf);
+	free(h);
 	free(b);
 }

@@ -141,8 +141,10 @@ static int create_ram(struct vm *vm, uint64_t gpa_base)
 	/* A migration's RAM arrives later, into fresh (zero) memory. */
 	if (s && s->ram_fd >= 0) {
 		ret = guest_mem_map_file(&vm->ram, gpa_base, size, s->ram_fd);
-		if (!ret && s->hot)
+		if (!ret && s->hot) {
 			ram_hot_collapse(&vm->ram, &s->hot->hot);
+			ram_hot_prewrite(&vm->ram, &s->hot->hot);
+		}
 	} else {
 		ret = guest_mem_alloc(&vm->ram, gpa_base, size);
 	}

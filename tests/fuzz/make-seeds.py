@@ -572,5 +572,5 @@ file 1 2 0 -5 0 0 0 /a path/with spaces
 
 # fuzz_ram_hot: a template's hot-blocks file after one byte choosing RAM's
 # size (2 MiB << (byte % 22)).
-put("ram_hot", "six", b"\x07lkvm-hot-blocks 1\nram_bytes 0x10000000\nblocks 0 1 2 4 6 8\n")
-put("ram_hot", "one", b"\x00lkvm-hot-blocks 1\nram_bytes 0x200000\nblocks 0\n")
+put("ram_hot", "six", b"\x07lkvm-hot-blocks 2\nram_bytes 0x10000000\nblocks 0 1 2 4 6 8\nwritten 10831+3 10836+1 13824+17\n")
+put("ram_hot", "one", b"\x00lkvm-hot-blocks 2\nram_bytes 0x200000\nblocks 0\nwritten\n")

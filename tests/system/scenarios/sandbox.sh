@@ -565,7 +565,10 @@ t_warm_host_check() {
 # works, and the next records them again.
 hot_asked() {
 	expect_line "restore: asking for the hot RAM blocks " || return
-	expect_line "restore: asked for "
+	expect_line "restore: asked for " || return
+	# The pages the recording run wrote, copied before the guest ran.
+	grep -Eq "restore: made [1-9][0-9]* written pages private in [1-9][0-9]* of [1-9][0-9]* runs$" "$OUT" ||
+		fail "no written pages made private: $(grep "restore: made" "$OUT")"
 }
 
 shmem_huge_kb() {
@@ -611,10 +614,16 @@ t_warm_hot() {
 	fi
 	[ -f "$dir/hot-blocks" ] && [ ! -e "$dir/hot-blocks.new" ] ||
 		fail "after two warm runs: $(ls "$dir")" || return
-	grep -q "^blocks [0-9]" "$dir/hot-blocks" ||
+	grep -q "^blocks [0-9]" "$dir/hot-blocks" &&
+		grep -q "^written [0-9][0-9]*+[0-9]" "$dir/hot-blocks" ||
 		fail "hot-blocks says '$(cat "$dir/hot-blocks")'" || return
-	printf 'lkvm-hot-blocks 1\nram_bytes 0x10000000\nblocks 1 99999\n' >"$dir/hot-blocks"
+	printf 'lkvm-hot-blocks 2\nram_bytes 0x10000000\nblocks 1 99999\nwritten\n' >"$dir/hot-blocks"
 	hot_ignored "a block outside RAM" || return
+	printf 'lkvm-hot-blocks 2\nram_bytes 0x10000000\nblocks 1\nwritten 65535+2\n' >"$dir/hot-blocks"
+	hot_ignored "a written run outside RAM" || return
+	# An earlier lkvm's record, without the written pages.
+	printf 'lkvm-hot-blocks 1\nram_bytes 0x10000000\nblocks 1\n' >"$dir/hot-blocks"
+	hot_ignored "a record of format 1" || return
 	head -c 400 /dev/urandom >"$dir/hot-blocks"
 	hot_ignored "random bytes" || return
 	rm -f "$dir/hot-blocks"
