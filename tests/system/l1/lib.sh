@@ -186,6 +186,21 @@ BENCH_HOME=/tmp/bench-home
 mkdir -p "$BENCH_HOME"
 
 # tstat LINE WHAT STAT: a figure of a timeit line, e.g. "cpu" "median".
+# host_speed WHEN: how fast this boot of the nested host runs, printed
+# beside every benchmark's figures: the same binary runs from 5 to 7 s
+# cold in one boot and another (testing.md, "Reading a benchmark: how fast the boot ran"). A
+# fixed user-space workload (sha256sum of 4 MiB of zeros, QEMU's
+# translated code) and the floor program's start-up (KVM's own cost),
+# medians of 5.
+host_speed() {
+	local sum floor
+	dd if=/dev/zero of=/tmp/speed-4m bs=1048576 count=4 2>/dev/null
+	sum=$(timeit 5 sha256sum /tmp/speed-4m)
+	floor=$(timeit 5 floor $BM/poweroff.flat 1 256)
+	rm -f /tmp/speed-4m
+	echo "@@BENCH nested host speed ($1): sha256sum of 4 MiB $(tstat "$sum" wall median) ms, floor start-up $(tstat "$floor" wall median) ms wall (medians of 5)"
+}
+
 tstat() {
 	echo "$1" | awk -v w="$2" -v s="$3" '{
 		for (i = 1; i < NF; i++)
