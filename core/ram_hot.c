@@ -461,6 +461,7 @@ void ram_hot_prewrite(const struct guest_mem *mem, const struct ram_hot *h)
 
 struct written_ctx {
 	struct ram_hot *h;
+	bool too_many;
 };
 
 static void add_written_entries(void *ctx, uint64_t page,
@@ -468,12 +469,12 @@ static void add_written_entries(void *ctx, uint64_t page,
 {
 	struct written_ctx *c = ctx;
 
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n && !c->too_many; k++)
 		if ((entries[k] & RAM_PM_PRESENT) &&
 		    !(entries[k] & RAM_PM_FILE) &&
 		    (page + k > UINT32_MAX ||
 		     !ram_hot_add_written(c->h, (uint32_t)(page + k))))
-			return;
+			c->too_many = true;
 }
 
 void ram_hot_record(struct ram_hot_plan *p, const struct guest_mem *mem)
@@ -491,12 +492,13 @@ void ram_hot_record(struct ram_hot_plan *p, const struct guest_mem *mem)
 	b = calloc(nr, sizeof(*b));
 	h = calloc(1, sizeof(*h));
 	buf = malloc(RAM_HOT_FILE_MAX);
-	wc.h = h;
+	wc = (struct written_ctx){ .h = h };
 	if (b && h && buf && !ram_touch_count(mem, b)) {
 		ram_hot_choose(b, nr, h);
 		/* 4 KiB pages only: the list's unit. */
 		if (mem->page_shift == 12 &&
-		    ram_pagemap_walk(mem, add_written_entries, &wc))
+		    (ram_pagemap_walk(mem, add_written_entries, &wc) ||
+		     wc.too_many))
 			h->nr_written = h->written_pages = 0;
 		len = ram_hot_format(h, mem->size, buf, RAM_HOT_FILE_MAX);
 		/*

@@ -35,9 +35,13 @@ struct ram_touch_block;
 #define RAM_HOT_MAX 8
 /* Pages a run had mapped in a block (of 512) for the block to count. */
 #define RAM_HOT_MIN_PAGES 128
-/* Runs of written pages at most, and pages in all. */
+/*
+ * Runs of written pages at most, and pages in all (16 MiB): a recording
+ * run that wrote more records none, since every later run would copy
+ * them all, whatever it writes itself.
+ */
 #define RAM_HOT_WRITTEN_MAX 1024
-#define RAM_HOT_WRITTEN_PAGES_MAX 32768
+#define RAM_HOT_WRITTEN_PAGES_MAX 4096
 /* The pages of the written list: 4 KiB; other page sizes record none. */
 #define RAM_HOT_PAGE 4096
 /* The file's size at most. */
@@ -109,7 +113,7 @@ void ram_hot_choose(const struct ram_touch_block *b, size_t nr,
 /*
  * Adds RAM page @page (RAM_HOT_PAGE units), written, to @h's list; pages
  * come in ascending order. Past RAM_HOT_WRITTEN_MAX runs or
- * RAM_HOT_WRITTEN_PAGES_MAX pages the rest is left out: false then.
+ * RAM_HOT_WRITTEN_PAGES_MAX pages, false and @h as it was.
  */
 bool ram_hot_add_written(struct ram_hot *h, uint32_t page);
 

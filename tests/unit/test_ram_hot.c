@@ -407,12 +407,12 @@ static void put_entry(int pagemap, const struct guest_mem *mem, uint64_t page,
 
 /*
  * The recording run's file, from a made-up pagemap: block 1 read
- * (200 pages, the file's), pages copied in blocks 0 and 3: the written
+ * (200 pages, the file's), pages copied in blocks 0 and 3 (of 8): the written
  * runs are the copied pages, the hot block the one only read.
  */
 static void test_record(void)
 {
-	uint64_t size = 4 * SZ_2M;
+	uint64_t size = 8 * SZ_2M;
 	uint8_t *ram = aligned_alloc(SZ_2M, size);
 	struct ram_hot_plan plan = { .record_fd = temp_file() };
 	static char text[RAM_HOT_FILE_MAX];
@@ -438,7 +438,16 @@ static void test_record(void)
 	got = pread(plan.record_fd, text, sizeof(text) - 1, 0);
 	CHECK(got > 0);
 	text[got > 0 ? got : 0] = 0;
-	CHECK_STR(text, "lkvm-hot-blocks 2\nram_bytes 0x800000\nblocks 1\nwritten 3+2 1536+1\n");
+	CHECK_STR(text, "lkvm-hot-blocks 2\nram_bytes 0x1000000\nblocks 1\nwritten 3+2 1536+1\n");
+	/* A run that wrote in more than RAM_HOT_WRITTEN_MAX runs records none. */
+	for (uint64_t i = 0; i <= RAM_HOT_WRITTEN_MAX; i++)
+		put_entry(mem.pagemap_fd, &mem, 1024 + 2 * i, RAM_PM_PRESENT);
+	CHECK_EQ(ftruncate(plan.record_fd, 0), 0);	/* a new record's file */
+	ram_hot_record(&plan, &mem);
+	got = pread(plan.record_fd, text, sizeof(text) - 1, 0);
+	CHECK(got > 0);
+	text[got > 0 ? got : 0] = 0;
+	CHECK_STR(text, "lkvm-hot-blocks 2\nram_bytes 0x1000000\nblocks 1\nwritten\n");
 	close(mem.pagemap_fd);
 	close(plan.record_fd);
 	free(ram);
