@@ -4,6 +4,7 @@
  * record's hand-over from the run that wrote it to the next, and RAM
  * put in huge pages keeping its contents, its writes its own.
  */
+#include "fake_pagemap.h"
 #include "harness.h"
 
 #include <lkvm/guest_mem.h>
@@ -387,24 +388,6 @@ static void test_collapse(void)
 	free(buf);
 }
 
-static int temp_file(void)
-{
-	char path[] = "/tmp/lkvm-test-hot-map-XXXXXX";
-	int fd = mkstemp(path);
-
-	CHECK(fd >= 0);
-	unlink(path);
-	return fd;
-}
-
-static void put_entry(int pagemap, const struct guest_mem *mem, uint64_t page,
-		      uint64_t entry)
-{
-	off_t at = (off_t)((((uintptr_t)mem->host >> 12) + page) * 8);
-
-	CHECK_EQ(pwrite(pagemap, &entry, 8, at), 8);
-}
-
 /*
  * The recording run's file, from a made-up pagemap: block 1 read
  * (200 pages, the file's), pages copied in blocks 0 and 3 (of 8): the written
@@ -414,7 +397,7 @@ static void test_record(void)
 {
 	uint64_t size = 8 * SZ_2M;
 	uint8_t *ram = aligned_alloc(SZ_2M, size);
-	struct ram_hot_plan plan = { .record_fd = temp_file() };
+	struct ram_hot_plan plan = { .record_fd = unit_temp_fd() };
 	static char text[RAM_HOT_FILE_MAX];
 	struct guest_mem mem;
 	ssize_t got;
@@ -424,16 +407,16 @@ static void test_record(void)
 		return;
 	guest_mem_wrap(&mem, 0, ram, size);
 	mem.page_shift = 12;
-	mem.pagemap_fd = temp_file();
+	mem.pagemap_fd = unit_temp_fd();
 	mem.file_fd = plan.record_fd;	/* any file: RAM "is mapped from" one */
-	put_entry(mem.pagemap_fd, &mem, size / 4096 - 1, 0);
+	fake_pagemap_put(mem.pagemap_fd, &mem, size / 4096 - 1, 0);
 	for (uint64_t i = 0; i < 200; i++)
-		put_entry(mem.pagemap_fd, &mem, 512 + i, RAM_PM_PRESENT | RAM_PM_FILE);
-	put_entry(mem.pagemap_fd, &mem, 3, RAM_PM_PRESENT);
-	put_entry(mem.pagemap_fd, &mem, 4, RAM_PM_PRESENT);
-	put_entry(mem.pagemap_fd, &mem, 9, RAM_PM_PRESENT | RAM_PM_FILE);
-	put_entry(mem.pagemap_fd, &mem, 1536, RAM_PM_PRESENT);
-	put_entry(mem.pagemap_fd, &mem, 1600, RAM_PM_SWAPPED);
+		fake_pagemap_put(mem.pagemap_fd, &mem, 512 + i, RAM_PM_PRESENT | RAM_PM_FILE);
+	fake_pagemap_put(mem.pagemap_fd, &mem, 3, RAM_PM_PRESENT);
+	fake_pagemap_put(mem.pagemap_fd, &mem, 4, RAM_PM_PRESENT);
+	fake_pagemap_put(mem.pagemap_fd, &mem, 9, RAM_PM_PRESENT | RAM_PM_FILE);
+	fake_pagemap_put(mem.pagemap_fd, &mem, 1536, RAM_PM_PRESENT);
+	fake_pagemap_put(mem.pagemap_fd, &mem, 1600, RAM_PM_SWAPPED);
 	ram_hot_record(&plan, &mem);
 	got = pread(plan.record_fd, text, sizeof(text) - 1, 0);
 	CHECK(got > 0);
@@ -441,7 +424,7 @@ static void test_record(void)
 	CHECK_STR(text, "lkvm-hot-blocks 2\nram_bytes 0x1000000\nblocks 1\nwritten 3+2 1536+1\n");
 	/* A run that wrote in more than RAM_HOT_WRITTEN_MAX runs records none. */
 	for (uint64_t i = 0; i <= RAM_HOT_WRITTEN_MAX; i++)
-		put_entry(mem.pagemap_fd, &mem, 1024 + 2 * i, RAM_PM_PRESENT);
+		fake_pagemap_put(mem.pagemap_fd, &mem, 1024 + 2 * i, RAM_PM_PRESENT);
 	CHECK_EQ(ftruncate(plan.record_fd, 0), 0);	/* a new record's file */
 	ram_hot_record(&plan, &mem);
 	got = pread(plan.record_fd, text, sizeof(text) - 1, 0);

@@ -4,6 +4,7 @@
  * sparse file at the offsets /proc/self/pagemap would have) and a fake
  * snapshot file, so that what it skips is visible in what it writes.
  */
+#include "fake_pagemap.h"
 #include "harness.h"
 
 #include <lkvm/guest_mem.h>
@@ -80,24 +81,6 @@ static void test_mark_pagemap(void)
 }
 
 /* A temporary file, unlinked. */
-static int temp_file(void)
-{
-	char path[] = "/tmp/lkvm-test-scan-XXXXXX";
-	int fd = mkstemp(path);
-
-	CHECK(fd >= 0);
-	unlink(path);
-	return fd;
-}
-
-static void put_entry(int pagemap, const struct guest_mem *mem, uint64_t page,
-		      uint64_t entry)
-{
-	off_t at = (off_t)((((uintptr_t)mem->host >> PAGE_SHIFT) + page) * 8);
-
-	CHECK_EQ(pwrite(pagemap, &entry, 8, at), 8);
-}
-
 /*
  * 1 MiB of RAM, 16 blocks, each with a byte in it. The fake pagemap
  * says blocks 2 and 9 have pages; the file RAM is "mapped from" has
@@ -109,7 +92,7 @@ static void check_writer(bool file_backed)
 	uint64_t size = SZ_1M, written;
 	uint8_t *ram = aligned_alloc(SZ_64K, size);
 	uint8_t *want = calloc(1, size), *back = malloc(size);
-	int pagemap = temp_file(), out = temp_file();
+	int pagemap = unit_temp_fd(), out = unit_temp_fd();
 	struct guest_mem mem;
 	uint32_t crc;
 
@@ -123,13 +106,13 @@ static void check_writer(bool file_backed)
 	for (unsigned int b = 0; b < 16; b++)
 		ram[b * RAM_BLOCK + 100] = (uint8_t)(b + 1);
 	/* The pagemap covers all of RAM: entries for every page. */
-	put_entry(pagemap, &mem, size / PAGE - 1, 0);
-	put_entry(pagemap, &mem, 2 * 16 + 3, RAM_PM_PRESENT);
-	put_entry(pagemap, &mem, 9 * 16, RAM_PM_SWAPPED);
+	fake_pagemap_put(pagemap, &mem, size / PAGE - 1, 0);
+	fake_pagemap_put(pagemap, &mem, 2 * 16 + 3, RAM_PM_PRESENT);
+	fake_pagemap_put(pagemap, &mem, 9 * 16, RAM_PM_SWAPPED);
 	want[2 * RAM_BLOCK + 100] = 3;
 	want[9 * RAM_BLOCK + 100] = 10;
 	if (file_backed) {
-		mem.file_fd = temp_file();
+		mem.file_fd = unit_temp_fd();
 		CHECK_EQ(ftruncate(mem.file_fd, (off_t)size), 0);
 		CHECK_EQ(pwrite(mem.file_fd, "x", 1, 5 * RAM_BLOCK + 4096), 1);
 		want[5 * RAM_BLOCK + 100] = 6;
@@ -172,7 +155,7 @@ static void test_touch_count(void)
 {
 	uint64_t size = 2 * SZ_2M;
 	uint8_t *ram = aligned_alloc(SZ_2M, size);
-	int pagemap = temp_file();
+	int pagemap = unit_temp_fd();
 	struct ram_touch_block b[2] = { 0 };
 	struct guest_mem mem;
 	const uint64_t file = 1ULL << 61;
@@ -183,12 +166,12 @@ static void test_touch_count(void)
 	guest_mem_wrap(&mem, 0, ram, size);
 	mem.page_shift = PAGE_SHIFT;
 	mem.pagemap_fd = pagemap;
-	put_entry(pagemap, &mem, size / PAGE - 1, 0);
-	put_entry(pagemap, &mem, 3, RAM_PM_PRESENT | file);
-	put_entry(pagemap, &mem, 5, RAM_PM_PRESENT);
-	put_entry(pagemap, &mem, 511, RAM_PM_PRESENT | file);
-	put_entry(pagemap, &mem, 512, RAM_PM_PRESENT);
-	put_entry(pagemap, &mem, 700, RAM_PM_SWAPPED);
+	fake_pagemap_put(pagemap, &mem, size / PAGE - 1, 0);
+	fake_pagemap_put(pagemap, &mem, 3, RAM_PM_PRESENT | file);
+	fake_pagemap_put(pagemap, &mem, 5, RAM_PM_PRESENT);
+	fake_pagemap_put(pagemap, &mem, 511, RAM_PM_PRESENT | file);
+	fake_pagemap_put(pagemap, &mem, 512, RAM_PM_PRESENT);
+	fake_pagemap_put(pagemap, &mem, 700, RAM_PM_SWAPPED);
 	CHECK_EQ(ram_touch_count(&mem, b), 0);
 	CHECK_EQ(b[0].present, 3);
 	CHECK_EQ(b[0].copied, 1);
