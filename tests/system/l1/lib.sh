@@ -8,8 +8,9 @@ L2_KERNEL=/guest/Image
 L2_INITRD=/guest/initrd.cpio.gz
 BM=/guest/bm
 # Test-speed choices for the Debian guest kernel: no boot chatter on the
-# 8250 (every byte is an exit) and no crypto self-tests.
-L2_PARAMS="quiet cryptomgr.notests"
+# 8250 (every byte is an exit) and no crypto self-tests; every sysrq key,
+# for the backtraces of a guest that stopped answering (guest_postmortem).
+L2_PARAMS="quiet cryptomgr.notests sysrq_always_enabled"
 LOGDIR=/tmp/logs
 mkdir -p "$LOGDIR"
 
@@ -30,7 +31,7 @@ run_test() {
 		echo "@@RESULT PASS $name ($(elapsed "$start") s)"
 	else
 		echo "@@RESULT FAIL $name: ${WHY:-failed} ($(elapsed "$start") s)"
-		tail -n 40 "$OUT" | sed "s|^|@@LOG $name: |"
+		tail -n 80 "$OUT" | sed "s|^|@@LOG $name: |"
 	fi
 }
 
@@ -80,6 +81,22 @@ sigterm_when() {
 	wait $pid
 	RC=$?
 	return 0
+}
+
+# guest_postmortem NAME: what a running VM that stopped answering was
+# doing, appended to $OUT (where its console goes) for the failure's
+# log: each vcpu's PC, PSTATE, link register and exception registers,
+# then the guest kernel's backtraces of every CPU and of its blocked
+# tasks, which the sysrq keys print on that console even under `quiet`.
+guest_postmortem() {
+	echo "@@ postmortem of $1" >>"$OUT"
+	timeout -k 5 30 lkvm debug -n "$1" --dump 2>&1 | grep -E \
+		'^(vcpu|lkvm)|^  (PC|PSTATE|X30|SP_EL1|ELR_EL1|ESR_EL1|FAR_EL1) ' \
+		>>"$OUT"
+	for key in l w; do
+		timeout -k 5 30 lkvm debug -n "$1" --sysrq $key >/dev/null 2>&1
+	done
+	sleep 5
 }
 
 # run_l2 TIMEOUT ACTION [lkvm run options]: boots the Debian guest whose

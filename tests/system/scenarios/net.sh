@@ -46,7 +46,11 @@ lkvm_bg() {
 wait_line() {
 	n=0
 	while ! grep -qF -- "$1" "$OUT"; do
-		[ $n -ge $(($2 * 10)) ] && { fail "no '$1' within $2 s"; return 1; }
+		if [ $n -ge $(($2 * 10)) ]; then
+			guest_postmortem "guest-$LKVM_PID"
+			fail "no '$1' within $2 s"
+			return 1
+		fi
 		kill -0 "$LKVM_PID" 2>/dev/null || grep -qF -- "$1" "$OUT" ||
 			{ fail "lkvm exited before '$1'"; return 1; }
 		sleep 0.1
