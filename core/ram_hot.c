@@ -17,7 +17,6 @@
 #include <lkvm/guest_mem.h>
 #include <lkvm/log.h>
 #include <lkvm/parse.h>
-#include <lkvm/ram_scan.h>
 #include <lkvm/ram_touch.h>
 #include <lkvm/small_file.h>
 
@@ -464,17 +463,13 @@ struct written_ctx {
 	bool too_many;
 };
 
-static void add_written_entries(void *ctx, uint64_t page,
-				const uint64_t *entries, size_t n)
+static void add_written(void *ctx, uint64_t page)
 {
 	struct written_ctx *c = ctx;
 
-	for (size_t k = 0; k < n && !c->too_many; k++)
-		if ((entries[k] & RAM_PM_PRESENT) &&
-		    !(entries[k] & RAM_PM_FILE) &&
-		    (page + k > UINT32_MAX ||
-		     !ram_hot_add_written(c->h, (uint32_t)(page + k))))
-			c->too_many = true;
+	if (!c->too_many &&
+	    (page > UINT32_MAX || !ram_hot_add_written(c->h, (uint32_t)page)))
+		c->too_many = true;
 }
 
 void ram_hot_record(struct ram_hot_plan *p, const struct guest_mem *mem)
@@ -493,12 +488,12 @@ void ram_hot_record(struct ram_hot_plan *p, const struct guest_mem *mem)
 	h = calloc(1, sizeof(*h));
 	buf = malloc(RAM_HOT_FILE_MAX);
 	wc = (struct written_ctx){ .h = h };
-	if (b && h && buf && !ram_touch_count(mem, b)) {
+	/* 4 KiB pages only: the written list's unit. */
+	if (b && h && buf &&
+	    !ram_touch_count(mem, b, mem->page_shift == 12 ? add_written : NULL,
+			     &wc)) {
 		ram_hot_choose(b, nr, h);
-		/* 4 KiB pages only: the list's unit. */
-		if (mem->page_shift == 12 &&
-		    (ram_pagemap_walk(mem, add_written_entries, &wc) ||
-		     wc.too_many))
+		if (wc.too_many)
 			h->nr_written = h->written_pages = 0;
 		len = ram_hot_format(h, mem->size, buf, RAM_HOT_FILE_MAX);
 		/*

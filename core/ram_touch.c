@@ -25,6 +25,8 @@
 struct count_ctx {
 	struct ram_touch_block *b;
 	unsigned int per_block;
+	ram_touch_copied_fn copied;
+	void *copied_ctx;
 };
 
 static void count_entries(void *ctx, uint64_t page, const uint64_t *entries,
@@ -38,14 +40,19 @@ static void count_entries(void *ctx, uint64_t page, const uint64_t *entries,
 		if (!(entries[k] & RAM_PM_PRESENT))
 			continue;
 		b->present++;
-		if (!(entries[k] & RAM_PM_FILE))
-			b->copied++;
+		if (entries[k] & RAM_PM_FILE)
+			continue;
+		b->copied++;
+		if (c->copied)
+			c->copied(c->copied_ctx, page + k);
 	}
 }
 
-int ram_touch_count(const struct guest_mem *mem, struct ram_touch_block *b)
+int ram_touch_count(const struct guest_mem *mem, struct ram_touch_block *b,
+		    ram_touch_copied_fn copied, void *ctx)
 {
-	struct count_ctx c = { b, (unsigned int)(SZ_2M >> mem->page_shift) };
+	struct count_ctx c = { b, (unsigned int)(SZ_2M >> mem->page_shift),
+			       copied, ctx };
 
 	return ram_pagemap_walk(mem, count_entries, &c);
 }
@@ -63,7 +70,7 @@ void ram_touch_log(const struct guest_mem *mem)
 	    mem->pagemap_fd < 0 || !nr)
 		return;
 	b = calloc(nr, sizeof(*b));
-	if (!b || ram_touch_count(mem, b)) {
+	if (!b || ram_touch_count(mem, b, NULL, NULL)) {
 		free(b);
 		return;
 	}

@@ -11,12 +11,17 @@ struct ram_touch_block {
 	uint32_t copied;	/* of those, written: no longer the file's */
 };
 
+/* Called for each copied page, in ascending order (@page: a page number). */
+typedef void (*ram_touch_copied_fn)(void *ctx, uint64_t page);
+
 /*
  * Counts @mem's pages into @b (zeroed by the caller), one entry per 2 MiB
- * block, a partial last one included, from /proc/self/pagemap: 0 or
- * -errno.
+ * block, a partial last one included, from /proc/self/pagemap, and
+ * hands each copied page to @copied (when not NULL) in the same walk:
+ * 0 or -errno.
  */
-int ram_touch_count(const struct guest_mem *mem, struct ram_touch_block *b);
+int ram_touch_count(const struct guest_mem *mem, struct ram_touch_block *b,
+		    ram_touch_copied_fn copied, void *ctx);
 
 /*
  * At --loglevel debug, for RAM mapped from a snapshot's file: how many

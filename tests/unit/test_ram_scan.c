@@ -14,6 +14,7 @@
 #include <lkvm/state.h>
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -151,12 +152,27 @@ static void test_writer_file_backed(void)
  * and of those the ones no longer the file's (copied on write); a page
  * only swapped out was not touched in this run.
  */
+struct copied_pages {
+	unsigned int n;
+	uint64_t page[4];
+};
+
+static void note_copied(void *ctx, uint64_t page)
+{
+	struct copied_pages *c = ctx;
+
+	if (c->n < ARRAY_SIZE(c->page))
+		c->page[c->n] = page;
+	c->n++;
+}
+
 static void test_touch_count(void)
 {
 	uint64_t size = 2 * SZ_2M;
 	uint8_t *ram = aligned_alloc(SZ_2M, size);
 	int pagemap = unit_temp_fd();
 	struct ram_touch_block b[2] = { 0 };
+	struct copied_pages copied = { 0 };
 	struct guest_mem mem;
 	const uint64_t file = 1ULL << 61;
 
@@ -172,11 +188,18 @@ static void test_touch_count(void)
 	fake_pagemap_put(pagemap, &mem, 511, RAM_PM_PRESENT | file);
 	fake_pagemap_put(pagemap, &mem, 512, RAM_PM_PRESENT);
 	fake_pagemap_put(pagemap, &mem, 700, RAM_PM_SWAPPED);
-	CHECK_EQ(ram_touch_count(&mem, b), 0);
+	CHECK_EQ(ram_touch_count(&mem, b, NULL, NULL), 0);
 	CHECK_EQ(b[0].present, 3);
 	CHECK_EQ(b[0].copied, 1);
 	CHECK_EQ(b[1].present, 1);
 	CHECK_EQ(b[1].copied, 1);
+	/* The same walk hands over the copied pages, in order. */
+	memset(b, 0, sizeof(b));
+	CHECK_EQ(ram_touch_count(&mem, b, note_copied, &copied), 0);
+	CHECK_EQ(b[0].copied + b[1].copied, 2);
+	CHECK_EQ(copied.n, 2);
+	CHECK_EQ(copied.page[0], 5);
+	CHECK_EQ(copied.page[1], 512);
 	close(pagemap);
 	free(ram);
 }
