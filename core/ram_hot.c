@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,39 +98,38 @@ bool ram_hot_add_written(struct ram_hot *h, uint32_t page)
 	return true;
 }
 
+/* printf() at @at of @buf: false, and @buf unusable, when it does not fit. */
+static bool __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *at, len - *at, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *at)
+		return false;
+	*at += (size_t)n;
+	return true;
+}
+
 int ram_hot_format(const struct ram_hot *h, uint64_t ram_bytes, char *buf,
 		   size_t len)
 {
 	size_t at = 0;
-	int n = snprintf(buf, len, HOT_HEADER "ram_bytes 0x%llx\nblocks",
+	bool ok = append(buf, len, &at, HOT_HEADER "ram_bytes 0x%llx\nblocks",
 			 (unsigned long long)ram_bytes);
 
-	if (n < 0 || (size_t)n >= len)
-		return -ENOSPC;
-	at = (size_t)n;
-	for (unsigned int i = 0; i < h->nr && i < RAM_HOT_MAX; i++) {
-		n = snprintf(buf + at, len - at, " %u", h->block[i]);
-		if (n < 0 || (size_t)n >= len - at)
-			return -ENOSPC;
-		at += (size_t)n;
-	}
-	n = snprintf(buf + at, len - at, "\nwritten");
-	if (n < 0 || (size_t)n >= len - at)
-		return -ENOSPC;
-	at += (size_t)n;
-	for (unsigned int i = 0; i < h->nr_written && i < RAM_HOT_WRITTEN_MAX;
-	     i++) {
-		n = snprintf(buf + at, len - at, " %u+%u", h->written[i].first,
-			     h->written[i].pages);
-		if (n < 0 || (size_t)n >= len - at)
-			return -ENOSPC;
-		at += (size_t)n;
-	}
-	if (at + 2 > len)
-		return -ENOSPC;
-	buf[at++] = '\n';
-	buf[at] = 0;
-	return (int)at;
+	for (unsigned int i = 0; ok && i < h->nr && i < RAM_HOT_MAX; i++)
+		ok = append(buf, len, &at, " %u", h->block[i]);
+	ok = ok && append(buf, len, &at, "\nwritten");
+	for (unsigned int i = 0;
+	     ok && i < h->nr_written && i < RAM_HOT_WRITTEN_MAX; i++)
+		ok = append(buf, len, &at, " %u+%u", h->written[i].first,
+			    h->written[i].pages);
+	ok = ok && append(buf, len, &at, "\n");
+	return ok ? (int)at : -ENOSPC;
 }
 
 /*

@@ -107,6 +107,9 @@ static void test_format_parse(void)
 	CHECK_EQ(got.written[1].first, 65535);
 	CHECK_EQ(ram_hot_format(&h, 256ULL << 20, buf, 20), -ENOSPC);
 	CHECK_EQ(ram_hot_format(&h, 256ULL << 20, buf, 70), -ENOSPC);
+	/* Room for the text and its terminating zero, not a byte less. */
+	CHECK_EQ(ram_hot_format(&h, 256ULL << 20, buf, (size_t)len + 1), len);
+	CHECK_EQ(ram_hot_format(&h, 256ULL << 20, buf, (size_t)len), -ENOSPC);
 	/* No blocks and no written pages is a valid file. */
 	h.nr = 0;
 	h.nr_written = 0;
