@@ -361,34 +361,65 @@ static void test_plan(void)
 	clean(dir);
 }
 
+/*
+ * Guest RAM of @size bytes mapped copy-on-write from a temporary file
+ * whose byte i is i * @mul + (i >> @shift); @buf keeps the same bytes.
+ */
+struct file_ram {
+	char path[32];
+	uint8_t *buf;
+	int fd;
+	struct guest_mem mem;
+};
+
+static bool file_ram_open(struct file_ram *r, uint64_t size, unsigned int mul,
+			  unsigned int shift)
+{
+	snprintf(r->path, sizeof(r->path), "/tmp/lkvm-test-hot-XXXXXX");
+	r->buf = malloc(size);
+	r->fd = mkstemp(r->path);
+	CHECK(r->fd >= 0 && r->buf);
+	if (r->fd < 0 || !r->buf) {
+		free(r->buf);
+		if (r->fd >= 0)
+			close(r->fd);
+		return false;
+	}
+	for (uint64_t i = 0; i < size; i++)
+		r->buf[i] = (uint8_t)(i * mul + (i >> shift));
+	CHECK_EQ(pwrite(r->fd, r->buf, size, 0), size);
+	CHECK_EQ(guest_mem_map_file(&r->mem, 0x80000000, size, r->fd), 0);
+	return true;
+}
+
+static void file_ram_close(struct file_ram *r)
+{
+	guest_mem_free(&r->mem);
+	close(r->fd);
+	unlink(r->path);
+	free(r->buf);
+}
+
 static void test_collapse(void)
 {
-	char path[] = "/tmp/lkvm-test-hot-ram-XXXXXX";
 	uint64_t size = 4 * SZ_2M;
 	static struct ram_hot h = { .nr = 2, .block = { 1, 3 } };
-	struct guest_mem mem;
-	uint8_t *buf = malloc(size), check[8];
-	int fd = mkstemp(path);
+	struct file_ram r;
+	uint8_t check[8];
 
-	CHECK(fd >= 0 && buf);
-	for (uint64_t i = 0; i < size; i++)
-		buf[i] = (uint8_t)(i * 7 + (i >> 21));
-	CHECK_EQ(pwrite(fd, buf, size, 0), size);
-	CHECK_EQ(guest_mem_map_file(&mem, 0x80000000, size, fd), 0);
+	if (!file_ram_open(&r, size, 7, 21))
+		return;
 	/* A tmpfs file collapses, another refuses: the same either way. */
-	ram_hot_collapse(&mem, &h);
-	CHECK(!memcmp(mem.host, buf, size));
+	ram_hot_collapse(&r.mem, &h);
+	CHECK(!memcmp(r.mem.host, r.buf, size));
 	/* Writes to a hot block, and to one that is not, stay private. */
-	mem.host[SZ_2M + 5] ^= 0xff;
-	mem.host[2 * SZ_2M + 5] ^= 0xff;
-	CHECK_EQ(pread(fd, check, 1, SZ_2M + 5), 1);
-	CHECK_EQ(check[0], buf[SZ_2M + 5]);
-	CHECK_EQ(pread(fd, check, 1, 2 * SZ_2M + 5), 1);
-	CHECK_EQ(check[0], buf[2 * SZ_2M + 5]);
-	guest_mem_free(&mem);
-	close(fd);
-	unlink(path);
-	free(buf);
+	r.mem.host[SZ_2M + 5] ^= 0xff;
+	r.mem.host[2 * SZ_2M + 5] ^= 0xff;
+	CHECK_EQ(pread(r.fd, check, 1, SZ_2M + 5), 1);
+	CHECK_EQ(check[0], r.buf[SZ_2M + 5]);
+	CHECK_EQ(pread(r.fd, check, 1, 2 * SZ_2M + 5), 1);
+	CHECK_EQ(check[0], r.buf[2 * SZ_2M + 5]);
+	file_ram_close(&r);
 }
 
 /*
@@ -476,41 +507,34 @@ static bool populate_write_visible(int fd, int pagemap)
  */
 static void test_prewrite(void)
 {
-	char path[] = "/tmp/lkvm-test-hot-pre-XXXXXX";
 	uint64_t size = 2 * SZ_2M;
 	static struct ram_hot h = { 0, { 0 }, 2, 4, { { 5, 3 }, { 600, 1 } } };
-	uint8_t *buf = malloc(size), check[8];
-	int fd = mkstemp(path), pagemap;
-	struct guest_mem mem;
+	struct file_ram r;
+	int pagemap;
+	uint8_t check[8];
 
-	CHECK(fd >= 0 && buf);
-	for (uint64_t i = 0; i < size; i++)
-		buf[i] = (uint8_t)(i * 13 + (i >> 12));
-	CHECK_EQ(pwrite(fd, buf, size, 0), size);
-	CHECK_EQ(guest_mem_map_file(&mem, 0x80000000, size, fd), 0);
-	ram_hot_prewrite(&mem, &h);
+	if (!file_ram_open(&r, size, 13, 12))
+		return;
+	ram_hot_prewrite(&r.mem, &h);
 	pagemap = open("/proc/self/pagemap", O_RDONLY);
-	if (pagemap >= 0 && populate_write_visible(fd, pagemap)) {
+	if (pagemap >= 0 && populate_write_visible(r.fd, pagemap)) {
 		for (uint64_t pg = 5; pg < 8; pg++)
-			CHECK_EQ(file_page(pagemap, mem.host + pg * 4096), 0);
-		CHECK_EQ(file_page(pagemap, mem.host + 600 * 4096), 0);
-		CHECK_EQ(file_page(pagemap, mem.host + 8 * 4096), -1);
-		CHECK_EQ(file_page(pagemap, mem.host + 4 * 4096), -1);
+			CHECK_EQ(file_page(pagemap, r.mem.host + pg * 4096), 0);
+		CHECK_EQ(file_page(pagemap, r.mem.host + 600 * 4096), 0);
+		CHECK_EQ(file_page(pagemap, r.mem.host + 8 * 4096), -1);
+		CHECK_EQ(file_page(pagemap, r.mem.host + 4 * 4096), -1);
 	}
 	if (pagemap >= 0)
 		close(pagemap);
-	CHECK(!memcmp(mem.host, buf, size));
+	CHECK(!memcmp(r.mem.host, r.buf, size));
 	/* The guest's writes there stay private too. */
-	mem.host[5 * 4096 + 1] ^= 0xff;
-	CHECK_EQ(pread(fd, check, 1, 5 * 4096 + 1), 1);
-	CHECK_EQ(check[0], buf[5 * 4096 + 1]);
+	r.mem.host[5 * 4096 + 1] ^= 0xff;
+	CHECK_EQ(pread(r.fd, check, 1, 5 * 4096 + 1), 1);
+	CHECK_EQ(check[0], r.buf[5 * 4096 + 1]);
 	/* Runs outside RAM (a manifest smaller than the record) are skipped. */
 	h.written[1].first = (uint32_t)(size / 4096);
-	ram_hot_prewrite(&mem, &h);
-	guest_mem_free(&mem);
-	close(fd);
-	unlink(path);
-	free(buf);
+	ram_hot_prewrite(&r.mem, &h);
+	file_ram_close(&r);
 }
 
 static const struct unit_test tests[] = {
