@@ -202,7 +202,6 @@ BENCH_RUNS=11
 BENCH_HOME=/tmp/bench-home
 mkdir -p "$BENCH_HOME"
 
-# tstat LINE WHAT STAT: a figure of a timeit line, e.g. "cpu" "median".
 # host_speed WHEN: how fast this boot of the nested host runs, printed
 # beside every benchmark's figures: the same binary runs from 5 to 7 s
 # cold in one boot and another (testing.md, "Reading a benchmark: how fast the boot ran"). A
@@ -218,6 +217,7 @@ host_speed() {
 	echo "@@BENCH nested host speed ($1): sha256sum of 4 MiB $(tstat "$sum" wall median) ms, floor start-up $(tstat "$floor" wall median) ms wall (medians of 5)"
 }
 
+# tstat LINE WHAT STAT: a figure of a timeit line, e.g. "cpu" "median".
 tstat() {
 	echo "$1" | awk -v w="$2" -v s="$3" '{
 		for (i = 1; i < NF; i++)
