@@ -45,6 +45,33 @@ static void handler(void *opaque, uint64_t offset, uint8_t *data,
 		memset(data, 0xab, len);
 }
 
+/*
+ * Anonymous RAM: 2 MiB-aligned for huge pages, inside the mapping that
+ * guest_mem_free() unmaps, and usable from its first byte to its last.
+ */
+static void test_guest_mem_alloc(void)
+{
+	uint64_t size = 3 * SZ_1M;
+	struct guest_mem m;
+	uint8_t *map;
+
+	if (guest_mem_alloc(&m, 0x80000000, size)) {
+		CHECK(!"guest_mem_alloc failed");
+		return;
+	}
+	map = m.map_base;
+	CHECK_EQ((uintptr_t)m.host % SZ_2M, 0);
+	CHECK_EQ(m.size, size);
+	CHECK(map && m.host >= map);
+	CHECK((size_t)(m.host - map) + size <= m.map_len);
+	CHECK(guest_mem_ptr(&m, 0x80000000, size) == m.host);
+	m.host[0] = 1;
+	m.host[size - 1] = 2;
+	CHECK_EQ(m.host[0] + m.host[size - 1] + m.host[size / 2], 3);
+	guest_mem_free(&m);
+	CHECK(m.map_base == NULL && m.host == NULL);
+}
+
 static void test_mmio_bus(void)
 {
 	struct mmio_bus bus = { 0 };
@@ -175,6 +202,7 @@ static void test_fd_writev_all(void)
 
 static const struct unit_test tests[] = {
 	{ "guest-mem-ranges", test_guest_mem_ranges },
+	{ "guest-mem-alloc", test_guest_mem_alloc },
 	{ "mmio-bus", test_mmio_bus },
 	{ "console-escape", test_console_escape },
 	{ "console-sysrq", test_console_sysrq },
