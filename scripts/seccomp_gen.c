@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Build-time generator of build/gen/seccomp_bpf.c: every seccomp filter
- * lkvm's threads load, compiled by core/seccomp.c's seccomp_compile()
- * with libseccomp exactly as lkvm would compile it at run time, but with
+ * lkvm's threads load, compiled by seccomp_compile()
+ * (core/seccomp_compile.c) with libseccomp, but with
  * SECCOMP_PID_PLACEHOLDER for the process ID; and libseccomp's system
  * call names. lkvm then only copies a program and patches in its PID
  * (Firecracker likewise compiles its filters when it is built).
@@ -22,7 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* This program links core/seccomp.c, which looks for what it writes. */
+/*
+ * This program links core/seccomp.c (the devices that name their extras
+ * pull it in), which looks for what it writes.
+ */
 const struct seccomp_precompiled seccomp_precompiled[1];
 const unsigned int seccomp_nr_precompiled;
 const char seccomp_syscall_names[1][SECCOMP_NAME_LEN];

@@ -27,6 +27,11 @@ enum seccomp_thread {
 	SECCOMP_VCPU_IO,
 };
 
+static inline bool seccomp_is_vcpu_kind(enum seccomp_thread kind)
+{
+	return kind == SECCOMP_VCPU || kind == SECCOMP_VCPU_IO;
+}
+
 /*
  * Before the first filter: the SIGSYS handler, and @vm's cache of the
  * filters its threads load (each made once, however many threads load
@@ -86,8 +91,9 @@ unsigned int seccomp_patch_constant(struct sock_filter *insns,
  * Compiles the filter of @kind plus @extra (may be NULL) with libseccomp,
  * letting tgkill() signal only @pid's threads and unlinkat() act only in
  * SECCOMP_CONTROL_DIRFD_PLACEHOLDER. For scripts/seccomp_gen.c, the tests,
- * and builds without precompiled filters. Returns 0 and a malloc()ed
- * program in @insns, or -errno.
+ * and builds without precompiled filters (core/seccomp_compile.c, which
+ * lkvm's own binary does not link). Returns 0 and a malloc()ed program
+ * in @insns, or -errno.
  */
 int seccomp_compile(enum seccomp_thread kind, const struct seccomp_extra *extra,
 		    uint32_t pid, struct sock_filter **insns, unsigned short *len);

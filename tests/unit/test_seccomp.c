@@ -6,13 +6,17 @@
  */
 #include "harness.h"
 
+#include <lkvm/config.h>
 #include <lkvm/seccomp.h>
+#include <lkvm/vm.h>
 
+#include <errno.h>
 #include <linux/filter.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* libseccomp's BPF for one unlinkat rule like the main thread's. */
@@ -93,9 +97,36 @@ static void test_patch_only_comparisons(void)
 	CHECK_EQ(insns[3].k, SECCOMP_CONTROL_DIRFD_PLACEHOLDER);
 }
 
+/*
+ * A filter the build did not compile, in a program that does not link
+ * the compiler (as lkvm does not): refused with -ENOSYS, nothing
+ * installed. In a child, so that a filter installed by mistake cannot
+ * reach the other tests.
+ */
+static void test_unlisted_filter_refused(void)
+{
+	static const struct seccomp_extra unlisted = { .name = "not-listed" };
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		struct vm_config cfg = { .seccomp = true };
+		struct vm vm = { .cfg = &cfg, .vcpu_filter = SECCOMP_VCPU };
+		/* The build for the build host compiles none: prepare refuses. */
+		int ret = seccomp_prepare(&vm);
+
+		ret = ret ?: seccomp_enter(&vm, SECCOMP_IO, "test", &unlisted);
+		_exit(ret == -ENOSYS ? 0 : 1);
+	}
+	CHECK(pid > 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static const struct unit_test tests[] = {
 	{ "seccomp_patch_placeholder", test_patch_placeholder },
 	{ "seccomp_patch_only_comparisons", test_patch_only_comparisons },
+	{ "seccomp_unlisted_filter_refused", test_unlisted_filter_refused },
 };
 
 UNIT_MAIN(tests)
