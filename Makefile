@@ -7,6 +7,7 @@
 #   make demo       boot a Debian arm64 guest with lkvm in a nested KVM host
 #   make bench      benchmarks (numbers only)
 #   make stress     the stress scenario on every stress host (long; not in check)
+#   make hot-text   re-profile which functions a start runs: scripts/lkvm-hot.ld
 
 HOST_ARCH := $(shell uname -m)
 ifeq ($(HOST_ARCH),aarch64)
@@ -42,8 +43,10 @@ WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 # RELRO and a non-executable stack (tests/hardening.sh checks the binary).
 HARDENING := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CFLAGS ?= -O2 -g
+# Each function in a section of its own, so that lkvm's link can put the
+# ones a start runs together (LKVM_LAYOUT).
 CFLAGS += -std=c11 -D_GNU_SOURCE $(WARNINGS) $(HARDENING) -Iinclude -MMD -MP \
-	  -DLKVM_VERSION='"$(LKVM_VERSION)"'
+	  -ffunction-sections -DLKVM_VERSION='"$(LKVM_VERSION)"'
 LDFLAGS += -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LDLIBS := -lfdt -lseccomp -lpthread
 
@@ -58,12 +61,17 @@ LIBLKVM := $(BUILD)/liblkvm.a
 SECCOMP_GEN := $(BUILD)/gen/seccomp-gen
 SECCOMP_BPF := $(BUILD)/obj/gen/seccomp_bpf.o
 
-.PHONY: all deps check check-slow unit system demo bench stress clean guest format fuzz .deps-ok
+.PHONY: all deps check check-slow unit system demo bench stress clean guest format fuzz hot-text .deps-ok
 all: lkvm guest
 
-lkvm: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM)
+# The functions a start runs first, in the order it runs them: a start
+# then faults in 4 windows of 64 KiB of text instead of all 13
+# (scripts/hot_text.sh, `make hot-text`; testing.md).
+LKVM_LAYOUT := scripts/lkvm-hot.ld
+
+lkvm: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LKVM_LAYOUT)
 	$(quiet) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -Wl,-T,$(LKVM_LAYOUT) -o $@ $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
 
 $(LIBLKVM): $(LIB_OBJS)
 	@rm -f $@
@@ -139,6 +147,24 @@ $(BUILD)/tools/lkvm-blk-null: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) virtio/b
 	$(Q)$(CC) $(CFLAGS) -DLKVM_BLK_NULL_TEST -c -o $(BUILD)/obj/blk-null.o virtio/blk_io.c
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(BUILTIN_OBJS) $(BUILD)/obj/blk-null.o $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
 TEST_TOOLS += $(BUILD)/tools/lkvm-blk-null
+
+# Regenerates LKVM_LAYOUT: a build with every function on a page of its
+# own (build/tools/lkvm-prof) runs in a nested host booted with one CPU
+# and instruction counting, which records each page fault it takes in
+# its text (tests/bench/hot-text.sh); the pages touched name the
+# functions. Commit the new scripts/lkvm-hot.ld.
+hot-text: lkvm guest $(TEST_TOOLS)
+	@mkdir -p $(BUILD)/hot
+	$(Q)$(CC) $(LDFLAGS) -Wl,-Map,$(BUILD)/hot/lkvm.map -o $(BUILD)/hot/lkvm-plain \
+		$(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
+	$(Q)scripts/hot_text.sh layout $(BUILD)/hot/lkvm.map >$(BUILD)/hot/prof.ld
+	$(Q)$(CC) $(LDFLAGS) -Wl,-T,$(BUILD)/hot/prof.ld -Wl,-Map,$(BUILD)/hot/prof.map \
+		-o $(BUILD)/tools/lkvm-prof $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
+	$(Q)LKVM_L1_SMP=1 LKVM_L1_ICOUNT=0 tests/system/run.sh --bench hot-text; \
+		rc=$$?; rm -f $(BUILD)/tools/lkvm-prof; [ $$rc = 0 ]
+	$(Q)scripts/hot_text.sh hot $(BUILD)/hot/prof.map $(BUILD)/system/bench.log >$(BUILD)/hot/lkvm-hot.ld
+	$(Q)mv $(BUILD)/hot/lkvm-hot.ld $(LKVM_LAYOUT)
+	@echo "hot-text: $$(grep -c '^[[:space:]]*\*[[:alnum:]]' $(LKVM_LAYOUT)) sections in $(LKVM_LAYOUT)"
 
 $(BUILD)/tools/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
