@@ -11,7 +11,6 @@
 #include <lkvm/seccomp.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <linux/filter.h>
 #include <linux/if_tun.h>
