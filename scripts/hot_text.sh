@@ -16,22 +16,23 @@
 #       linker script of the sections those faults touched.
 set -eu
 
+# awk's hex(): "0x1f" or "1f" to a number (mawk has no strtonum).
+HEX_AWK='
+function hex(h,    i, v) {
+	v = 0
+	h = tolower(h)
+	sub(/^0x/, "", h)
+	for (i = 1; i <= length(h); i++)
+		v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+	return v
+}'
+
 # MAP's input sections of output section $2: "ADDR SIZE FILE SECTION".
 inputs() {
-	awk -v out="$2" '
+	awk -v out="$2" "$HEX_AWK"'
 	function emit(name, addr, size, file) {
-		if (strtonum_(size) > 0)
-			print strtonum_(addr), strtonum_(size), file, name
-	}
-	function strtonum_(h,    i, c, v) {
-		v = 0
-		h = tolower(h)
-		sub(/^0x/, "", h)
-		for (i = 1; i <= length(h); i++) {
-			c = index("0123456789abcdef", substr(h, i, 1)) - 1
-			v = v * 16 + c
-		}
-		return v
+		if (hex(size) > 0)
+			print hex(addr), hex(size), file, name
 	}
 	$0 ~ "^" out "([ \t]|$)" { inside = 1; next }
 	inside && /^\.[^ ]/ { exit }
@@ -92,18 +93,11 @@ hot)
 	echo "SECTIONS"
 	echo "{"
 	echo "	.text.hot : {"
-	awk -v base="$base" '
-	function hex(h,    i, v) {
-		v = 0
-		h = tolower(h)
-		sub(/^0x/, "", h)
-		for (i = 1; i <= length(h); i++)
-			v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-		return v
-	}
+	awk -v base="$base" "$HEX_AWK"'
+	BEGIN { base = hex(base) }
 	FNR == NR { a[n] = $1; s[n] = $2; line[n] = $0; n++; next }
 	/^@@HOTTEXT fault / {
-		off = hex($3) - hex(base)
+		off = hex($3) - base
 		lo = 0; hi = n - 1
 		while (lo < hi) {	# the last section starting at or before off
 			mid = int((lo + hi + 1) / 2)
