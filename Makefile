@@ -65,13 +65,15 @@ SECCOMP_BPF := $(BUILD)/obj/gen/seccomp_bpf.o
 all: lkvm guest
 
 # The functions a start runs first, in the order it runs them: a start
-# then faults in 4 windows of 64 KiB of text instead of all 13
+# then faults in 4 windows of 64 KiB of text instead of all 12
 # (scripts/hot_text.sh, `make hot-text`; testing.md).
 LKVM_LAYOUT := scripts/lkvm-hot.ld
+# What lkvm links, laid out by LKVM_LAYOUT or, for make hot-text, not.
+LKVM_LINK := $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
 
 lkvm: $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LKVM_LAYOUT)
 	$(quiet) LINK $@
-	$(Q)$(CC) $(LDFLAGS) -Wl,-T,$(LKVM_LAYOUT) -o $@ $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -Wl,-T,$(LKVM_LAYOUT) -o $@ $(LKVM_LINK)
 
 $(LIBLKVM): $(LIB_OBJS)
 	@rm -f $@
@@ -156,10 +158,10 @@ TEST_TOOLS += $(BUILD)/tools/lkvm-blk-null
 hot-text: lkvm guest $(TEST_TOOLS)
 	@mkdir -p $(BUILD)/hot
 	$(Q)$(CC) $(LDFLAGS) -Wl,-Map,$(BUILD)/hot/lkvm.map -o $(BUILD)/hot/lkvm-plain \
-		$(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
+		$(LKVM_LINK)
 	$(Q)scripts/hot_text.sh layout $(BUILD)/hot/lkvm.map >$(BUILD)/hot/prof.ld
 	$(Q)$(CC) $(LDFLAGS) -Wl,-T,$(BUILD)/hot/prof.ld -Wl,-Map,$(BUILD)/hot/prof.map \
-		-o $(BUILD)/tools/lkvm-prof $(BUILTIN_OBJS) $(SECCOMP_BPF) $(LIBLKVM) $(LDLIBS)
+		-o $(BUILD)/tools/lkvm-prof $(LKVM_LINK)
 	$(Q)LKVM_L1_SMP=1 LKVM_L1_ICOUNT=0 tests/system/run.sh --bench hot-text; \
 		rc=$$?; rm -f $(BUILD)/tools/lkvm-prof; [ $$rc = 0 ]
 	$(Q)scripts/hot_text.sh hot $(BUILD)/hot/prof.map $(BUILD)/system/bench.log >$(BUILD)/hot/lkvm-hot.ld

@@ -57,7 +57,7 @@ int blk_rw_all(int fd, struct iovec *iov, unsigned int nr, uint64_t off,
 static int write_zeroes_slow(const struct blk_backend *b, uint64_t off,
 			     uint64_t len)
 {
-	/* Outside .rodata, as sandbox/init_blob.S says why. */
+	/* Outside .rodata: sandbox/init_blob.S says why. */
 	static const uint8_t zeroes[65536]
 		__attribute__((section(".lkvm_cold_rodata.zeroes")));
 

@@ -34,9 +34,10 @@ else
 		lkvm-prof run -k $P $args >/dev/null 2>&1
 		echo 0 >$T/events/kprobes/hottext/enable
 		sed -n 's/^ *lkvm-[^ ]*-[0-9][0-9]* .*addr=\(0x[0-9a-f]*\).*/@@HOTTEXT fault \1/p' $T/trace
-	done
+	done >/tmp/hot-text.faults
+	cat /tmp/hot-text.faults
 	echo "$around" >/sys/kernel/debug/fault_around_bytes
 	echo '-:hottext' >>$T/kprobe_events
-	echo "@@BENCH hot-text: $(grep -c . $T/trace) faults in the last case"
+	echo "@@BENCH hot-text: $(grep -c . /tmp/hot-text.faults) page faults of lkvm-prof in 3 starts"
 	set_aslr 2
 fi
