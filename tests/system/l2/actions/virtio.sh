@@ -30,10 +30,13 @@ action_blk_write() {
 }
 
 # O_DIRECT writes complete at the device without a FLUSH: after a forced
-# power-off they must still be in the image.
+# power-off they must still be in the image. The first MiB in 64 KiB
+# requests, the rest in requests of 1 MiB (the device's size_max).
 action_blk_direct_write() {
 	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
-	pattern | dd of=/dev/vda bs=65536 oflag=direct 2>/dev/null
+	pattern >/tmp/p
+	dd if=/tmp/p of=/dev/vda bs=65536 count=16 oflag=direct 2>/dev/null &&
+		dd if=/tmp/p of=/dev/vda bs=1048576 skip=1 seek=1 oflag=direct 2>/dev/null
 	echo "@@L2 dd_rc=$?"
 }
 
@@ -41,6 +44,7 @@ action_blk_read() {
 	wait_dev /dev/vda || { echo "@@L2 no-vda"; return; }
 	echo "@@L2 md5=$(md5sum </dev/vda | cut -d' ' -f1)"
 	echo "@@L2 direct_md5=$(dd if=/dev/vda bs=65536 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
+	echo "@@L2 direct_1m_md5=$(dd if=/dev/vda bs=1048576 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)"
 }
 
 # A read-only disk: the guest sees it read-only; forced read-write, the
