@@ -239,7 +239,8 @@ done
 # on a 1 MiB request than its transport (the null backend's time per
 # request, most of it the guest's exits, interrupt and block layer) plus
 # reading the image (the floor's preadv of 1 MiB, alone in this host:
-# inside a VMM beside a running guest it costs more), so 1 MiB over
+# inside a VMM, between a guest's notification and its interrupt, it
+# costs more), so 1 MiB over
 # their sum bounds its throughput here. With the floor's medians, and
 # with its least requests.
 ceiling() {
