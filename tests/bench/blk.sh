@@ -238,11 +238,10 @@ done
 # O_DIRECT reads, where the null backend leaves room: lkvm spends no less
 # on a 1 MiB request than its transport (the null backend's time per
 # request, most of it the guest's exits, interrupt and block layer) plus
-# reading the image (the floor's preadv of 1 MiB, alone in this host:
+# reading the image (the floor's preadv of 1 MiB, alone in this host;
 # inside a VMM, between a guest's notification and its interrupt, it
-# costs more), so 1 MiB over
-# their sum bounds its throughput here. With the floor's medians, and
-# with its least requests.
+# costs more), so 1 MiB over their sum bounds its throughput here. With
+# the floor's medians, and with its least requests.
 ceiling() {
 	awk -v n="$1" -v f="$2" '/^preadv-(1|32|256),/ {
 		v = f == "median" ? $11 : $13
