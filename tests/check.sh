@@ -6,6 +6,9 @@ runner=$1
 cache=$2
 shift 2
 rm -f build/unit.counts build/system/counts
+mkdir -p build
+log=build/check-unit.log
+: >"$log"
 # The aarch64 unit tests (under qemu-user on x86), then the same tests
 # built natively with ASan and UBSan, a short run of every fuzz target
 # (and its saved regressions), then the nested system tests.
@@ -19,10 +22,10 @@ for t in "$@"; do
 	*) unit="$unit $t" ;;
 	esac
 done
-tests/hardening.sh lkvm
-tests/unit/run.sh "$runner" $unit
-tests/unit/run.sh "" $native
-tests/fuzz/run.sh "${FUZZ_SECONDS:-8}" $fuzz
+tests/hardening.sh lkvm | tee -a "$log"
+tests/unit/run.sh "$runner" $unit | tee -a "$log"
+tests/unit/run.sh "" $native | tee -a "$log"
+tests/fuzz/run.sh "${FUZZ_SECONDS:-8}" $fuzz | tee -a "$log"
 tests/system/run.sh --cache "$cache" --all
 up=0
 uf=0
@@ -34,5 +37,11 @@ done <build/unit.counts
 read -r sp sf <build/system/counts || { sp=0; sf=1; }
 passed=$((up + sp))
 failed=$((uf + sf))
+# CI shows only the last lines: the unit tests' failures come long
+# before them (run.sh lists the system tests' own just above).
+if [ "$uf" != 0 ]; then
+	echo "unit: what failed (the first 10):"
+	grep 'not ok' "$log" | head -n 10 | cut -c1-300
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
