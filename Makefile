@@ -269,11 +269,12 @@ check: .deps-ok
 
 # The suites kept out of make check (tests/system/run.sh LONG_SUITES
 # but stress): Linux guests at EL2 on the nested-virt host, a killed
-# migration and repeated moves (scenarios/migrate-killed.sh), and QEMU 10's
-# server CPU models (two more host boots; make check stays under 40 min).
+# migration and repeated moves (scenarios/migrate-killed.sh), QEMU 10's
+# server CPU models (two more host boots; make check stays under 40 min),
+# and the sandbox suites on the 6.1 nested host (scenarios/sandbox-slow.sh).
 check-slow: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)
-	@tests/system/run.sh --cache "$(CACHE)" --suite nested-linux --suite migrate-killed --suite cpu-models
+	@tests/system/run.sh --cache "$(CACHE)" --suite nested-linux --suite migrate-killed --suite cpu-models --suite sandbox-slow
 
 demo: .deps-ok
 	@$(MAKE) --no-print-directory lkvm guest $(TEST_TOOLS)

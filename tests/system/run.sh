@@ -58,9 +58,9 @@ while [ $# -gt 0 ]; do
 done
 
 # Suites --all leaves out: they take long and run only when named
-# (nested-linux, migrate-killed: make check-slow; sandbox-flake: a loop
-# of warm sandbox runs, by hand).
-LONG_SUITES=" stress nested-linux migrate-killed cpu-models sandbox-flake "
+# (nested-linux, migrate-killed, sandbox-slow: make check-slow;
+# sandbox-flake: a loop of warm sandbox runs, by hand).
+LONG_SUITES=" stress nested-linux migrate-killed cpu-models sandbox-flake sandbox-slow "
 
 # The kernels of scripts/kernels.conf, by name: their cache directories.
 # The first is the L2 guest kernel as well.
