@@ -366,3 +366,20 @@ wait_tick() {
 		n=$((n + 1))
 	done
 }
+
+# run_suite NAME: scenarios/NAME.sh in a subshell, its results named
+# NAME.TEST: a suite that dies (a signal, an exit) costs its own
+# remaining tests, not init and every later suite.
+run_suite() {
+	if [ -f "scenarios/$1.sh" ]; then
+		(
+			SUITE=$1
+			. "./scenarios/$1.sh"
+		)
+		rc=$?
+		[ $rc -lt 128 ] ||
+			echo "@@RESULT FAIL $1.suite: the suite's shell died of signal $((rc - 128))"
+	else
+		echo "@@RESULT FAIL $1: no such suite"
+	fi
+}

@@ -2,9 +2,5 @@
 # suites under their own names, for the hosts where make check leaves
 # them out (hosts.conf: the 6.1 nested host, whose KVM now and then
 # loses a warm run's guest; testing.md, "The warm-run crash").
-for s in sandbox sandbox-cold; do
-	(
-		SUITE=$s
-		. "./scenarios/$s.sh"
-	)
-done
+run_suite sandbox
+run_suite sandbox-cold
