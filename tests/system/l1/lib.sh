@@ -348,13 +348,34 @@ one_error() {
 	[ "$n" = 1 ] || fail "$n error lines instead of one: $(head -n 3 "$ERR")"
 }
 
-# The highest "@@L2 tick=N" in FILE (-1 for none).
+# The highest "@@L2 tick=N" in FILE (-1 for none), of a whole line: the
+# line the guest is sending may have only part of its number yet.
 last_tick() {
-	sed -n 's/.*@@L2 tick=\([0-9]*\).*/\1/p' "$1" | tail -n 1 | grep . || echo -1
+	sed -n 's/.*@@L2 tick=\([0-9][0-9]*\)\r.*/\1/p' "$1" | tail -n 1 | grep . || echo -1
 }
 
 first_tick() {
 	sed -n 's/.*@@L2 tick=\([0-9]*\).*/\1/p' "$1" | head -n 1 | grep . || echo -1
+}
+
+# joined_marks KEY FILE...: the numbers N of the guest's "@@L2 KEY=N"
+# lines over the consoles of one guest's life (before and after a
+# snapshot or a migration) read as one stream: lkvm's own lines left out
+# and the line breaks removed, so that a line the hand-over cut in two
+# (its start sent to one lkvm's console, its end to the next's) counts.
+joined_marks() {
+	key=$1
+	shift
+	for f in "$@"; do
+		sed 's/lkvm: [a-z]*: .*//' "$f"
+	done | tr -d '\r\n' | grep -ao "@@L2 $key=[0-9]*" | cut -d= -f2
+}
+
+# marks_skip KEY FILE...: where the numbers of joined_marks do not go up
+# by one ("N, then M"); nothing when each follows the one before: no line
+# lost or repeated over the hand-overs.
+marks_skip() {
+	joined_marks "$@" | awk 'NR > 1 && $1 != p + 1 { print p ", then " $1; exit } { p = $1 }'
 }
 
 # wait_tick FILE N SECONDS: until FILE has a tick above N.

@@ -47,7 +47,9 @@ t_roundtrip() {
 		fail "the restored guest never ticked: $(tail -n 5 "$LOGDIR/snap-a-r.console")" || return
 	first=$(first_tick "$LOGDIR/snap-a-r.console")
 	# It goes on from the snapshot: no fresh boot (which starts at 0).
-	[ "$first" -ge 3 ] && [ "$first" -le $((at + 1)) ] ||
+	# The line the snapshot cut in two ends in the restored console, so
+	# its first whole tick may be the one after.
+	[ "$first" -ge 3 ] && [ "$first" -le $((at + 2)) ] ||
 		fail "the restored guest's first tick is $first; the snapshot was taken at tick $at" || return
 	grep -q "# lkvm restore $SNAPS/a: snap-a, 2 vcpus, 256 MiB, rebuilt in " "$LOGDIR/snap-a-r.console" ||
 		fail "no restore summary line" || return
@@ -82,9 +84,11 @@ t_snapshot_of_restored() {
 	restore_vm "$LOGDIR/snap-g2.console" --verify "$SNAPS/g2"
 	wait_tick "$LOGDIR/snap-g2.console" $((at2 + 10)) 60 ||
 		fail "the restore of the restored VM's snapshot does not tick on: $(tail -n 3 "$LOGDIR/snap-g2.console")" || return
-	first=$(first_tick "$LOGDIR/snap-g2.console")
-	[ "$first" -gt "$at1" ] && [ "$first" -le $((at2 + 1)) ] ||
-		fail "the second restore's first tick is $first; the snapshots were at ticks $at1 and $at2" || return
+	# Each restore goes on from its own snapshot: the ticks over the three
+	# consoles follow each other, none lost, none twice.
+	skip=$(marks_skip tick "$LOGDIR/snap-g.console" "$LOGDIR/snap-g1.console" "$LOGDIR/snap-g2.console")
+	[ -z "$skip" ] ||
+		fail "the ticks skip over the restores: $skip; the snapshots were at ticks $at1 and $at2" || return
 	[ "$at2" -lt 100 ] || echo "note: the second snapshot came after tick 100: the file was read in between"
 	wait_for "$LOGDIR/snap-g2.console" "@@L2 pattern=" 120 ||
 		fail "the second restore never checked its file: $(tail -n 3 "$LOGDIR/snap-g2.console")" || return
