@@ -366,7 +366,7 @@ if [ "$mode" = bench ]; then
 	# the boot ran other benchmarks only.
 	counted=
 	if [ "${LKVM_BENCH_COUNTED:-1}" != 0 ] && [ -z "${LKVM_L1_ICOUNT:-}" ] &&
-		[[ ",${bench:-startup}," == *,startup,* ]]; then
+		[[ ",${bench:-all}," == *,startup,* || ",${bench:-all}," == *,all,* ]]; then
 		counted=$out/bench-counted.log
 		echo "==> the start-up benchmark again, counted (one CPU, QEMU -icount shift=0: 1 ms is 1 M instructions)"
 		LKVM_L1_SMP=1 LKVM_L1_ICOUNT=0 boot_l1 "$name" "$k" "$cpu" 6144 "$qemu" startup bench "$counted" |
