@@ -352,25 +352,29 @@ bench_table() {
 
 if [ "$mode" = bench ]; then
 	read -r name k cpu mem qemu _ < <(hosts | head -n 1)
+	# bench_boot BENCHES LOG PREFIX: one nested host running BENCHES,
+	# console in LOG, its benchmark lines shown after PREFIX.
+	bench_boot() {
+		boot_l1 "$name" "$k" "$cpu" 6144 "$qemu" "$1" bench "$2" |
+			grep -E '^@@BENCH|^@@RESULT' | sed "s/^@@BENCH /$3/"
+	}
 	# The build machine's share of the boot: its load, and the time a
 	# hypervisor under it gave to others (steal, /proc/stat).
 	steal0=$(awk '/^cpu /{ print $9 }' /proc/stat) t0=$(date +%s)
-	boot_l1 "$name" "$k" "$cpu" 6144 "$qemu" "${bench:-all}" bench "$out/bench.log" |
-		grep -E '^@@BENCH|^@@RESULT' | sed 's/^@@BENCH //'
+	bench_boot "${bench:-all}" "$out/bench.log" ""
 	steal1=$(awk '/^cpu /{ print $9 }' /proc/stat) t1=$(date +%s)
 	echo "build machine during the boot: $((t1 - t0)) s, load $(cut -d' ' -f1-3 /proc/loadavg) at its end, steal $(((steal1 - steal0) * 100 / ($(getconf CLK_TCK) * $(nproc) * (t1 - t0 + 1)))) % of its CPU time"
-	# Timed start-up ratios move by a third between boots on this kind
-	# of machine; counted ones repeat (testing.md, "Where start-up time
-	# goes"). So the start-up benchmark runs again in a boot of one CPU
-	# whose clock counts instructions, unless LKVM_BENCH_COUNTED=0 or
-	# the boot ran other benchmarks only.
+	# Timed start-up ratios of the same binaries moved from 0.66 to 1.07
+	# between boots of this machine; counted ones repeat (testing.md,
+	# "Where start-up time goes"). So the start-up benchmark runs again
+	# in a boot of one CPU whose clock counts instructions, unless
+	# LKVM_BENCH_COUNTED=0 or the boot ran other benchmarks only.
 	counted=
 	if [ "${LKVM_BENCH_COUNTED:-1}" != 0 ] && [ -z "${LKVM_L1_ICOUNT:-}" ] &&
 		[[ ",${bench:-all}," == *,startup,* || ",${bench:-all}," == *,all,* ]]; then
 		counted=$out/bench-counted.log
 		echo "==> the start-up benchmark again, counted (one CPU, QEMU -icount shift=0: 1 ms is 1 M instructions)"
-		LKVM_L1_SMP=1 LKVM_L1_ICOUNT=0 boot_l1 "$name" "$k" "$cpu" 6144 "$qemu" startup bench "$counted" |
-			grep -E '^@@BENCH|^@@RESULT' | sed 's/^@@BENCH /counted: /'
+		LKVM_L1_SMP=1 LKVM_L1_ICOUNT=0 bench_boot startup "$counted" "counted: "
 	fi
 	bench_table "$out/bench.log" "$counted"
 	exit
