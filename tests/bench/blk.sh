@@ -17,8 +17,8 @@
 # the 10 ms ticks, and the scheduler's exact time on a CPU) and how much
 # of the VMM's memory is in huge pages. Before the first boot, the floor:
 # the same 1 MiB reads of the image with no VMM (blkcopy, several ways,
-# in turns). Per workload, each VMM's reads of the image as it made them
-# (every preadv's time, traced). Last, the ceilings: the null backend
+# in turns). In the O_DIRECT passes, each VMM's reads of the image as it
+# made them (every preadv's time, traced). Last, the ceilings: the null backend
 # against kvmtool, and for O_DIRECT reads the null backend's time per
 # request plus a read, the floor's and kvmtool's own: what lkvm cannot
 # beat here unless its transport gets cheaper or its read cheaper than
@@ -100,13 +100,18 @@ kvm_exits() {
 # The VMM's reads of the image, each preadv's time from entry to return
 # (tracefs syscall events, every thread: nothing else in this host reads
 # while a workload runs, the guest's own reads being the nested guest's).
-# reads_start clears the buffer and starts; reads_stop stops and prints
-# "MEDIAN LEAST COUNT" in us over the calls that read something, or "- -
-# 0" (the null backend reads nothing).
+# Only during the O_DIRECT passes, which the ceiling below needs: with a
+# syscall event on, every system call in the host takes the kernel's
+# slower, traced path, so the other workloads run untraced. reads_start
+# WORKLOAD clears the buffer and, for an O_DIRECT pass, starts;
+# reads_stop stops and prints "MEDIAN LEAST COUNT" in us over the calls
+# that read something, or "- - 0" (untraced, or the null backend, which
+# reads nothing).
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs none $T 2>/dev/null
 reads_start() {
 	[ -d $T/events/syscalls/sys_enter_preadv ] || return 0
+	case $1 in read_direct*) ;; *) return 0 ;; esac
 	echo 0 >$T/tracing_on
 	echo >$T/trace
 	echo 1 >$T/events/syscalls/sys_enter_preadv/enable
@@ -149,6 +154,15 @@ reads_stop() {
 	echo >$T/trace
 }
 
+# next_workload W: the workload after W in $WORKLOADS, if any.
+next_workload() {
+	found=
+	for x in $WORKLOADS; do
+		[ -n "$found" ] && echo "$x" && return
+		[ "$x" = "$1" ] && found=1
+	done
+}
+
 # per_req COUNT REQUESTS [SCALE]: COUNT * SCALE / REQUESTS, one decimal.
 per_req() {
 	awk -v c="$1" -v n="$2" -v s="${3:-1}" 'BEGIN { printf "%.1f", n ? c * s / n : 0 }'
@@ -187,7 +201,7 @@ blk_boot() {
 		wait $pid
 		return
 	fi
-	reads_start
+	reads_start ${WORKLOADS%% *}
 	prev=$(vmm_cpu_ms $pid)
 	thread_cpu $pid >/tmp/bench-blk-threads.prev
 	pios=$(guest_value ios_start)
@@ -209,7 +223,7 @@ blk_boot() {
 		exits=$(kvm_exits)
 		# After the counters: the guest idles only a second.
 		reads=$(reads_stop)
-		reads_start
+		reads_start "$(next_workload $w)"
 		ios=$(guest_value ios_$w)
 		irqs=$(guest_value irq_$w)
 		sectors=$(guest_value sectors_$w)
