@@ -18,11 +18,11 @@
 # of the VMM's memory is in huge pages. Before the first boot, the floor:
 # the same 1 MiB reads of the image with no VMM (blkcopy, several ways,
 # in turns). In the O_DIRECT passes, each VMM's reads of the image as it
-# made them (every preadv's time, traced). Last, the ceilings: the null backend
-# against kvmtool, and for O_DIRECT reads the null backend's time per
-# request plus a read, the floor's and kvmtool's own: what lkvm cannot
-# beat here unless its transport gets cheaper or its read cheaper than
-# the same read in kvmtool. Numbers only, no thresholds.
+# made them (every preadv's time, traced). Last, the ceilings: the null
+# backend against kvmtool, and for O_DIRECT reads the null backend's
+# time per request plus a read, the floor's and kvmtool's own: what lkvm
+# cannot beat here unless its transport gets cheaper or its read
+# cheaper than the same read in kvmtool. Numbers only, no thresholds.
 #
 # For experiments (set here: run.sh does not pass its environment on):
 # BLK_VMMS (lkvm, kvmtool, null, or any lkvm-* binary in the nested
