@@ -311,8 +311,10 @@ for w in $WORKLOADS; do
 	bench_row "blk $what, null backend (ratio: null/kvmtool)" "$unit" "$n" "$k"
 	bench_row "blk $what, VMM CPU per request" us "$(mean lkvm $w 4)" "$(mean kvmtool $w 4)"
 	bench_row "blk $what, guest exits per request" exits "$(mean lkvm $w 5)" "$(mean kvmtool $w 5)"
-	[ -n "$(mean lkvm $w 9)$(mean kvmtool $w 9)" ] &&
-		bench_row "blk $what, the VMM's preadv (median)" us "$(mean lkvm $w 9)" "$(mean kvmtool $w 9)"
+	lread=$(mean lkvm $w 9)
+	kread=$(mean kvmtool $w 9)
+	[ -n "$lread$kread" ] &&
+		bench_row "blk $what, the VMM's preadv (median)" us "$lread" "$kread"
 done
 
 # O_DIRECT reads, where the null backend leaves room: lkvm spends no less
@@ -322,32 +324,43 @@ done
 # inside a VMM, between a guest's notification and its interrupt, it
 # costs more), so 1 MiB over their sum bounds its throughput here. With
 # the floor's medians, and with its least requests.
-ceiling() {
-	awk -v n="$1" -v f="$2" '/^preadv-(1|32|256),/ {
+# floor_read median|min: the floor's fastest preadv of 1 MiB in us, by
+# its median or its least request; nothing without a floor.
+floor_read() {
+	[ -s /tmp/bench-blk.floor ] || return 0
+	awk -v f="$1" '/^preadv-(1|32|256),/ {
 		v = f == "median" ? $11 : $13
 		sub(/,/, "", v)
 		if (best == "" || v + 0 < best)
 			best = v + 0
-	} END {
-		if (best == "" || n + 0 == 0) exit
-		printf "%.1f %.0f %.0f\n", 1.048576 / (1.048576 / n + best / 1e6),
-			1.048576e6 / n, best
-	}' /tmp/bench-blk.floor
+	} END { if (best != "") print best }' /tmp/bench-blk.floor
+}
+# request_us MBPS: the time a 1 MiB request takes at MBPS, in us.
+request_us() {
+	awk -v f="$1" 'BEGIN { printf "%.0f", 1.048576e6 / f }'
+}
+# bound NULL-MBPS READ-US: 1 MiB over the null backend's time per
+# request plus a read of READ-US, in MB/s.
+bound() {
+	awk -v n="$1" -v r="$2" 'BEGIN { printf "%.1f", 1.048576 / (1.048576 / n + r / 1e6) }'
+}
+# less_read MBPS READ-US: a VMM's time per request less its read, in us.
+less_read() {
+	awk -v f="$1" -v r="$2" 'BEGIN { printf "%.0f", 1.048576e6 / f - r }'
 }
 case " $WORKLOADS " in *" read_direct "*)
 	n=$(mean null read_direct 3)
 	k=$(mean kvmtool read_direct 3)
-	c=
-	[ -s /tmp/bench-blk.floor ] && [ -n "$n" ] && c=$(ceiling "$n" median)
-	if [ -n "$c" ]; then
-		set -- $c
-		least=$(ceiling "$n" min)
-		line="$1 MB/s: the null backend's $2 us a request and the floor's preadv $3 us (median)"
-		[ -n "$KVMTOOL" ] && line="$line, ceiling/kvmtool $(ratio "$1" "$k")"
-		line="$line; with the floor's least request, ${least%% *} MB/s"
-		[ -n "$KVMTOOL" ] && line="$line, ceiling/kvmtool $(ratio "${least%% *}" "$k")"
+	fr=$(floor_read median)
+	if [ -n "$fr" ] && [ -n "$n" ] && [ "$n" != 0.0 ]; then
+		c=$(bound "$n" "$fr")
+		least=$(bound "$n" "$(floor_read min)")
+		line="$c MB/s: the null backend's $(request_us "$n") us a request and the floor's preadv $(printf %.0f "$fr") us (median)"
+		[ -n "$KVMTOOL" ] && line="$line, ceiling/kvmtool $(ratio "$c" "$k")"
+		line="$line; with the floor's least request, $least MB/s"
+		[ -n "$KVMTOOL" ] && line="$line, ceiling/kvmtool $(ratio "$least" "$k")"
 		echo "@@BENCH blk seq-read 1M O_DIRECT ceiling: $line"
-		bench_row "blk seq-read 1M O_DIRECT 256MiB, ceiling (null + floor's preadv)" MB/s "$1" "$k"
+		bench_row "blk seq-read 1M O_DIRECT 256MiB, ceiling (null + floor's preadv)" MB/s "$c" "$k"
 	fi
 	# The same bound with the read as it costs inside a VMM here, the
 	# reference's own preadv (traced above): what lkvm reaches if its
@@ -358,9 +371,8 @@ case " $WORKLOADS " in *" read_direct "*)
 	lr=$(mean lkvm read_direct 9)
 	l=$(mean lkvm read_direct 3)
 	if [ -n "$KVMTOOL" ] && [ -n "$n" ] && [ -n "$kr" ] && [ -n "$lr" ]; then
-		c=$(awk -v n="$n" -v r="$kr" 'BEGIN { printf "%.1f", 1.048576 / (1.048576 / n + r / 1e6) }')
-		rest() { awk -v f="$1" -v r="$2" 'BEGIN { printf "%.0f", 1.048576e6 / f - r }'; }
-		echo "@@BENCH blk seq-read 1M O_DIRECT ceiling with the reference's read: $c MB/s: the null backend's $(awk -v n="$n" 'BEGIN { printf "%.0f", 1.048576e6 / n }') us a request and kvmtool's preadv $kr us (median; lkvm's $lr), ceiling/kvmtool $(ratio "$c" "$k"), lkvm/ceiling $(ratio "$l" "$c"); a request less its read: lkvm $(rest "$l" "$lr") us, kvmtool $(rest "$k" "$kr") us"
+		c=$(bound "$n" "$kr")
+		echo "@@BENCH blk seq-read 1M O_DIRECT ceiling with the reference's read: $c MB/s: the null backend's $(request_us "$n") us a request and kvmtool's preadv $kr us (median; lkvm's $lr), ceiling/kvmtool $(ratio "$c" "$k"), lkvm/ceiling $(ratio "$l" "$c"); a request less its read: lkvm $(less_read "$l" "$lr") us, kvmtool $(less_read "$k" "$kr") us"
 		bench_row "blk seq-read 1M O_DIRECT 256MiB, ceiling (null + kvmtool's preadv)" MB/s "$c" "$k"
 	fi ;;
 esac
